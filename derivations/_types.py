@@ -1,0 +1,117 @@
+r"""The data objects every derivation returns; renderers and the checker read these, nothing else.
+
+A derivation is exact SymPy data plus plain Python values: no prose, no rich. Teaching text lives in
+``presentation/`` and is looked up by :attr:`Step.key`, so one derivation serves every language.
+
+>>> r = Rule("demo", "1 + 1 = 2", True, checked=1)
+>>> r.holds, r.counterexample is None
+(True, True)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import sympy
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """The first entry where a rule differs from the exact derivative."""
+
+    grad: str  # name of the gradient, e.g. "A" or "x"
+    index: tuple[int, ...]  # 0-based index into that gradient
+    expected: sympy.Expr  # the exact derivative
+    got: sympy.Expr  # what the rule gives
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A closed-form rule, proved (or refuted) entry by entry at a concrete shape."""
+
+    name: str
+    statement: str
+    holds: bool
+    counterexample: Mismatch | None = None
+    checked: int = 0  # how many entries were compared
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """One input entry: the kernel (or window) entries and output entries it meets."""
+
+    input: sympy.Symbol
+    pairs: tuple[tuple[sympy.Basic, sympy.Symbol], ...]  # (kernel entry, output entry)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One teaching step: a key naming its text (in presentation/) and the values it shows."""
+
+    key: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Exact forward and backward formulas of one operation at one concrete shape, with proofs."""
+
+    op: str
+    params: Mapping[str, Any]
+    names: Mapping[str, str]  # role -> symbol name, e.g. {"input": "A", "kernel": "K", ...}
+    symbols: Mapping[str, sympy.Array]
+    forward: sympy.Array
+    grads: Mapping[str, sympy.Array]
+    rules: tuple[Rule, ...] = ()
+    association: tuple[Meeting, ...] = ()
+    steps: tuple[Step, ...] = ()
+    general: Mapping[str, Any] = field(default_factory=dict)  # index-notation formulas, if any
+
+    def __post_init__(self):
+        for name in ("params", "names", "symbols", "grads", "general"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    def rule(self, name: str) -> Rule:
+        """The rule called ``name``; ``KeyError`` listing the known names otherwise."""
+        for r in self.rules:
+            if r.name == name:
+                return r
+        raise KeyError(f"no rule {name!r}; known: {', '.join(r.name for r in self.rules)}")
+
+    @property
+    def all_hold(self) -> bool:
+        return all(r.holds for r in self.rules)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready data; every expression as a string that ``sympy.sympify`` parses back."""
+
+        def arr(a):
+            return {"shape": list(a.shape), "entries": [str(e) for e in a.reshape(len(a)).tolist()]} if a.shape else str(a)
+
+        return {
+            "op": self.op,
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()},
+            "names": dict(self.names),
+            "symbols": {k: arr(v) for k, v in self.symbols.items()},
+            "forward": arr(self.forward),
+            "grads": {k: arr(v) for k, v in self.grads.items()},
+            "rules": [
+                {
+                    "name": r.name,
+                    "statement": r.statement,
+                    "holds": r.holds,
+                    "checked": r.checked,
+                    "counterexample": None
+                    if r.counterexample is None
+                    else {
+                        "grad": r.counterexample.grad,
+                        "index": list(r.counterexample.index),
+                        "expected": str(r.counterexample.expected),
+                        "got": str(r.counterexample.got),
+                    },
+                }
+                for r in self.rules
+            ],
+            "general": {k: str(v) for k, v in self.general.items()},
+        }
