@@ -18,19 +18,26 @@ from typing import Mapping
 import sympy
 
 from ._symbols import indices
+from ._symops import prod, total
 
 
-def scatter_grads(forward: sympy.Array, upstream: sympy.Array, variables: Mapping[str, sympy.Array]):
-    """Gradients of ``sum(upstream * forward)`` with respect to each named array of symbols."""
+def scatter_grads(forward: sympy.Array, upstream: sympy.Array, variables: Mapping[str, sympy.Array], *,
+                  expanded: bool = False):
+    """Gradients of ``sum(upstream * forward)`` with respect to each named array of symbols.
+
+    ``expanded=True`` promises that every forward entry is already a sum of monomials (skips ``expand``).
+    """
     where = {}  # symbol -> (name, index)
     terms = {}
     for name, arr in variables.items():
-        for idx in indices(tuple(arr.shape)):
-            where[arr[idx]] = (name, idx)
+        flat = arr.reshape(len(arr)).tolist()
+        for idx, sym in zip(indices(tuple(arr.shape)), flat):
+            where[sym] = (name, idx)
             terms[(name, idx)] = []
-    for idx in indices(tuple(forward.shape)):
-        g = upstream[idx]
-        for term in sympy.Add.make_args(sympy.expand(forward[idx])):
+    flat_g = upstream.reshape(len(upstream)).tolist() if upstream.shape else [upstream]
+    flat_f = forward.reshape(len(forward)).tolist() if forward.shape else [forward]
+    for g, entry in zip(flat_g, flat_f):
+        for term in sympy.Add.make_args(entry if expanded else sympy.expand(entry)):
             factors = sympy.Mul.make_args(term)
             for i, f in enumerate(factors):
                 base, power = f.as_base_exp()
@@ -39,10 +46,10 @@ def scatter_grads(forward: sympy.Array, upstream: sympy.Array, variables: Mappin
                     continue
                 rest = factors[:i] + factors[i + 1:]
                 coef = sympy.Mul(*rest) if power == 1 else power * base ** (power - 1) * sympy.Mul(*rest)
-                terms[key].append(g * coef)
+                terms[key].append(prod(g, coef))
     out = {}
     for name, arr in variables.items():
         shape = tuple(arr.shape)
-        flat = [sympy.Add(*terms[(name, idx)]) for idx in indices(shape)]
+        flat = [total(terms[(name, idx)]) for idx in indices(shape)]
         out[name] = sympy.ImmutableDenseNDimArray(flat, shape)
     return out

@@ -14,6 +14,7 @@ True
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Mapping
 
 import sympy
@@ -23,7 +24,13 @@ from ._types import Mismatch, Rule
 
 
 def entries_equal(a: sympy.Expr, b: sympy.Expr) -> bool:
-    """True only when ``a - b`` is provably zero (expanded)."""
+    """True only when ``a - b`` is provably zero (expanded).
+
+    Two sums whose canonical terms form the same multiset are equal; that costs a hash per term instead of
+    an ``Add`` construction. A different multiset proves nothing (terms may merge), so ``expand`` decides.
+    """
+    if a == b or Counter(sympy.Add.make_args(a)) == Counter(sympy.Add.make_args(b)):
+        return True
     d = a - b
     if d == 0:
         return True

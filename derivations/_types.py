@@ -67,6 +67,7 @@ class Derivation:
     association: tuple[Meeting, ...] = ()
     steps: tuple[Step, ...] = ()
     general: Mapping[str, Any] = field(default_factory=dict)  # index-notation formulas, if any
+    pitfalls: tuple[Rule, ...] = ()  # classic wrong rules, refuted with their first wrong entry
 
     def __post_init__(self):
         for name in ("params", "names", "symbols", "grads", "general"):
@@ -96,22 +97,19 @@ class Derivation:
             "symbols": {k: arr(v) for k, v in self.symbols.items()},
             "forward": arr(self.forward),
             "grads": {k: arr(v) for k, v in self.grads.items()},
-            "rules": [
-                {
-                    "name": r.name,
-                    "statement": r.statement,
-                    "holds": r.holds,
-                    "checked": r.checked,
-                    "counterexample": None
-                    if r.counterexample is None
-                    else {
-                        "grad": r.counterexample.grad,
-                        "index": list(r.counterexample.index),
-                        "expected": str(r.counterexample.expected),
-                        "got": str(r.counterexample.got),
-                    },
-                }
-                for r in self.rules
-            ],
+            "rules": [_rule_dict(r) for r in self.rules],
+            "pitfalls": [_rule_dict(r) for r in self.pitfalls],
             "general": {k: str(v) for k, v in self.general.items()},
         }
+
+
+def _rule_dict(r: Rule) -> dict:
+    cx = r.counterexample
+    return {
+        "name": r.name,
+        "statement": r.statement,
+        "holds": r.holds,
+        "checked": r.checked,
+        "counterexample": None if cx is None else
+        {"grad": cx.grad, "index": list(cx.index), "expected": str(cx.expected), "got": str(cx.got)},
+    }

@@ -1,0 +1,177 @@
+r"""Exact forward and backward formulas of 2-D convolution (cross-correlation), with proofs.
+
+Forward, cs231n layout, stride :math:`s`, padding :math:`P`, dilation :math:`d`:
+
+.. math:: out_{n,f,i,j} = b_f + \sum_{c,p,q} xpad_{n,c,\,is+pd,\,js+qd}\; w_{f,c,p,q}
+
+Each output entry is a sum of products of one input entry and one kernel entry, so the gradient of
+:math:`L = \sum G \cdot out` is read off the terms (``_backward.scatter_grads``), one step per term,
+and the closed-form rules of ``_conv_rules`` are proved against it entry by entry.
+
+>>> d = derive_conv2d((5, 5), (3, 3), bias=False)
+>>> d.forward[0, 0]
+A11*K11 + A12*K12 + A13*K13 + A21*K21 + A22*K22 + A23*K23 + A31*K31 + A32*K32 + A33*K33
+>>> [(r.name, r.holds) for r in d.rules]
+[('dx_full_conv_rot180', True), ('dw_xcorr', True)]
+>>> [(r.name, r.holds) for r in d.pitfalls]
+[('dx_unrotated_kernel', False)]
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy
+
+from ._backward import scatter_grads
+from ._conv_rules import conv_pitfalls, conv_rules
+from ._symbols import cs231n_tensor, indices, seed_tensor
+from ._symops import prod, total
+from ._types import Derivation, Meeting, Step
+
+#: Exact work grows with the number of product terms N*F*H'*W'*C*HH*WW. At this limit a derivation with its
+#: proofs takes tens of seconds in SymPy (LeNet C1, 1x28x28 with 6 5x5 filters, is 86,400 terms).
+MAX_TERMS = 250_000
+
+
+def out_size(size: int, kernel: int, *, stride: int = 1, pad: int = 0, dilation: int = 1) -> int:
+    """cs231n output size ``1 + (H + 2*pad - dilation*(HH - 1) - 1) // stride``.
+
+    >>> out_size(5, 3), out_size(28, 5), out_size(7, 3, stride=2, pad=1)
+    (3, 24, 4)
+    """
+    return 1 + (size + 2 * pad - dilation * (kernel - 1) - 1) // stride
+
+
+def _check_int(name: str, value, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value!r}")
+    return value
+
+
+def _check_shape(name: str, shape, ndims: tuple[int, ...]) -> tuple[int, ...]:
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise ValueError(f"{name} must be a tuple of sizes, got {shape!r}") from None
+    if len(shape) not in ndims:
+        raise ValueError(f"{name} must have {' or '.join(map(str, ndims))} sizes, got {shape!r}")
+    for v in shape:
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{name} sizes must be whole numbers >= 1, got {shape!r}")
+    return shape
+
+
+def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bias=True) -> Derivation:
+    r"""Derive and prove the gradients of a 2-D convolution at a concrete shape (cached by its arguments).
+
+    ``(H, W)`` with ``(HH, WW)`` uses the seed names: input ``A``, kernel ``K``, scalar bias ``b``,
+    output ``B``, upstream gradient ``G``, 1-based. ``(N, C, H, W)`` with ``(F, C, HH, WW)`` uses the
+    cs231n names ``x``, ``w``, ``b``, ``out``, ``dout``, 0-based. ``grads`` is keyed by those names.
+
+    >>> d = derive_conv2d((4, 4), (3, 3), stride=2, pad=1)
+    >>> d.params["output_shape"], d.all_hold
+    ((2, 2), True)
+    """
+    input_shape = _check_shape("input_shape", input_shape, (2, 4))
+    kernel_shape = _check_shape("kernel_shape", kernel_shape, (len(input_shape),))
+    _check_int("stride", stride, 1)
+    _check_int("pad", pad, 0)
+    _check_int("dilation", dilation, 1)
+    if len(input_shape) == 4 and input_shape[1] != kernel_shape[1]:
+        raise ValueError(f"kernel_shape has {kernel_shape[1]} channels but input_shape has {input_shape[1]}: "
+                         f"kernel_shape={kernel_shape!r}, input_shape={input_shape!r}")
+    h, w = input_shape[-2:]
+    kh, kw = kernel_shape[-2:]
+    span_h, span_w = dilation * (kh - 1) + 1, dilation * (kw - 1) + 1
+    if span_h > h + 2 * pad or span_w > w + 2 * pad:
+        raise ValueError(f"kernel_shape {kernel_shape!r} (span {span_h}x{span_w} with dilation {dilation}) "
+                         f"is larger than the padded input {h + 2 * pad}x{w + 2 * pad}")
+    n, c, f = (input_shape[0], input_shape[1], kernel_shape[0]) if len(input_shape) == 4 else (1, 1, 1)
+    terms = n * f * out_size(h, kh, stride=stride, pad=pad, dilation=dilation) * \
+        out_size(w, kw, stride=stride, pad=pad, dilation=dilation) * c * kh * kw
+    if terms > MAX_TERMS:
+        raise ValueError(f"input_shape {input_shape!r} with kernel_shape {kernel_shape!r} needs {terms} exact "
+                         f"terms, more than the limit of {MAX_TERMS} for symbolic work; choose smaller shapes")
+    return _derive(input_shape, kernel_shape, stride, pad, dilation, bool(bias))
+
+
+@lru_cache(maxsize=32)
+def _derive(input_shape, kernel_shape, stride, pad, dilation, bias) -> Derivation:
+    seed = len(input_shape) == 2
+    full_in = input_shape if not seed else (1, 1) + input_shape
+    full_k = kernel_shape if not seed else (1, 1) + kernel_shape
+    n, c, h, w = full_in
+    f, _, kh, kw = full_k
+    oh, ow = out_size(h, kh, stride=stride, pad=pad, dilation=dilation), out_size(w, kw, stride=stride, pad=pad,
+                                                                                   dilation=dilation)
+    if seed:
+        names = {"input": "A", "kernel": "K", "bias": "b", "output": "B", "upstream": "G"}
+        x, k, g, o = (seed_tensor(nm, s) for nm, s in
+                      (("A", (h, w)), ("K", (kh, kw)), ("G", (oh, ow)), ("B", (oh, ow))))
+        bs = sympy.ImmutableDenseNDimArray([sympy.Symbol("b", real=True)], (1,))
+        X4, K4, G4 = (a.reshape(1, 1, *a.shape) for a in (x, k, g))
+    else:
+        names = {"input": "x", "kernel": "w", "bias": "b", "output": "out", "upstream": "dout"}
+        x, k, bs = cs231n_tensor("x", full_in), cs231n_tensor("w", full_k), cs231n_tensor("b", (f,))
+        g, o = cs231n_tensor("dout", (n, f, oh, ow)), cs231n_tensor("out", (n, f, oh, ow))
+        X4, K4, G4 = x, k, g
+
+    # Nested lists: indexing a SymPy Array costs ~0.2 ms, a list ~50 ns, and this loop runs once per term.
+    X4, K4, G4, B = X4.tolist(), K4.tolist(), G4.tolist(), bs.tolist()
+    # Forward: one product per (input entry, kernel entry) pair that meets; padding contributes nothing.
+    fwd, meets = [], {}
+    for nn, ff, i, j in indices((n, f, oh, ow)):
+        prods = [] if not bias else [B[ff]]
+        for cc, p, q in indices((c, kh, kw)):
+            r, s = i * stride + p * dilation - pad, j * stride + q * dilation - pad
+            if 0 <= r < h and 0 <= s < w:
+                prods.append(prod(X4[nn][cc][r][s], K4[ff][cc][p][q]))
+                meets.setdefault((nn, cc, r, s), []).append((K4[ff][cc][p][q], (nn, ff, i, j)))
+        fwd.append(total(prods))
+    out_shape = (oh, ow) if seed else (n, f, oh, ow)
+    forward = sympy.ImmutableDenseNDimArray(fwd, out_shape)
+
+    variables = {names["input"]: x, names["kernel"]: k}
+    if bias:
+        variables["b"] = bs if not seed else bs
+    grads = scatter_grads(forward, g, variables, expanded=True)
+    if seed and bias:
+        grads["b"] = sympy.ImmutableDenseNDimArray([grads["b"][0]], (1,))
+
+    O4 = (o.reshape(1, 1, oh, ow) if seed else o).tolist()
+    association = tuple(
+        Meeting(X4[a][b][i][j], tuple((kk, O4[oi[0]][oi[1]][oi[2]][oi[3]])
+                                      for kk, oi in sorted(meets.get((a, b, i, j), []), key=lambda t: t[1])))
+        for a, b, i, j in indices((n, c, h, w))
+    )
+    params = {"input_shape": input_shape, "kernel_shape": kernel_shape, "stride": stride, "pad": pad,
+              "dilation": dilation, "bias": bias, "output_shape": out_shape}
+    geometry = (stride, pad, dilation, h, w)
+    rules = conv_rules(names, X4, K4, G4, grads, geometry, seed=seed, bias=bias)
+    pitfalls = conv_pitfalls(names, X4, K4, G4, grads, geometry, seed=seed)
+    symbols = {names["input"]: x, names["kernel"]: k, names["upstream"]: g, names["output"]: o}
+    if bias:
+        symbols["b"] = bs
+    steps = (
+        Step("conv.shapes", {"input_shape": input_shape, "kernel_shape": kernel_shape, "output_shape": out_shape,
+                             "stride": stride, "pad": pad, "dilation": dilation, "H": h, "HH": kh}),
+        Step("conv.forward", {"output": o, "forward": forward}),
+        Step("conv.backward", {"upstream": g, "grad": grads[names["input"]], "input": x}),
+        Step("conv.association", {"association": association}),
+        Step("conv.rot180", {"kernel": k, "rotated": _rot180_array(k)}),
+        *([Step("conv.dilate", {"stride": stride, "upstream": g})] if stride > 1 else []),
+        Step("conv.proof", {"rules": rules, "pitfalls": pitfalls}),
+    )
+    return Derivation("conv2d", params, names, symbols, forward, grads, rules, association, steps,
+                      pitfalls=pitfalls)
+
+
+def _rot180_array(k: sympy.Array) -> sympy.Array:
+    flat = list(reversed(k.tolist() if len(k.shape) == 2 else []))
+    if len(k.shape) != 2:  # cs231n layout: rotate each (f, c) slice
+        a = k.tolist()
+        return sympy.ImmutableDenseNDimArray([[[list(reversed(r)) for r in reversed(s)] for s in fs] for fs in a],
+                                             k.shape)
+    return sympy.ImmutableDenseNDimArray([list(reversed(r)) for r in flat], k.shape)
