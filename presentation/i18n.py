@@ -19,7 +19,7 @@ EN: dict[str, str] = {
     # --- shared marks and labels (presentation/derive.py, presentation/tour.py) ---
     "mark.proved": "✓ proved",
     "mark.rejected": "✗ rejected",
-    "rule.checked": "{n} entries compared",
+    "rule.checked": "entries compared: {n}",
     "rule.counterexample": "first wrong entry {grad}{index}: exact {expected}, rule gives {got}",
     "col.input": "input entry",
     "col.kernel": "kernel entries it meets",

@@ -1,0 +1,163 @@
+r"""A derivation in the terminal: matrices as tables, formulas pretty-printed, rules with a proved/rejected mark.
+
+The renderer reads a :class:`derivations.Derivation` and never computes maths. Markdown, LaTeX and JSON
+exports live in :mod:`presentation.export`; :func:`render_derivation` dispatches on ``fmt``.
+
+>>> rule_mark(True, "en"), rule_mark(False, "zh")
+('✓ proved', '✗ 不成立')
+"""
+from __future__ import annotations
+
+import sys
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from .i18n import resolve_lang, text
+from .matrices import labelled, make_console, matrix_table, side_by_side
+
+FORMATS = ("text", "markdown", "latex", "json")
+
+
+def rule_mark(holds: bool, lang: str = "en") -> str:
+    """The mark a rule gets: proved (✓) or rejected (✗)."""
+    return text("mark.proved" if holds else "mark.rejected", lang)
+
+
+def shape_text(v) -> str:
+    """Parameter values as learners write them: shapes as 5x5, everything else as is.
+
+    >>> shape_text((2, 3, 8, 8)), shape_text(2), shape_text(True)
+    ('2x3x8x8', '2', 'True')
+    """
+    if isinstance(v, (tuple, list)) and v and all(isinstance(e, int) for e in v):
+        return "x".join(map(str, v))
+    return str(v)
+
+
+def entry_lines(lhs, values, *, width: int, limit: int | None, prefix: str = "") -> list[str]:
+    """``lhs[i] = values[i]`` pretty-printed (unicode), one formula per entry, at most ``limit`` of them."""
+    import sympy
+
+    lhs_flat = list(sympy.flatten(lhs.tolist())) if hasattr(lhs, "tolist") else [lhs]
+    val_flat = list(sympy.flatten(values.tolist())) if hasattr(values, "tolist") else [values]
+    shown = val_flat if limit is None else val_flat[:limit]
+    out = []
+    for name, v in zip(lhs_flat, shown):
+        rhs = sympy.pretty(v, use_unicode=True, wrap_line=False)
+        if "\n" in rhs:  # fractions and powers: let SymPy lay out the whole equation
+            eq = sympy.Eq(sympy.Symbol(prefix + str(name)), v, evaluate=False)
+            out.append(sympy.pretty(eq, use_unicode=True, num_columns=max(width, 20)))
+        else:  # one line: rich wraps it at spaces, never inside a name
+            out.append(f"{prefix}{sympy.pretty(name, use_unicode=True)} = {rhs}")
+    return out
+
+
+def _formulas(lhs, values, lang, *, width, limit, prefix=""):
+    lines = entry_lines(lhs, values, width=width, limit=limit, prefix=prefix)
+    total = len(values) if hasattr(values, "__len__") else 1
+    items = [Text(s) for s in lines]
+    if total > len(lines):
+        items.append(Text(text("more", lang, n=total - len(lines)), style="dim"))
+    return Group(*items)
+
+
+def array_view(name: str, arr):
+    """A 2-D array as a table; a 4-D one as its first (n, c) slices; anything else as one row."""
+    shape = tuple(arr.shape)
+    if len(shape) == 4:
+        slices = [labelled(f"{name}[{n},{c}]", matrix_table(arr[n, c, :, :]))
+                  for n in range(min(shape[0], 2)) for c in range(min(shape[1], 2))]
+        return side_by_side(*slices)
+    return labelled(name, matrix_table(arr))
+
+
+def rules_table(rules, lang: str, derivation=None) -> Table:
+    """Rules with their mark, statement and, when rejected, the first wrong entry."""
+    t = Table(box=box.SIMPLE, show_header=False, padding=(0, 1), expand=False)
+    t.add_column(no_wrap=True)
+    t.add_column(overflow="fold")
+    for r in rules:
+        body = [Text(r.name, style="bold"), Text(r.statement), Text(text("rule.checked", lang, n=r.checked),
+                                                                   style="dim")]
+        if r.counterexample is not None:
+            body.append(Text(counterexample_text(r.counterexample, lang, derivation)))
+        t.add_row(Text(rule_mark(r.holds, lang), style="green" if r.holds else "red"), Group(*body))
+    return t
+
+
+def counterexample_text(cx, lang: str, derivation=None) -> str:
+    """The first wrong entry, named by its symbol when the derivation has it (A24 rather than A[1, 3])."""
+    label = f"{cx.grad}{list(cx.index)}"
+    if derivation is not None and cx.grad in derivation.symbols and cx.index:
+        try:
+            label = str(derivation.symbols[cx.grad][cx.index])
+        except (IndexError, ValueError):
+            pass
+    return text("rule.counterexample", lang, grad="∂L/∂", index=label, expected=cx.expected, got=cx.got)
+
+
+def association_table(meetings, lang: str, limit: int | None = None) -> Table:
+    """The seed's table: each input entry, the kernel entries it meets and the outputs it meets them in."""
+    t = Table(box=box.SIMPLE_HEAD, padding=(0, 1), expand=False)
+    t.add_column(text("col.input", lang), no_wrap=True)
+    t.add_column(text("col.kernel", lang), overflow="fold")
+    t.add_column(text("col.output", lang), overflow="fold")
+    for m in meetings if limit is None else meetings[:limit]:
+        t.add_row(str(m.input), ", ".join(str(k) for k, _ in m.pairs), ", ".join(str(o) for _, o in m.pairs))
+    return t
+
+
+def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None = 12) -> Group:
+    """Every section of a derivation as one rich renderable."""
+    import sympy
+
+    names = d.names
+    params = Table(box=box.SIMPLE, show_header=False, padding=(0, 1))
+    for k, v in d.params.items():
+        params.add_row(k, shape_text(v))
+    parts = [Text(text("derive.title", lang, op=d.op), style="bold underline"),
+             labelled(text("derive.params", lang), params),
+             labelled(text("derive.symbols", lang),
+                      side_by_side(*(array_view(n, a) for n, a in d.symbols.items())))]
+    out = d.symbols.get(names.get("output", ""), sympy.Symbol(names.get("output", "out")))
+    parts.append(labelled(text("derive.forward", lang), _formulas(out, d.forward, lang, width=width, limit=limit)))
+    grads = [_formulas(d.symbols[g], arr, lang, width=width, limit=limit, prefix="∂L/∂")
+             for g, arr in d.grads.items() if g in d.symbols]
+    parts.append(labelled(text("derive.grads", lang, upstream=names.get("upstream", "G"),
+                               output=names.get("output", "B")), Group(*grads)))
+    if d.general:
+        general = [Text(sympy.pretty(sympy.Eq(sympy.Symbol(k), v, evaluate=False) if isinstance(v, sympy.Expr)
+                                     else v, use_unicode=True, num_columns=max(width, 20))) for k, v in d.general.items()]
+        parts.append(labelled(text("derive.general", lang), Group(*general)))
+    if d.association:
+        lim = None if len(d.association) <= 36 else limit
+        parts.append(labelled(text("derive.association", lang), association_table(d.association, lang, lim)))
+    parts.append(labelled(text("derive.rules", lang), rules_table(d.rules, lang, d)))
+    pitfalls = getattr(d, "pitfalls", ())
+    if pitfalls:
+        parts.append(labelled(text("derive.pitfalls", lang), rules_table(pitfalls, lang, d)))
+    return Group(*(x for p in parts for x in (p, Text(""))))
+
+
+def render_derivation(d, fmt: str = "text", console=None, lang: str | None = None, *,
+                      limit: int | None = 12) -> str | None:
+    """Print a derivation: ``text`` to a rich console; ``markdown``/``latex``/``json`` as a complete document.
+
+    The export formats are also returned as a string; ``text`` returns None.
+    """
+    lang = resolve_lang(lang)
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if fmt == "text":
+        console = console or make_console()
+        console.print(derivation_view(d, lang, width=console.width, limit=limit))
+        return None
+    from . import export
+
+    doc = {"json": export.to_json, "markdown": export.to_markdown, "latex": export.to_latex}[fmt](d, lang)
+    # Raw write, not console.print: a document must not be wrapped to the terminal width or styled.
+    (console.file if console is not None else sys.stdout).write(doc)
+    return doc

@@ -1,0 +1,184 @@
+r"""A derivation as a complete document: Markdown or LaTeX for a handout, JSON for programs.
+
+Formulas go through ``sympy.latex``; matrices become pipe tables (Markdown) or ``bmatrix`` (LaTeX). The
+documents hold every entry, not the terminal's first few. Headings come from the i18n tables, so
+``lang="zh"`` gives a Chinese handout (the LaTeX one then uses the ``ctexart`` class, for XeLaTeX).
+
+>>> md_table([[1, 2], [3, 4]]).splitlines()[2]
+'| 1 | 2 |'
+>>> tex_escape("dx_full & 50%")
+'dx\\_full \\& 50\\%'
+"""
+from __future__ import annotations
+
+import json
+
+from .derive import counterexample_text, rule_mark, shape_text
+from .i18n import text
+from .matrices import entry_text, rows_of
+
+
+def to_json(d, lang: str = "en") -> str:
+    """``d.to_dict()`` as indented JSON (the same for every language: data, not prose)."""
+    # Array shapes can hold SymPy integers (reshaped arrays do): write them as JSON numbers.
+    return json.dumps(d.to_dict(), ensure_ascii=False, indent=2, default=_plain) + "\n"
+
+
+def _plain(o):
+    if getattr(o, "is_Integer", False):
+        return int(o)
+    raise TypeError(f"{type(o).__name__} is not JSON data")
+
+
+def md_table(m) -> str:
+    """A matrix as a Markdown pipe table; the header row numbers the columns from 1."""
+    rows = rows_of(m)
+    head = "| " + " | ".join(str(j + 1) for j in range(len(rows[0]))) + " |"
+    rule = "|" + "---|" * len(rows[0])
+    body = ["| " + " | ".join(entry_text(v).replace("|", "\\|") for v in r) + " |" for r in rows]
+    return "\n".join([head, rule, *body])
+
+
+def tex_escape(s: str) -> str:
+    """Plain text made safe for LaTeX (rule statements contain _ and sometimes & or %)."""
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
+                 ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}"), ("~", r"\~{}")):
+        s = s.replace(a, b) if a != "\\" else s.replace(a, "\x00")
+    s = s.replace("\x00", r"\textbackslash{}")
+    # pdflatex has no glyphs for these: typeset them as maths instead.
+    for a, b in (("∂", r"$\partial$"), ("Σ", r"$\Sigma$"), ("·", r"$\cdot$"), ("…", r"\ldots{}")):
+        s = s.replace(a, b)
+    return s
+
+
+def tex_lines(v, per_line: int = 5) -> str:
+    r"""A long sum as several aligned lines (a 3x3 kernel gives nine terms: too wide for one line).
+
+    >>> import sympy
+    >>> a, b = sympy.symbols("a b")
+    >>> print(tex_lines(a - b, per_line=1))
+    a \\ &\quad - b
+    """
+    import sympy
+
+    terms = v.as_ordered_terms() if isinstance(v, sympy.Add) else [v]
+    chunks = []
+    for i, t in enumerate(terms):
+        piece = sympy.latex(t)
+        sign = "" if i == 0 else (" - " if piece.startswith("-") else " + ")
+        piece = piece[1:].lstrip() if (i and piece.startswith("-")) else piece
+        if i and i % per_line == 0:
+            chunks.append(r" \\ &\quad" + sign.rstrip() + " " + piece)
+        else:
+            chunks.append(sign + piece)
+    return "".join(chunks)
+
+
+def _pairs(d):
+    """(left-hand side, right-hand side) LaTeX for every forward and gradient entry, in order."""
+    import sympy
+
+    out_name = d.names.get("output", "out")
+    sections = []
+    lhs = d.symbols.get(out_name)
+    fwd = sympy.flatten(d.forward.tolist()) if hasattr(d.forward, "tolist") else [d.forward]
+    names = sympy.flatten(lhs.tolist()) if lhs is not None else [sympy.Symbol(out_name)] * len(fwd)
+    sections.append(("forward", [(sympy.latex(n), v) for n, v in zip(names, fwd)]))
+    grads = []
+    for g, arr in d.grads.items():
+        syms = sympy.flatten(d.symbols[g].tolist()) if g in d.symbols else []
+        for s, v in zip(syms, sympy.flatten(arr.tolist())):
+            grads.append((r"\frac{\partial L}{\partial " + sympy.latex(s) + "}", v))
+    sections.append(("grads", grads))
+    return sections
+
+
+def _general(d):
+    import sympy
+
+    return [(k, sympy.latex(v)) for k, v in d.general.items()]
+
+
+def _rule_lines(d, rules, lang):
+    for r in rules:
+        cx = "" if r.counterexample is None else counterexample_text(r.counterexample, lang, d)
+        yield r, rule_mark(r.holds, lang), text("rule.checked", lang, n=r.checked), cx
+
+
+def to_markdown(d, lang: str = "en") -> str:
+    """A Markdown handout: parameters, symbol matrices, every formula, the general formula, the rules."""
+    from sympy import latex
+
+    names = d.names
+    out = [f"# {text('derive.title', lang, op=d.op)}", "", text("derive.doc_intro", lang), "",
+           f"## {text('derive.params', lang)}", "", "| | |", "|---|---|"]
+    out += [f"| {k} | {shape_text(v)} |" for k, v in d.params.items()]
+    out += ["", f"## {text('derive.symbols', lang)}", ""]
+    for n, a in d.symbols.items():
+        if len(a.shape) <= 2:
+            out += [f"**{n}**", "", md_table(a), ""]
+    for key, pairs in _pairs(d):
+        title = text("derive.forward", lang) if key == "forward" else \
+            text("derive.grads", lang, upstream=names.get("upstream", "G"), output=names.get("output", "B"))
+        out += [f"## {title}", ""] + [f"- ${lhs} = {latex(rhs)}$" for lhs, rhs in pairs] + [""]
+    if d.general:
+        out += [f"## {text('derive.general', lang)}", ""]
+        out += [f"$${k} = {v}$$" if k.isidentifier() else f"$${v}$$" for k, v in _general(d)] + [""]
+    if d.association:
+        out += [f"## {text('derive.association', lang)}", "",
+                f"| {text('col.input', lang)} | {text('col.kernel', lang)} | {text('col.output', lang)} |",
+                "|---|---|---|"]
+        out += [f"| {m.input} | {', '.join(str(k) for k, _ in m.pairs)} | {', '.join(str(o) for _, o in m.pairs)} |"
+                for m in d.association] + [""]
+    for key, rules in (("derive.rules", d.rules), ("derive.pitfalls", getattr(d, "pitfalls", ()))):
+        if rules:
+            out += [f"## {text(key, lang)}", ""]
+            for r, mark, checked, cx in _rule_lines(d, rules, lang):
+                out.append(f"- {mark} **{r.name}**: `{r.statement}` ({checked})" + (f"; {cx}" if cx else ""))
+            out.append("")
+    return "\n".join(out)
+
+
+def to_latex(d, lang: str = "en") -> str:
+    """A complete LaTeX document (``pdflatex`` for English, ``xelatex`` for Chinese)."""
+    import sympy
+
+    names = d.names
+    cls = r"\documentclass{ctexart}" if lang == "zh" else r"\documentclass{article}"
+    out = [cls, r"\usepackage{amsmath,amssymb}", r"\usepackage{longtable}", r"\usepackage[margin=2cm]{geometry}",
+           r"\allowdisplaybreaks", r"\begin{document}",
+           rf"\section*{{{tex_escape(text('derive.title', lang, op=d.op))}}}", tex_escape(text("derive.doc_intro", lang)),
+           rf"\subsection*{{{tex_escape(text('derive.params', lang))}}}", r"\begin{tabular}{ll}"]
+    out += [rf"{tex_escape(k)} & {tex_escape(shape_text(v))} \\" for k, v in d.params.items()]
+    out += [r"\end{tabular}", rf"\subsection*{{{tex_escape(text('derive.symbols', lang))}}}", r"\["]
+    mats = [f"{n} = " + sympy.latex(sympy.Matrix(a.tolist()), mat_str="bmatrix", mat_delim="")
+            for n, a in d.symbols.items() if len(a.shape) == 2]
+    out += [r",\quad ".join(mats) if mats else r"\text{--}", r"\]"]
+    for key, pairs in _pairs(d):
+        title = text("derive.forward", lang) if key == "forward" else \
+            text("derive.grads", lang, upstream=names.get("upstream", "G"), output=names.get("output", "B"))
+        out += [rf"\subsection*{{{tex_escape(title)}}}", r"\begin{align*}"]
+        out += [rf"{lhs} &= {tex_lines(rhs)} \\" for lhs, rhs in pairs]
+        out += [r"\end{align*}"]
+    if d.general:
+        out += [rf"\subsection*{{{tex_escape(text('derive.general', lang))}}}"]
+        out += [rf"\[ {v} \]" for _, v in _general(d)]
+    if d.association:
+        out += [rf"\subsection*{{{tex_escape(text('derive.association', lang))}}}", r"\begin{longtable}{lp{6cm}p{6cm}}",
+                rf"{tex_escape(text('col.input', lang))} & {tex_escape(text('col.kernel', lang))} & "
+                rf"{tex_escape(text('col.output', lang))} \\ \hline"]
+        out += [f"${sympy.latex(m.input)}$ & ${', '.join(sympy.latex(k) for k, _ in m.pairs)}$ & "
+                f"${', '.join(sympy.latex(o) for _, o in m.pairs)}$ \\\\" for m in d.association]
+        out += [r"\end{longtable}"]
+    for key, rules in (("derive.rules", d.rules), ("derive.pitfalls", getattr(d, "pitfalls", ()))):
+        if rules:
+            out += [rf"\subsection*{{{tex_escape(text(key, lang))}}}", r"\begin{itemize}"]
+            for r, mark, checked, cx in _rule_lines(d, rules, lang):
+                sym = r"$\checkmark$" if r.holds else r"$\times$"
+                word = tex_escape(mark.split(" ", 1)[1])
+                line = rf"\item {sym} {word} \textbf{{{tex_escape(r.name)}}}: \texttt{{{tex_escape(r.statement)}}} " \
+                       rf"({tex_escape(checked)})"
+                out.append(line + (f"; {tex_escape(cx)}" if cx else ""))
+            out += [r"\end{itemize}"]
+    out += [r"\end{document}", ""]
+    return "\n".join(out)

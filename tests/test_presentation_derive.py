@@ -1,0 +1,85 @@
+"""The derive renderer and its exports, on the seed's 5x5 input with a 3x3 kernel and on a hand-made refuted rule."""
+import io
+import json
+import re
+
+import pytest
+import sympy
+from rich.console import Console
+
+from derivations import Derivation, Mismatch, Rule, derive_conv2d
+from presentation.derive import render_derivation
+
+
+def text_of(d, width=80, lang="en") -> str:
+    c = Console(file=io.StringIO(), width=width, color_system=None)
+    render_derivation(d, console=c, lang=lang)
+    return c.file.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return derive_conv2d((5, 5), (3, 3))
+
+
+def handmade(holds: bool) -> Derivation:
+    a, k, g = (sympy.Symbol(n, real=True) for n in ("A11", "K11", "G11"))
+    arr = lambda *xs: sympy.ImmutableDenseNDimArray(list(xs), (1, 1))
+    cx = None if holds else Mismatch("A", (0, 0), g * k, g)
+    rule = Rule("dx_demo", "dA = G*K", holds, cx, checked=1)
+    return Derivation("demo", {"input_shape": (1, 1)}, {"input": "A", "kernel": "K", "upstream": "G", "output": "B"},
+                      {"A": arr(a), "K": arr(k), "G": arr(g), "B": arr(sympy.Symbol("B11"))},
+                      arr(a * k), {"A": arr(g * k)}, (rule,))
+
+
+def test_text_has_seed_sum_association_and_marks(seed):
+    out = text_of(seed)
+    flat = re.sub(r"\s+", " ", out)
+    assert "B₁₁ = A₁₁⋅K₁₁ + A₁₂⋅K₁₂ + A₁₃⋅K₁₃" in flat
+    assert re.search(r"A24\s+K23, K22, K13, K12\s+B12, B13, B22, B23", out)
+    assert re.search(r"✓ proved\s+dx_full_conv_rot180", out)
+    assert re.search(r"✗ rejected\s+dx_unrotated_kernel", out)
+    assert "G11*K33" in flat  # the unrotated kernel's first wrong entry
+
+
+def test_marks_follow_the_rule_not_the_name():
+    assert "✓ proved" in text_of(handmade(True)) and "✗" not in text_of(handmade(True))
+    out = text_of(handmade(False))
+    assert "✗ rejected" in out and "✓" not in out and "∂L/∂A11" in out
+
+
+def test_sixty_columns_and_chinese(seed):
+    out = text_of(seed, width=60, lang="zh")
+    assert max(len(line) for line in out.splitlines()) <= 60
+    assert "反向传播" in out and "已证明" in out and "卷积核" in out
+
+
+def test_json_loads_back(seed):
+    s = render_derivation(seed, "json", console=Console(file=io.StringIO()))
+    data = json.loads(s)
+    assert data["op"] == "conv2d" and data["forward"]["shape"] == [3, 3]
+    assert sympy.sympify(data["grads"]["A"]["entries"][0]) == sympy.Symbol("G11") * sympy.Symbol("K11")
+
+
+def test_markdown_is_a_document_with_the_matrices(seed):
+    md = render_derivation(seed, "markdown", console=Console(file=io.StringIO()))
+    assert md.startswith("# conv2d")
+    assert "| A11 | A12 | A13 | A14 | A15 |" in md and "| K31 | K32 | K33 |" in md
+    assert "✓ proved **dx_full_conv_rot180**" in md and "✗ rejected **dx_unrotated_kernel**" in md
+    assert "$B_{11} = A_{11} K_{11}" in md
+
+
+def test_latex_is_a_balanced_document(seed):
+    tex = render_derivation(seed, "latex", console=Console(file=io.StringIO()))
+    assert tex.startswith(r"\documentclass{article}") and r"\begin{document}" in tex
+    assert tex.rstrip().endswith(r"\end{document}")
+    for env in ("align*", "itemize", "longtable", "tabular"):
+        assert tex.count(rf"\begin{{{env}}}") == tex.count(rf"\end{{{env}}}") > 0
+    assert "∂" not in tex and r"\checkmark" in tex and r"\times" in tex
+    assert r"\documentclass{ctexart}" in render_derivation(seed, "latex", console=Console(file=io.StringIO()),
+                                                           lang="zh")
+
+
+def test_unknown_format_is_a_value_error(seed):
+    with pytest.raises(ValueError, match="fmt must be one of"):
+        render_derivation(seed, "html")
