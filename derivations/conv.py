@@ -27,19 +27,12 @@ from ._conv_rules import conv_pitfalls, conv_rules
 from ._symbols import cs231n_tensor, indices, seed_tensor
 from ._symops import prod, total
 from ._types import Derivation, Meeting, Step
+from .conv_general import general_conv2d
+from .shapes import out_size
 
 #: Exact work grows with the number of product terms N*F*H'*W'*C*HH*WW. At this limit a derivation with its
 #: proofs takes tens of seconds in SymPy (LeNet C1, 1x28x28 with 6 5x5 filters, is 86,400 terms).
 MAX_TERMS = 250_000
-
-
-def out_size(size: int, kernel: int, *, stride: int = 1, pad: int = 0, dilation: int = 1) -> int:
-    """cs231n output size ``1 + (H + 2*pad - dilation*(HH - 1) - 1) // stride``.
-
-    >>> out_size(5, 3), out_size(28, 5), out_size(7, 3, stride=2, pad=1)
-    (3, 24, 4)
-    """
-    return 1 + (size + 2 * pad - dilation * (kernel - 1) - 1) // stride
 
 
 def _check_int(name: str, value, low: int) -> int:
@@ -164,8 +157,9 @@ def _derive(input_shape, kernel_shape, stride, pad, dilation, bias) -> Derivatio
         *([Step("conv.dilate", {"stride": stride, "upstream": g})] if stride > 1 else []),
         Step("conv.proof", {"rules": rules, "pitfalls": pitfalls}),
     )
+    general = general_conv2d(stride=stride, pad=pad, dilation=dilation) if seed else {}
     return Derivation("conv2d", params, names, symbols, forward, grads, rules, association, steps,
-                      pitfalls=pitfalls)
+                      general=general, pitfalls=pitfalls)
 
 
 def _rot180_array(k: sympy.Array) -> sympy.Array:
