@@ -1,0 +1,7 @@
+"""checker: the proven rules as numpy, and finite-difference verdicts that localise (see checker.check)."""
+from checker.check import CheckResult, Note, assert_backward, check_backward, cs231n_pair
+from checker.colouring import conv2d_structure, pool2d_structure
+from checker.verdict import ArgResult, Element
+
+__all__ = ["ArgResult", "CheckResult", "Element", "Note", "assert_backward", "check_backward", "conv2d_structure",
+           "cs231n_pair", "pool2d_structure"]

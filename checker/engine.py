@@ -1,0 +1,116 @@
+r"""The steps behind ``check_backward``: dtypes, base calls, input mutation, probes per argument, verdicts.
+
+float32 inputs: a function that follows its input dtype (float64 in, float64 out) is differenced in float64,
+and its float32 gradient is judged with an added float32 round-off term eps32 * sqrt(#outputs) * (|R| + rms R)
+(a gradient entry sums at most #outputs products, whose float32 errors add like a random walk); misses within
+that term but beyond the float64 tolerance are counted as precision only. A function that computes in
+float32 whatever it is given is differenced in float32 (eps32 in every tolerance).
+
+>>> import numpy as np
+>>> r = run(lambda x: x * x, lambda g, x: 2 * g * x, [np.ones(2, np.float32)], ("x",), dout=None, seed=0,
+...         mode="auto", params={}, structure={}, batched=(), chunk=64, kinks="interval")
+>>> r.ok, [n.key for n in r.notes]
+(True, ['note.float32_in_float64', 'note.precision_only'])
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from checker.check import EPS32, CheckResult, Note, _grads, _mutations
+from checker.fd import differences, element_probes, step_sizes
+from checker.verdict import SAFETY, failed, judge
+
+EPS64 = float(np.finfo(np.float64).eps)
+
+
+def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure, batched, chunk, kinks):
+    t0 = time.perf_counter()
+    notes: list[Note] = []
+    low = any(a.dtype != np.float64 for a in arrays)
+    work = [a.astype(np.float64) for a in arrays]
+    out = np.asarray(forward(*[a.copy() for a in work], **params))
+    if low and out.dtype != np.float64:  # the function computes in low precision whatever it gets
+        work = [a.astype(np.float32) for a in arrays]
+        notes.append(Note("note.float32_roundoff", (("eps", f"{EPS32:.1e}"),)))
+        follows = False
+    else:
+        follows = low
+        if low:
+            notes.append(Note("note.float32_in_float64"))
+    eps = float(np.finfo(work[0].dtype).eps)
+    copies = [a.copy() for a in work]
+    out0 = np.asarray(forward(*copies, **params))
+    mutates = _mutations("forward", work, copies, names, notes)
+    if out0.dtype.kind != "f" or not np.all(np.isfinite(out0)):
+        problem = "forward returned NaN or inf" if out0.dtype.kind == "f" else f"forward returned {out0.dtype}"
+        return CheckResult(False, mode, tuple(failed(n, a.shape, problem) for n, a in zip(names, arrays)),
+                           tuple(notes), 1, time.perf_counter() - t0)
+    if dout is None:
+        dout = np.random.default_rng(seed).standard_normal(out0.shape)
+    dout = np.asarray(dout, dtype=work[0].dtype)
+    if dout.shape != out0.shape:
+        raise ValueError(f"dout must have the output's shape {out0.shape}, got {dout.shape}")
+    dcopy = dout.copy()
+    copies = [a.copy() for a in work]
+    grads, problems = _grads(backward(dcopy, *copies, **params), names, [a.shape for a in arrays])
+    mutates |= _mutations("backward", work, copies, names, notes)
+    mutates |= _mutations("backward", [dout], [dcopy], ["dout"], notes)
+    if follows:  # judge what the caller's own dtype gives
+        low_in = [a.copy() for a in arrays]
+        grads, problems = _grads(backward(dout.astype(arrays[0].dtype), *low_in, **params), names,
+                                 [a.shape for a in arrays])
+
+    def call(*a):
+        return np.asarray(forward(*([v.copy() for v in a] if mutates else a), **params))
+
+    if mode == "directional":
+        return _directional(call, work, out0, dout, grads, problems, names, notes, eps, t0)
+    extra_rel = EPS32 * np.sqrt(out0.size) if low else 0.0
+    bidx = tuple(names.index(b) for b in batched)
+    results, calls = [], 2
+    for i, (name, g, problem) in enumerate(zip(names, grads, problems)):
+        if problem:
+            results.append(failed(name, arrays[i].shape, problem))
+            continue
+        shape = work[i].shape
+        if mode in ("auto", "compressed") and name in structure:
+            probes = structure[name].probes(shape, out0.shape, batched=i in bidx)
+        else:
+            if mode == "compressed":
+                notes.append(Note("note.no_structure", (("arg", name),)))
+            probes = element_probes(shape, batched=i in bidx and mode != "element")
+        d = differences(call, work, dout, arg=i, probes=probes, batched=bidx, chunk=chunk, out0=out0)
+        calls += d.calls
+        res = judge(name, d, g, eps=eps, kink_policy=kinks, extra_rel=extra_rel,
+                    strict_eps=EPS64 if follows else None)
+        if res.n_kinks:
+            notes.append(Note("note.kinks", (("arg", name), ("count", res.n_kinks), ("policy", kinks))))
+        if res.precision_only:
+            notes.append(Note("note.precision_only", (("arg", name), ("count", res.precision_only))))
+        results.append(res)
+    ok = all(r.ok for r in results) and not mutates
+    return CheckResult(ok, mode, tuple(results), tuple(notes), calls, time.perf_counter() - t0)
+
+
+def _directional(call, work, out0, dout, grads, problems, names, notes, eps, t0):
+    """One random direction v through all inputs: d/dt L(x + t h v) against sum_k <g_k, h_k v_k>."""
+    if any(problems):
+        res = tuple(failed(n, a.shape, p) if p else failed(n, a.shape, "not checked") for n, a, p in
+                    zip(names, work, problems))
+        return CheckResult(False, "directional", res, tuple(notes), 2, time.perf_counter() - t0)
+    rng = np.random.default_rng(12345)
+    vs = [rng.standard_normal(a.shape).astype(a.dtype) for a in work]
+    hs = [float(np.mean(step_sizes(a, eps=eps))) for a in work]
+    analytic = sum(h * float(np.sum(g * v)) for h, g, v in zip(hs, grads, vs))
+    delta = []
+    for t in (1.0, -1.0, 2.0, -2.0):
+        out = call(*[a + t * h * v for a, h, v in zip(work, hs, vs)])
+        delta.append(float(np.sum((out - out0) * dout)))
+    d1, d2 = (delta[0] - delta[1]) / 2, (delta[2] - delta[3]) / 4
+    r = d1 + (d1 - d2) / 3
+    tol = SAFETY * (abs(d1 - d2) / 3 + eps * float(np.sum(np.abs(out0 * dout)))) + 4 * eps * (abs(r) + abs(analytic))
+    ok = abs(analytic - r) <= tol
+    notes.append(Note("note.directional"))
+    return CheckResult(ok, "directional", (), tuple(notes), 6, time.perf_counter() - t0, (analytic, r, tol))

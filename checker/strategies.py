@@ -1,0 +1,151 @@
+r"""Hypothesis strategies for convolution and pooling cases, in the style of ``hypothesis.extra.numpy``.
+
+Every case is valid by construction (the kernel fits the padded input), shapes are non-square unless
+``square=True``, and values are drawn as floats in [-1, 1]. This is the only checker module that imports
+hypothesis.
+
+>>> from hypothesis import given, settings
+>>> @settings(max_examples=3, database=None)
+... @given(conv2d_cases(max_side=6))
+... def t(case):
+...     assert case.x.shape[1] == case.w.shape[1]
+>>> t()
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple, Sequence
+
+import numpy as np
+from hypothesis import given, seed as hseed, settings, strategies as st
+from hypothesis.errors import InvalidArgument
+
+from checker.ops import out_size
+
+
+class Conv2dCase(NamedTuple):
+    x: np.ndarray  # (N, C, H, W)
+    w: np.ndarray  # (F, C, HH, WW)
+    b: np.ndarray  # (F,)
+    dout: np.ndarray  # (N, F, H', W')
+    stride: int
+    pad: int
+    dilation: int
+
+
+class Pool2dCase(NamedTuple):
+    x: np.ndarray  # (N, C, H, W)
+    dout: np.ndarray
+    kh: int
+    kw: int
+    stride: int
+    pad: int
+    kind: str  # "max" or "mean"
+
+
+def _check_int(name, value, lo):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < lo:
+        raise InvalidArgument(f"{name} must be a whole number >= {lo}, got {value!r}")
+
+
+def _check_choices(name, values, lo):
+    if isinstance(values, (int, np.integer)):
+        values = (values,)
+    values = tuple(values)
+    if not values:
+        raise InvalidArgument(f"{name} must hold at least one value, got {values!r}")
+    for v in values:
+        _check_int(name, v, lo)
+    return values
+
+
+def _array(draw, shape):
+    seed = draw(st.integers(0, 2**32 - 1))
+    return np.random.default_rng(seed).uniform(-1.0, 1.0, size=shape)
+
+
+def _tie_free(draw, shape, gap):
+    """Distinct values at least ``gap`` apart, shuffled: no max-pool window can hold a (near) tie."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape))
+    vals = (np.arange(n) - n / 2) * gap + rng.uniform(0, gap / 4, n)
+    return rng.permutation(vals).reshape(shape)
+
+
+@st.composite
+def conv2d_cases(draw, *, min_side: int = 1, max_side: int = 8, max_batch: int = 3, max_channels: int = 3,
+                 max_filters: int = 3, max_kernel: int = 3, strides: Sequence[int] = (1, 2),
+                 pads: Sequence[int] = (0, 1), dilations: Sequence[int] = (1,), square: bool = False,
+                 min_batch: int = 2) -> Conv2dCase:
+    """Conv2dCase with N in [min_batch, max_batch], kernels up to max_kernel, sides in [min_side, max_side]."""
+    for name, v, lo in [("min_side", min_side, 1), ("max_side", max_side, 1), ("max_batch", max_batch, 1),
+                        ("max_channels", max_channels, 1), ("max_filters", max_filters, 1),
+                        ("max_kernel", max_kernel, 1), ("min_batch", min_batch, 1)]:
+        _check_int(name, v, lo)
+    if min_side > max_side:
+        raise InvalidArgument(f"min_side must be <= max_side={max_side}, got {min_side!r}")
+    if min_batch > max_batch:
+        raise InvalidArgument(f"min_batch must be <= max_batch={max_batch}, got {min_batch!r}")
+    strides, pads = _check_choices("strides", strides, 1), _check_choices("pads", pads, 0)
+    dilations = _check_choices("dilations", dilations, 1)
+    s, p, d = draw(st.sampled_from(strides)), draw(st.sampled_from(pads)), draw(st.sampled_from(dilations))
+    kh = draw(st.integers(1, max_kernel))
+    kw = kh if square else draw(st.integers(1, max_kernel))
+    # the dilated kernel must fit the padded input: side + 2p >= d (k - 1) + 1
+    need_h, need_w = max(min_side, d * (kh - 1) + 1 - 2 * p, 1), max(min_side, d * (kw - 1) + 1 - 2 * p, 1)
+    if need_h > max_side or need_w > max_side:
+        raise InvalidArgument(f"max_side={max_side} cannot hold a kernel of {max_kernel} with dilation {d} and pad {p}")
+    h = draw(st.integers(need_h, max_side))
+    w = h if square else draw(st.integers(need_w, max_side))
+    n, c, f = draw(st.integers(min_batch, max_batch)), draw(st.integers(1, max_channels)), draw(st.integers(1, max_filters))
+    ho, wo = out_size(h, kh, stride=s, pad=p, dilation=d), out_size(w, kw, stride=s, pad=p, dilation=d)
+    return Conv2dCase(_array(draw, (n, c, h, w)), _array(draw, (f, c, kh, kw)), _array(draw, (f,)),
+                      _array(draw, (n, f, ho, wo)), s, p, d)
+
+
+@st.composite
+def pool2d_cases(draw, *, kind: str = "max", min_side: int = 2, max_side: int = 8, max_batch: int = 3,
+                 max_channels: int = 3, max_kernel: int = 3, strides: Sequence[int] = (1, 2, 3),
+                 pads: Sequence[int] = (0,), overlapping: bool | None = None, square: bool = False,
+                 tie_free: bool = True, min_gap: float = 1e-2, min_batch: int = 2) -> Pool2dCase:
+    """Pool2dCase; ``overlapping`` True forces stride < kernel (windows share entries), False forbids it.
+
+    ``tie_free`` draws distinct values at least ``min_gap`` apart (resampling, not filtering), so no
+    window of a max pool holds two maxima within a finite-difference step.
+    """
+    if kind not in ("max", "mean"):
+        raise InvalidArgument(f"kind must be 'max' or 'mean', got {kind!r}")
+    for name, v, lo in [("min_side", min_side, 1), ("max_side", max_side, 1), ("max_batch", max_batch, 1),
+                        ("max_channels", max_channels, 1), ("max_kernel", max_kernel, 1), ("min_batch", min_batch, 1)]:
+        _check_int(name, v, lo)
+    if min_side > max_side:
+        raise InvalidArgument(f"min_side must be <= max_side={max_side}, got {min_side!r}")
+    if not (isinstance(min_gap, (int, float)) and min_gap > 0):
+        raise InvalidArgument(f"min_gap must be a number > 0, got {min_gap!r}")
+    if overlapping and max_kernel < 2:
+        raise InvalidArgument(f"overlapping=True needs max_kernel >= 2, got max_kernel={max_kernel!r}")
+    strides, pads = _check_choices("strides", strides, 1), _check_choices("pads", pads, 0)
+    kh = draw(st.integers(2 if overlapping else 1, max_kernel))
+    kw = kh if square else draw(st.integers(2 if overlapping else 1, max_kernel))
+    allowed = [s for s in strides if overlapping is None or (s < min(kh, kw)) == overlapping]
+    if not allowed:
+        s = min(kh, kw) - 1 if overlapping else max(kh, kw)  # the constraint wins over the listed strides
+    else:
+        s = draw(st.sampled_from(allowed))
+    # padding wider than half a window would make whole windows of padding
+    p = draw(st.sampled_from([q for q in pads if 2 * q <= min(kh, kw)] or [0]))
+    h = draw(st.integers(max(min_side, kh), max(max_side, kh)))
+    w = h if square and kh == kw else draw(st.integers(max(min_side, kw), max(max_side, kw)))
+    n, c = draw(st.integers(min_batch, max(max_batch, min_batch))), draw(st.integers(1, max_channels))
+    ho, wo = 1 + (h + 2 * p - kh) // s, 1 + (w + 2 * p - kw) // s
+    x = _tie_free(draw, (n, c, h, w), min_gap) if (tie_free and kind == "max") else _array(draw, (n, c, h, w))
+    return Pool2dCase(x, _array(draw, (n, c, ho, wo)), kh, kw, s, p, kind)
+
+
+def run_examples(strategy, fn: Callable, *, examples: int, seed: int | None = None) -> None:
+    """Call ``fn(case)`` on ``examples`` cases drawn by hypothesis (shrinking a failure, as tests do)."""
+    _check_int("examples", examples, 1)
+    test = settings(max_examples=examples, database=None, deadline=None)(given(strategy)(fn))
+    if seed is not None:
+        test = hseed(seed)(test)
+    test()
