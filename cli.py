@@ -25,11 +25,21 @@ def _shape(text: str) -> tuple[int, ...]:
 
 
 # --- tour -------------------------------------------------------------------------------------------
+def _add_display(p):
+    """--lang and --no-color, shared by every command that prints for people."""
+    p.add_argument("--lang", choices=["en", "zh"], default=None,
+                   help="language of the text (default: $GRADPROOF_LANG, else en)")
+    p.add_argument("--no-color", action="store_true", help="no colour (NO_COLOR=1 does the same)")
+
+
 def _add_tour(sub):
     p = sub.add_parser("tour", help="the default walkthrough (also what `python cli.py` runs)",
-                       description="Walk through convolution and pooling backward passes on small tensors.",
-                       epilog="example: python cli.py tour --no-pause")
+                       description="Walk through convolution and pooling backward passes on small tensors: "
+                                   "Enter for the next screen, b to go back, q to quit.",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  python cli.py\n  python cli.py tour --no-pause --lang zh | less")
     p.add_argument("--no-pause", action="store_true", help="print every screen without waiting for Enter")
+    _add_display(p)
     p.set_defaults(func=_cmd_tour)
 
 
@@ -40,26 +50,60 @@ def _cmd_tour(args) -> int:
 
 
 # --- derive -----------------------------------------------------------------------------------------
+DERIVE_OPS = {"conv": "2-D convolution (cross-correlation, as frameworks compute it)",
+              "full-conv": "full-mode convolution: pad = kernel - 1 on each side (the shape backward uses)"}
+
+
 def _add_derive(sub):
     p = sub.add_parser("derive", help="derive and prove the gradients of one operation",
-                       description="Derive forward and backward formulas exactly (SymPy) and prove the closed-form rules.",
-                       epilog="example: python cli.py derive conv --input 5x5 --kernel 3x3 --stride 2 --pad 1")
-    p.add_argument("op", choices=["conv"], help="the operation")
+                       description="Derive forward and backward formulas exactly (SymPy) and prove the closed-form "
+                                   "rules. Operations: " + "; ".join(f"{k}: {v}" for k, v in DERIVE_OPS.items()),
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  python cli.py derive conv --input 5x5 --kernel 3x3\n"
+                              "  python cli.py derive conv --input 5x5 --kernel 3x3 --stride 2 --pad 1\n"
+                              "  python cli.py derive full-conv --input 3x3 --kernel 3x3 --format markdown > h.md\n"
+                              "  python cli.py derive conv --format latex --lang zh > handout.tex")
+    p.add_argument("op", choices=list(DERIVE_OPS), help="the operation")
     p.add_argument("--input", type=_shape, default=(5, 5), help="HxW or NxCxHxW (default 5x5)")
     p.add_argument("--kernel", type=_shape, default=(3, 3), help="HHxWW or FxCxHHxWW (default 3x3)")
     p.add_argument("--stride", type=int, default=1, help="stride (default 1)")
-    p.add_argument("--pad", type=int, default=0, help="zero padding on each side (default 0)")
+    p.add_argument("--pad", type=int, default=0, help="zero padding on each side (default 0; full-conv sets it)")
     p.add_argument("--dilation", type=int, default=1, help="kernel dilation (default 1)")
-    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
+    p.add_argument("--no-bias", action="store_true", help="leave out the bias term")
+    p.add_argument("--format", choices=["text", "markdown", "latex", "json"], default="text",
+                   help="text for the terminal; markdown/latex: a complete handout; json: the data (default text)")
+    p.add_argument("--all", action="store_true", help="text format: print every entry, not the first 12")
+    _add_display(p)
     p.set_defaults(func=_cmd_derive)
 
 
-def _cmd_derive(args) -> int:
+def _derive_op(args):
+    """The Derivation an op of ``derive`` names (other ops register further branches here)."""
     from derivations import derive_conv2d
-    from presentation.derive import render_derivation
 
-    d = derive_conv2d(args.input, args.kernel, stride=args.stride, pad=args.pad, dilation=args.dilation)
-    render_derivation(d, fmt=args.format)
+    pad = args.pad
+    if args.op == "full-conv":
+        pad = args.dilation * (args.kernel[-1] - 1)
+        if args.kernel[-2] != args.kernel[-1]:
+            raise UserError(f"full-conv needs a square kernel, got {'x'.join(map(str, args.kernel))}")
+    return derive_conv2d(args.input, args.kernel, stride=args.stride, pad=pad, dilation=args.dilation,
+                         bias=not args.no_bias)
+
+
+def _cmd_derive(args) -> int:
+    from contextlib import nullcontext
+
+    from presentation.derive import render_derivation
+    from presentation.i18n import resolve_lang, text
+    from presentation.matrices import make_console
+
+    lang = resolve_lang(args.lang)
+    console = make_console(no_color=args.no_color)
+    # The spinner goes to stderr so that an export on stdout stays a clean document.
+    status = make_console(no_color=args.no_color, file=sys.stderr)
+    with status.status(text("derive.working", lang, op=args.op)) if status.is_terminal else nullcontext():
+        d = _derive_op(args)
+    render_derivation(d, fmt=args.format, console=console, lang=lang, limit=None if args.all else 12)
     return 0
 
 
@@ -78,9 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    commands = parser._subparsers._group_actions[0].choices  # the registered command names
+    if argv and argv[0] not in commands and argv[0] not in ("-h", "--help"):
+        argv = ["tour", *argv]  # `python cli.py --no-pause --lang zh` means the tour with those options
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["tour", *(argv or [])])
+        args = parser.parse_args(["tour"])
     try:
         return args.func(args)
     except (UserError, ValueError) as exc:

@@ -75,6 +75,12 @@ EN: dict[str, str] = {
     "tour.s6.pitfalls": "Refuted, with the first wrong entry:",
     "tour.s6.check": "Checked on numbers: central finite differences on random tensors (input {x}, kernel {w}, stride {stride}, pad {pad}):",
     "tour.s6.nocheck": "The numeric check is not available in this build.",
+    "tour.col.arg": "gradient",
+    "tour.col.verdict": "verdict",
+    "tour.col.err": "worst error",
+    "tour.col.tol": "its tolerance",
+    "tour.check.ok": "✓ matches",
+    "tour.check.bad": "✗ differs",
 }
 
 # Terms learners know from the course notes: 卷积, 卷积核/滤波器, 池化, 最大池化, 平均池化, 步长, 填充, 反向传播, 残差.
@@ -139,6 +145,12 @@ ZH: dict[str, str] = {
     "tour.s6.pitfalls": "不成立的规则,以及第一个错误的项:",
     "tour.s6.check": "数值检验:在随机张量上做中心有限差分(输入 {x},卷积核 {w},步长 {stride},填充 {pad}):",
     "tour.s6.nocheck": "当前版本没有数值检验。",
+    "tour.col.arg": "梯度",
+    "tour.col.verdict": "结论",
+    "tour.col.err": "最大误差",
+    "tour.col.tol": "其容差",
+    "tour.check.ok": "✓ 一致",
+    "tour.check.bad": "✗ 不一致",
 }
 
 _TABLES = {"en": EN, "zh": ZH}

@@ -1,0 +1,123 @@
+r"""The default tour (``python cli.py``): six short screens on the seed's numbers, Enter / b / q to move.
+
+:func:`collect` asks the library for everything the screens show (exact derivations, the numpy rules, a
+finite-difference check); :mod:`presentation.tour_screens` only lays that data out. When stdout or stdin is
+not a terminal, or with ``--no-pause``, every screen is printed in order and the tour exits 0.
+
+>>> nav("", 0, 6), nav("b", 0, 6), nav("B", 3, 6), nav("q", 2, 6), nav("", 5, 6)
+(1, 0, 2, None, None)
+"""
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from types import SimpleNamespace
+
+from .i18n import resolve_lang, text
+from .matrices import make_console
+
+
+def collect() -> SimpleNamespace:
+    """Every value the tour shows, computed by the library (derivations, checker), none by the screens."""
+    import numpy as np
+
+    from checker import ops, pool_ops
+    from derivations import derive_conv2d
+
+    d = derive_conv2d((5, 5), (3, 3), bias=False)  # the seed's A, K, B without a bias term
+    d2 = derive_conv2d((5, 5), (3, 3), stride=2, bias=False)
+    k_num, g_num = np.arange(1.0, 10.0).reshape(3, 3), np.ones((3, 3))
+    flat = lambda arr: [e for row in arr.tolist() for e in row]  # noqa: E731 (iterating an Array gives rows)
+    subs = {**{s: 1 for s in flat(d.symbols["G"])}, **dict(zip(flat(d.symbols["K"]), k_num.ravel().tolist()))}
+    exact = np.array([[float(e.subs(subs)) for e in row] for row in d.grads["A"].tolist()])
+    a_obj = np.array(d.symbols["A"].tolist(), dtype=object)
+    g2_obj = np.array(d2.symbols["G"].tolist(), dtype=object)
+    g_small = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x_max = np.array([[1.0, 0, 4], [8, 2, 5], [20, 13, 25]])
+    x_overlap = np.array([[1.0, 2, 1], [2, 9, 2], [1, 2, 1]])
+    mean_g = np.array([[4.0, 8.0], [12.0, 16.0]])
+    return SimpleNamespace(
+        d=d, d2=d2, k_num=k_num, g_num=g_num, exact=exact,
+        full=ops.full_conv2d(g_num, k_num),  # MATLAB convn(ones(3), K, 'full')
+        unrotated=ops.full_conv2d(g_num, ops.rot180(k_num)),  # full cross-correlation with K itself
+        padded=ops.pad2d(a_obj, 1),
+        sizes=[(mode, p, s, ops.out_size(5, 3, stride=s, pad=p)) for mode, p, s in
+               (("valid", 0, 1), ("same", 1, 1), ("stride 2", 1, 2))],
+        g2=g2_obj, g2_dilated=ops.dilate(g2_obj, 2), g_small=g_small, g_small_dilated=ops.dilate(g_small, 2),
+        mean_g=mean_g, mean_dx=pool_ops.kron_upsample(mean_g, 2),
+        x_max=x_max, max_out=pool_ops.maxpool_forward(x_max, 3, 3, stride=3),
+        max_dx=pool_ops.maxpool_backward(np.ones((1, 1)), x_max, 3, 3, stride=3),
+        x_overlap=x_overlap, overlap_dx=pool_ops.maxpool_backward(np.ones((2, 2)), x_overlap, 2, 2, stride=1),
+        pool_rules=_pool_rules(), check=_live_check(),
+    )
+
+
+def _pool_rules():
+    """Proved pooling rules, when the pooling derivations are part of this build."""
+    try:
+        from derivations import derive_pool2d
+    except ImportError:
+        return ()
+    return tuple(r for kind in ("mean", "max") for r in derive_pool2d(kind, (4, 4), (2, 2)).rules)
+
+
+CHECK_SETUP = {"x": (2, 3, 8, 8), "w": (4, 3, 3, 3), "stride": 2, "pad": 1}
+
+
+def _live_check():
+    """Finite differences against the numpy conv rules on random tensors (a fixed seed: the same each run)."""
+    try:
+        from checker import check_backward
+    except ImportError:
+        return None
+    import numpy as np
+
+    from checker.ops import conv2d_backward, conv2d_forward
+
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(CHECK_SETUP["x"]), rng.standard_normal(CHECK_SETUP["w"])
+    s, p = CHECK_SETUP["stride"], CHECK_SETUP["pad"]
+    return check_backward(lambda x, w: conv2d_forward(x, w, stride=s, pad=p),
+                          lambda g, x, w: conv2d_backward(g, x, w, stride=s, pad=p)[:2],
+                          [x, w], names=("x", "w"), seed=0)
+
+
+def nav(key: str, i: int, total: int) -> int | None:
+    """The screen after pressing ``key`` on screen ``i``; None ends the tour (q, or Enter on the last screen)."""
+    key = key.strip().lower()
+    if key == "q":
+        return None
+    if key == "b":
+        return max(0, i - 1)
+    return i + 1 if i + 1 < total else None
+
+
+def run_tour(args=None) -> int:
+    """Show the tour; interactive only when both stdin and stdout are terminals and --no-pause is absent."""
+    from .tour_screens import SCREENS
+
+    lang = resolve_lang(getattr(args, "lang", None))
+    console = make_console(no_color=bool(getattr(args, "no_color", False)))
+    interactive = not getattr(args, "no_pause", False) and console.is_terminal and sys.stdin.isatty()
+    # A spinner while SymPy works; on a pipe rich prints nothing for it, so the output stays clean.
+    with console.status(text("tour.working", lang)) if interactive else nullcontext():
+        data = collect()
+    total = len(SCREENS)
+    if not interactive:
+        for screen in SCREENS:
+            console.print(screen(data, lang, console.width))
+            console.print()
+        console.print(text("tour.end", lang))
+        return 0
+    i = 0
+    while i is not None:
+        console.clear()
+        console.print(SCREENS[i](data, lang, console.width))
+        console.print(text("tour.footer", lang, n=i + 1, total=total), style="dim")
+        try:
+            key = input()
+        except EOFError:
+            key = "q"
+        i = nav(key, i, total)
+    console.print(text("tour.end", lang))
+    return 0
