@@ -1,0 +1,142 @@
+"""The harness that runs inside the sandbox child: call one student function on the inputs it is sent.
+
+Run as a script (``python -I _child.py FD``), never imported by the grader. It reads a JSON header
+line and then ``.npz`` bytes from stdin, imports the submission, and for every call writes one frame
+to file descriptor FD: ``GPF1 {json}\\n`` followed by ``.npy`` bytes. The parent trusts nothing in
+these frames except arrays, which it loads with ``allow_pickle=False`` and compares itself; the error
+text in a frame is shown to the student, never scored. The student's code runs in this process and
+may tamper with anything here: that is why nothing decided here counts.
+"""
+import io
+import json
+import os
+import sys
+
+BLOCKED_EVENTS = ("os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
+                  "subprocess.Popen", "os.kill", "os.killpg", "signal.pthread_kill", "ctypes.dlopen",
+                  "ctypes.dlsym", "ctypes.call_function", "socket.connect", "socket.bind", "pty.spawn")
+NOBODY = 65534
+PRELOAD = ("math", "itertools", "functools", "collections", "copy", "typing", "random", "time", "re", "warnings",
+           "numpy.lib.stride_tricks", "numpy.linalg", "numpy.random", "dataclasses", "traceback")
+
+
+def _write(out, index, arrays, error):
+    """One frame: a JSON header naming the arrays and their byte lengths, then the ``.npy`` bytes."""
+    import numpy as np
+
+    blobs, names = [], []
+    for name, a in arrays.items():
+        buf = io.BytesIO()
+        np.save(buf, a, allow_pickle=False)
+        blobs.append(buf.getvalue())
+        names.append([name, len(blobs[-1])])
+    head = json.dumps({"i": index, "arrays": names, "error": error}).encode()
+    out.write(b"GPF1 " + head + b"\n" + b"".join(blobs))
+
+
+def _block_imports(names):
+    """Make ``import torch`` (and the grader's own packages) fail with a message that says why."""
+    class Blocker:
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname.split(".")[0] in names:
+                raise ImportError(f"importing {fullname.split('.')[0]} is not allowed in this assignment")
+            return None
+
+    sys.meta_path.insert(0, Blocker())
+    for name in list(sys.modules):
+        if name.split(".")[0] in names:
+            del sys.modules[name]
+
+
+def _audit(event, args):
+    # An audit hook cannot be removed once installed: the student's code cannot switch it off.
+    if event.startswith(BLOCKED_EVENTS):
+        raise PermissionError(f"{event} is not allowed while grading")
+
+
+def _arg(item, arrays, index):
+    """Build one positional argument: a fresh copy of an input array, or a JSON literal."""
+    if "a" in item:
+        return arrays[f"{index}.{item['a']}"].copy()
+    if "t" in item:
+        return tuple(_arg(x, arrays, index) for x in item["t"])
+    return item["v"]
+
+
+def _run_call(mod, func, call, arrays, index):
+    """Call the function once; returns (arrays to send back, error text or None)."""
+    import numpy as np
+
+    args = [_arg(item, arrays, index) for item in call["args"]]
+    if "cache_from" in call:
+        # cs231n: the backward receives the cache of the student's own forward; if that forward
+        # cannot run, the cache the assignment describes is used so the backward still gets graded.
+        cache_args = [_arg(item, arrays, index) for item in call["cache_args"]]
+        try:
+            cache = getattr(mod, call["cache_from"])(*cache_args)[1]
+        except BaseException:  # noqa: BLE001 - any failure of the forward, even SystemExit
+            cache = _arg({"t": call["fallback"]}, arrays, index)
+        args.append(cache)
+    inputs = {item["a"]: a for item, a in zip(call["args"], args) if "a" in item}
+    res = func(*args)
+    nout = call["nout"]
+    if nout == 1:
+        res = (res,)
+    elif not isinstance(res, (tuple, list)) or len(res) != nout:
+        return {}, f"expected a tuple of {nout} values, got {type(res).__name__}"
+    keep = call.get("keep", list(range(nout)))
+    out = {}
+    for j in keep:
+        a = np.asarray(res[j])
+        if a.dtype.kind not in "biufc":
+            return {}, f"return value {j + 1} is not a numeric array (dtype {a.dtype})"
+        out[f"r{j}"] = a
+    for name, a in inputs.items():
+        out[f"in.{name}"] = np.asarray(a)
+    return out, None
+
+
+def main():
+    fd = int(sys.argv[1])
+    out = os.fdopen(fd, "wb", buffering=0)
+    header = json.loads(sys.stdin.buffer.readline())
+    blob = sys.stdin.buffer.read()
+    import numpy as np
+    import resource
+
+    arrays = dict(np.load(io.BytesIO(blob), allow_pickle=False))
+    # Load what naive student code imports while the interpreter's files are still readable, then
+    # drop to nobody: a process limit of zero then means no fork at all, and the grader cannot be signalled.
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    if os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+    _block_imports(set(header["blocked"]))
+    sys.addaudithook(_audit)
+    sys.path.insert(0, os.getcwd())
+    sys.argv = ["submission"]
+    try:
+        mod = __import__(header["module"])
+        func = getattr(mod, header["func"])
+    except BaseException as exc:  # noqa: BLE001 - a SyntaxError or sys.exit at import is the student's
+        _write(out, -1, {}, f"{type(exc).__name__}: {exc}")
+        return
+    for index, call in enumerate(header["calls"]):
+        try:
+            arrs, err = _run_call(mod, func, call, arrays, index)
+        except BaseException as exc:  # noqa: BLE001
+            arrs, err = {}, f"{type(exc).__name__}: {exc}"
+        try:
+            _write(out, index, arrs, err)
+        except BaseException as exc:  # noqa: BLE001 - e.g. an object array that cannot be saved
+            _write(out, index, {}, f"could not return the result: {type(exc).__name__}: {exc}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Verdicts on one returned array, decided in the grader: shape, dtype, NaN/inf, values, in-place changes.
+
+Tolerance is relative to the size of the expected answer (``RTOL * max(1, max|expected|)``), loose
+enough that a float32 implementation of the right rule passes and tight enough that every known
+mistake (errors of order one) fails.
+
+>>> import numpy as np
+>>> check(np.ones((2, 2), np.float32), np.ones((2, 2))).ok
+True
+>>> check(np.ones((2, 3)), np.ones((2, 2))).message
+'shape (2, 3), expected (2, 2)'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+RTOL = 1e-4
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Pass or fail with the sentence that says why, and the worst element when values differ."""
+
+    ok: bool
+    message: str = ""
+    kind: str = "ok"          # ok, missing, dtype, shape, nonfinite, values, inplace
+    worst: tuple | None = None
+    expected_value: float | None = None
+    actual_value: float | None = None
+
+
+def tolerance(expected: np.ndarray) -> float:
+    return RTOL * max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+
+
+def close(actual, expected) -> bool:
+    """Same shape and equal within the grading tolerance (no verdict text)."""
+    a = np.asarray(actual)
+    return (a.shape == expected.shape and a.dtype.kind in "fiu"
+            and bool(np.all(np.abs(a.astype(float) - expected) <= tolerance(expected))))
+
+
+def check(actual, expected: np.ndarray) -> Verdict:
+    """The verdict on one returned value against the reference."""
+    if actual is None:
+        return Verdict(False, "no array was returned", "missing")
+    a = np.asarray(actual)
+    if a.dtype.kind not in "f":
+        return Verdict(False, f"dtype {a.dtype}, expected a floating-point array (float32 or float64)", "dtype")
+    if a.shape != expected.shape:
+        return Verdict(False, f"shape {a.shape}, expected {expected.shape}", "shape")
+    bad = ~np.isfinite(a)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        what = "NaN" if np.isnan(a[idx]) else "inf"
+        return Verdict(False, f"contains {what} (first at {idx})", "nonfinite", worst=idx)
+    err = np.abs(a.astype(float) - expected)
+    if a.size == 0 or err.max() <= tolerance(expected):
+        return Verdict(True)
+    idx = tuple(int(i) for i in np.unravel_index(int(err.argmax()), err.shape))
+    return Verdict(False, f"wrong values: worst at {idx}, expected {expected[idx]:.6g}, got {a[idx]:.6g} "
+                          f"({int((err > tolerance(expected)).sum())} of {a.size} entries off)",
+                   "values", worst=idx, expected_value=float(expected[idx]), actual_value=float(a[idx]))
+
+
+def inplace(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> Verdict:
+    """Fail when any input the function received came back changed (or did not come back at all)."""
+    for name, orig in before.items():
+        got = after.get(f"in.{name}")
+        if got is None:
+            return Verdict(False, "the result was incomplete (the inputs did not come back)", "missing")
+        if got.shape != orig.shape or not np.array_equal(got, orig):
+            return Verdict(False, f"modified its input {name} in place: the caller's array changed "
+                                  f"(work on a copy, e.g. {name}.copy())", "inplace")
+    return Verdict(True)

@@ -1,0 +1,178 @@
+"""The battery of layer configurations a submission is graded on, and the inputs for each.
+
+One fixed configuration hides real bugs (``=`` instead of ``+=`` in max-pool backward passes whenever
+windows do not overlap), so the battery names the bug class each entry exposes: stride 2 with
+padding, batch N > 1, non-square inputs and kernels, pad 0/1/2, kernels 1x1 to 5x5, overlapping pools
+3x3/s2 and 2x2/s1, strides that do not divide the input. ``random_conv``/``random_pool`` add seeded
+random configurations on top. Max-pool inputs are tie-free with gaps wide enough for finite differences.
+
+>>> conv_battery()[1].label
+'stride 2 with pad 1, N=2'
+>>> ConvConfig(1, 1, 6, 6, 1, 3, 3, stride=2).out_hw
+(2, 2)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..ops import out_size
+from ..pool_ops import pool_out_size
+
+
+@dataclass(frozen=True)
+class ConvConfig:
+    """x (N,C,H,W), w (F,C,HH,WW), stride, pad."""
+
+    N: int
+    C: int
+    H: int
+    W: int
+    F: int
+    HH: int
+    WW: int
+    stride: int = 1
+    pad: int = 0
+    label: str = ""
+
+    def __post_init__(self):
+        for name in ("N", "C", "H", "W", "F", "HH", "WW", "stride"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        if self.pad < 0 or self.HH > self.H + 2 * self.pad or self.WW > self.W + 2 * self.pad:
+            raise ValueError(f"kernel {self.HH}x{self.WW} does not fit input {self.H}x{self.W} with pad {self.pad}")
+
+    @property
+    def out_hw(self) -> tuple[int, int]:
+        return (out_size(self.H, self.HH, stride=self.stride, pad=self.pad),
+                out_size(self.W, self.WW, stride=self.stride, pad=self.pad))
+
+    @property
+    def size(self) -> int:
+        """How big the case is for a human reading it (the shrinker minimises this)."""
+        return self.N * self.C * self.H * self.W + self.F * self.C * self.HH * self.WW + 10 * (self.stride + self.pad)
+
+    def describe(self) -> str:
+        return (f"x {self.N}x{self.C}x{self.H}x{self.W}, w {self.F}x{self.C}x{self.HH}x{self.WW}, "
+                f"stride {self.stride}, pad {self.pad}")
+
+    def inputs(self, seed: int) -> dict[str, np.ndarray]:
+        """x, w, b and an upstream gradient dout, reproducible from the seed."""
+        rng = np.random.default_rng(seed)
+        ho, wo = self.out_hw
+        return {"x": rng.standard_normal((self.N, self.C, self.H, self.W)),
+                "w": rng.standard_normal((self.F, self.C, self.HH, self.WW)),
+                "b": rng.standard_normal(self.F),
+                "dout": rng.standard_normal((self.N, self.F, ho, wo))}
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    """x (N,C,H,W), window PH x PW, stride (no padding, as in the cs231n assignment)."""
+
+    N: int
+    C: int
+    H: int
+    W: int
+    PH: int
+    PW: int
+    stride: int
+    label: str = ""
+
+    def __post_init__(self):
+        for name in ("N", "C", "H", "W", "PH", "PW", "stride"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        if self.PH > self.H or self.PW > self.W:
+            raise ValueError(f"window {self.PH}x{self.PW} does not fit input {self.H}x{self.W}")
+
+    @property
+    def out_hw(self) -> tuple[int, int]:
+        return (pool_out_size(self.H, self.PH, stride=self.stride), pool_out_size(self.W, self.PW, stride=self.stride))
+
+    @property
+    def size(self) -> int:
+        return self.N * self.C * self.H * self.W + self.PH * self.PW + 10 * self.stride
+
+    @property
+    def overlapping(self) -> bool:
+        return self.stride < max(self.PH, self.PW)
+
+    def describe(self) -> str:
+        return f"x {self.N}x{self.C}x{self.H}x{self.W}, window {self.PH}x{self.PW}, stride {self.stride}"
+
+    def inputs(self, seed: int) -> dict[str, np.ndarray]:
+        """x tie-free (a shuffled grid with gaps of 0.1, far wider than a finite-difference step), dout."""
+        rng = np.random.default_rng(seed)
+        n = self.N * self.C * self.H * self.W
+        x = (rng.permutation(n) - n / 2) * 0.1 + rng.uniform(0, 0.01, n)
+        ho, wo = self.out_hw
+        return {"x": x.reshape(self.N, self.C, self.H, self.W),
+                "dout": rng.standard_normal((self.N, self.C, ho, wo))}
+
+
+def conv_battery() -> list[ConvConfig]:
+    """Fixed convolution cases, each labelled with the bug class it is there to expose."""
+    return [
+        ConvConfig(1, 1, 4, 4, 1, 3, 3, label="smallest: one channel, stride 1"),
+        ConvConfig(2, 3, 5, 5, 2, 3, 3, stride=2, pad=1, label="stride 2 with pad 1, N=2"),
+        ConvConfig(2, 2, 6, 5, 3, 3, 2, label="non-square input and kernel"),
+        ConvConfig(1, 2, 7, 7, 2, 5, 5, pad=2, label="5x5 kernel, pad 2"),
+        ConvConfig(3, 2, 5, 5, 2, 1, 1, label="1x1 kernel, N=3"),
+        ConvConfig(1, 2, 6, 6, 2, 3, 3, stride=2, label="stride 2 does not divide the input"),
+        ConvConfig(2, 2, 5, 7, 3, 2, 3, stride=2, pad=1, label="non-square, stride 2, pad 1"),
+        ConvConfig(2, 3, 4, 4, 2, 4, 4, pad=1, label="4x4 kernel, pad 1"),
+        ConvConfig(1, 1, 8, 8, 2, 3, 3, stride=3, pad=2, label="stride 3, pad 2"),
+    ]
+
+
+def pool_battery() -> list[PoolConfig]:
+    """Fixed max-pool cases; the overlapping ones catch ``=`` instead of ``+=``."""
+    return [
+        PoolConfig(1, 1, 4, 4, 2, 2, 2, label="2x2 stride 2 (no overlap)"),
+        PoolConfig(2, 2, 5, 5, 3, 3, 2, label="overlapping 3x3 stride 2"),
+        PoolConfig(2, 1, 4, 5, 2, 2, 1, label="overlapping 2x2 stride 1, non-square"),
+        PoolConfig(1, 2, 7, 6, 3, 2, 2, label="non-square window"),
+        PoolConfig(1, 1, 5, 5, 2, 2, 2, label="stride 2 does not divide 5"),
+        PoolConfig(2, 3, 6, 6, 3, 3, 3, label="3x3 stride 3, N=2"),
+    ]
+
+
+def random_conv(seed: int, n: int) -> list[ConvConfig]:
+    """``n`` seeded random small convolution cases (valid by construction)."""
+    rng, out = np.random.default_rng(seed), []
+    while len(out) < n:
+        k = [int(v) for v in rng.integers(1, 6, size=2)]
+        pad, stride = int(rng.integers(0, 3)), int(rng.integers(1, 4))
+        h, w = (int(v) for v in rng.integers(max(k) + 1, 9, size=2))
+        n_, c, f = (int(v) for v in rng.integers(1, 4, size=3))
+        out.append(ConvConfig(n_, c, h, w, f, k[0], k[1], stride=stride, pad=pad, label=f"random #{len(out) + 1}"))
+    return out
+
+
+def random_pool(seed: int, n: int) -> list[PoolConfig]:
+    """``n`` seeded random small max-pool cases."""
+    rng, out = np.random.default_rng(seed), []
+    while len(out) < n:
+        ph, pw = (int(v) for v in rng.integers(1, 4, size=2))
+        h, w = (int(v) for v in rng.integers(max(ph, pw), 9, size=2))
+        n_, c, s = int(rng.integers(1, 3)), int(rng.integers(1, 3)), int(rng.integers(1, 4))
+        out.append(PoolConfig(n_, c, h, w, ph, pw, s, label=f"random #{len(out) + 1}"))
+    return out
+
+
+def smaller(cfg):
+    """Candidate smaller versions of a failing case (one or two dimensions cut), for the shrinker."""
+    fields = [f for f in ("N", "C", "F", "H", "W", "HH", "WW", "PH", "PW", "stride", "pad") if hasattr(cfg, f)]
+    cands = []
+    for f in fields:
+        for v in range(0 if f == "pad" else 1, getattr(cfg, f)):
+            for g in [None] + fields:
+                for u in ([None] if g is None else range(0 if g == "pad" else 1, getattr(cfg, g))):
+                    try:
+                        cands.append(replace(cfg, **{f: v}, **({} if g is None or g == f else {g: u})))
+                    except ValueError:
+                        pass  # does not fit: not a candidate
+    uniq = {c.describe(): c for c in cands}
+    return sorted(uniq.values(), key=lambda c: c.size)

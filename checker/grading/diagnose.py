@@ -1,0 +1,187 @@
+"""Name a wrong answer: compare it with known-wrong variants the grader computes from the same inputs.
+
+Each variant is one classic mistake written out in numpy (kernel not rotated, no dilation for stride,
+padding not cropped, ``=`` instead of ``+=`` ...). A match is reported in plain words with the command
+that shows the right derivation. Variants run in the grader only, on the grader's own copy of the inputs.
+
+>>> import numpy as np
+>>> from .configs import ConvConfig
+>>> cfg = ConvConfig(1, 1, 4, 4, 1, 3, 3)
+>>> a = cfg.inputs(0)
+>>> [d.key for d in diagnose("conv_forward", "out", cfg, a, ops.conv2d_forward(a["x"], a["w"]))]
+['no_bias']
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import ops, pool_ops
+from .compare import close
+
+ROLES = {"conv_forward_naive": "conv_forward", "conv_backward_naive": "conv_backward",
+         "max_pool_forward_naive": "pool_forward", "max_pool_backward_naive": "pool_backward",
+         "maxpool_forward": "pool_forward", "maxpool_backward": "pool_backward", "maxpool_backward2d": "pool2d",
+         "meanpool_backward2d": "mean2d", "xcorr2d": "xcorr2d", "full_conv2d": "full_conv2d", "rot180": "rot180",
+         "conv_forward": "conv_forward", "conv_backward": "conv_backward"}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A recognised mistake: a stable key, the sentence a student reads, the command that teaches the fix."""
+
+    key: str
+    words: str
+    command: str
+
+
+def command(cfg) -> str:
+    """The derivation that shows the right rule for this case."""
+    if hasattr(cfg, "HH"):
+        return (f"python cli.py derive conv --input {cfg.H}x{cfg.W} --kernel {cfg.HH}x{cfg.WW} "
+                f"--stride {cfg.stride} --pad {cfg.pad}")
+    return f"python cli.py derive pool --input {cfg.H}x{cfg.W} --window {cfg.PH}x{cfg.PW} --stride {cfg.stride}"
+
+
+def _conv(cfg, a, **kw):
+    return ops.conv2d_backward(a["dout"], a["x"], a["w"], stride=cfg.stride, pad=cfg.pad, **kw)
+
+
+def _dx_undilated(cfg, a):
+    """dx as if the stride were 1: dout convolved without the zeros the stride inserts."""
+    n, c, h, w = a["x"].shape
+    h0, w0 = (a["dout"].shape[2] + cfg.HH - 1 - 2 * cfg.pad, a["dout"].shape[3] + cfg.WW - 1 - 2 * cfg.pad)
+    if cfg.stride == 1 or h0 < 1 or w0 < 1:
+        return None
+    dx = ops.conv2d_backward(a["dout"], np.zeros((n, c, h0, w0)), a["w"], pad=cfg.pad)[0]
+    return ops.pad2d(dx, 0, max(0, h - h0), 0, max(0, w - w0))[..., :h, :w]
+
+
+def _dx_padded(cfg, a):
+    """dx of the padded input, before cropping."""
+    return ops.conv2d_backward(a["dout"], ops.pad2d(a["x"], cfg.pad), a["w"], stride=cfg.stride)[0]
+
+
+def _dw_undilated(cfg, a):
+    if cfg.stride == 1:
+        return None
+    xp, g = ops.pad2d(a["x"], cfg.pad), a["dout"]
+    if xp.shape[2] < g.shape[2] + cfg.HH - 1 or xp.shape[3] < g.shape[3] + cfg.WW - 1:
+        return None
+    win = np.lib.stride_tricks.sliding_window_view(xp, g.shape[-2:], axis=(2, 3))
+    return np.einsum("nchwij,nfij->fchw", win, g)[:, :, : cfg.HH, : cfg.WW]
+
+
+def _route(cfg, dout, x, assign=False, whole=False, stride=None):
+    """Max-pool backward written as the loop students write, with the classic slips as switches."""
+    s = stride or cfg.stride
+    dx = np.zeros_like(x, dtype=float)
+    ho, wo = dout.shape[-2:]
+    if (ho - 1) * s + cfg.PH > x.shape[-2] or (wo - 1) * s + cfg.PW > x.shape[-1]:
+        return None
+    for idx in np.ndindex(x.shape[:-2]):
+        for i in range(ho):
+            for j in range(wo):
+                win = x[idx][i * s : i * s + cfg.PH, j * s : j * s + cfg.PW]
+                view = dx[idx][i * s : i * s + cfg.PH, j * s : j * s + cfg.PW]
+                if whole:
+                    view += dout[idx][i, j]
+                    continue
+                p, q = np.unravel_index(int(win.argmax()), win.shape)
+                if assign:
+                    view[p, q] = dout[idx][i, j]
+                else:
+                    view[p, q] += dout[idx][i, j]
+    return dx
+
+
+def _variants(role, part, cfg, a):
+    """(key, words, thunk) for every mistake that can be told apart in this role and part."""
+    if role == "conv_forward":
+        yield "no_bias", "the forward leaves out the bias b", lambda: ops.conv2d_forward(
+            a["x"], a["w"], stride=cfg.stride, pad=cfg.pad)
+        yield "fwd_rotated", "the forward rotates the kernel (a true convolution, not the cross-correlation " \
+              "layers compute)", lambda: ops.conv2d_forward(a["x"], ops.rot180(a["w"]), a["b"], stride=cfg.stride,
+                                                            pad=cfg.pad)
+        yield "stride_as_window", "the stride is taken as the kernel size", lambda: ops.conv2d_forward(
+            a["x"], a["w"], a["b"], stride=cfg.HH, pad=cfg.pad)
+    elif role == "conv_backward" and part == "dx":
+        yield "not_rotated", "dx uses the kernel without rotating it by 180 degrees (full convolution needs " \
+              "rot180(w))", lambda: _conv(cfg, {**a, "w": ops.rot180(a["w"])})[0]
+        yield "no_dilation", "dx skips the dilation: with stride s, dout needs s-1 zeros between entries " \
+              "before the full convolution", lambda: _dx_undilated(cfg, a)
+        yield "not_cropped", "dx is the gradient of the padded input: the padding was not cropped off", \
+            lambda: _dx_padded(cfg, a)
+        h, w = a["x"].shape[-2:]
+        for off in sorted({0, 1, 2 * cfg.pad} - {cfg.pad}):
+            yield "crop_constant", f"dx crops the padded gradient at offset {off} instead of the pad {cfg.pad}", \
+                lambda off=off: _dx_padded(cfg, a)[..., off : off + h, off : off + w]
+    elif role == "conv_backward" and part == "dw":
+        yield "dw_swapped", "dw has its F and C axes swapped", lambda: _conv(cfg, a)[1].transpose(1, 0, 2, 3)
+        yield "dw_swapped", "dw has its kernel rows and columns swapped", lambda: _conv(cfg, a)[1].transpose(
+            0, 1, 3, 2)
+        yield "dw_rotated", "dw is rotated by 180 degrees (correlate x with dout, do not convolve)", \
+            lambda: ops.rot180(_conv(cfg, a)[1])
+        yield "no_dilation", "dw skips the dilation of dout for stride > 1", lambda: _dw_undilated(cfg, a)
+    elif role == "conv_backward" and part == "db":
+        yield "db_batch", "db is not summed over the batch (only one example, or per example)", \
+            lambda: a["dout"][0].sum(axis=(1, 2))
+        yield "db_batch", "db is not summed over the batch (one row per example)", \
+            lambda: a["dout"].sum(axis=(2, 3))
+        yield "db_mean", "db averages over the batch instead of summing", lambda: a["dout"].sum(axis=(0, 2, 3)) / len(
+            a["dout"])
+    elif role == "pool_forward":
+        yield "stride_as_window", "the stride is taken as the window size", lambda: pool_ops.maxpool_forward(
+            a["x"], cfg.PH, cfg.PW, stride=cfg.PH)
+        yield "mean_not_max", "the forward averages the window instead of taking its maximum", \
+            lambda: pool_ops.meanpool_forward(a["x"], cfg.PH, cfg.PW, stride=cfg.stride)
+    elif role in ("pool_backward", "pool2d"):
+        g, x = (a["dout"], a["x"]) if role == "pool_backward" else (a["g"], a["a"])
+        yield "assign", "overlapping windows: the gradient is assigned (=) where it must be added (+=), so a " \
+              "cell that is the maximum of two windows keeps only one gradient", lambda: _route(cfg, g, x, assign=True)
+        yield "whole_window", "the gradient is sent to the whole window instead of only its maximum", \
+            lambda: _route(cfg, g, x, whole=True)
+        yield "stride_as_window", "the stride is taken as the window size", lambda: _route(cfg, g, x, stride=cfg.PH)
+    elif role == "mean2d":
+        k = cfg.PH * cfg.PW
+        yield "missing_1_k2", "mean-pool backward misses the 1/k^2 factor (each input is 1/k^2 of the mean)", \
+            lambda: pool_ops.kron_upsample(a["g"], (cfg.PH, cfg.PW)) * k
+        yield "one_over_k", "mean-pool backward divides by k instead of k^2", \
+            lambda: pool_ops.kron_upsample(a["g"], (cfg.PH, cfg.PW)) * k / max(cfg.PH, cfg.PW)
+    elif role == "xcorr2d":
+        yield "fwd_rotated", "the kernel is rotated: that is convolution, not cross-correlation", \
+            lambda: ops.xcorr2d(a["a"], ops.rot180(a["k"]))
+    elif role == "full_conv2d":
+        (kh, kw) = a["k"].shape
+        yield "not_rotated", "the kernel is not rotated by 180 degrees", lambda: ops.xcorr2d(
+            ops.pad2d(a["a"], kh - 1, kh - 1, kw - 1, kw - 1), a["k"])
+    elif role == "rot180":
+        yield "one_axis", "only the rows are flipped (a 180-degree rotation flips rows and columns)", \
+            lambda: a["k"][::-1]
+        yield "one_axis", "only the columns are flipped (a 180-degree rotation flips rows and columns)", \
+            lambda: a["k"][:, ::-1]
+        yield "transposed", "the kernel is transposed, not rotated", lambda: a["k"].T
+
+
+def diagnose(function: str, part: str, cfg, inputs: dict, actual) -> list[Diagnosis]:
+    """Every known mistake whose answer equals ``actual`` on this case (usually zero or one)."""
+    role = ROLES.get(function, function)
+    found = []
+    if actual is None:
+        return found
+    actual = np.asarray(actual)
+    for key, words, thunk in _variants(role, part, cfg, inputs):
+        try:
+            wrong = thunk()
+        except (ValueError, IndexError):
+            continue  # this mistake cannot even produce an answer here
+        if wrong is not None and close(actual, np.asarray(wrong, dtype=float)):
+            found.append(Diagnosis(key, words, command(cfg)))
+    if not found and role in ("conv_forward", "pool_forward") and actual.ndim == 4:
+        ref = ops.out_size(cfg.H, getattr(cfg, "HH", getattr(cfg, "PH", 1)), stride=cfg.stride,
+                           pad=getattr(cfg, "pad", 0))
+        if abs(actual.shape[2] - ref) == 1:
+            found.append(Diagnosis("off_by_one", f"the output size is off by one: {actual.shape[2]} rows where "
+                                   f"H' = 1 + (H + 2*pad - HH) // stride = {ref}", command(cfg)))
+    return found

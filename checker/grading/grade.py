@@ -1,0 +1,120 @@
+"""Grade one submission: every function of the interface in its own child, judged and scored here.
+
+Per function: run the battery; on failure, for a backward whose forward is wrong, compare it with
+finite differences of the student's own forward on a tiny case (a right backward for a wrong forward
+keeps its credit); name the mistake (``diagnose``); shrink to the smallest failing case (``shrink``).
+A crash, timeout or missing function costs only that function.
+"""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .compare import close
+from .diagnose import diagnose
+from .interfaces import get_interface
+from .results import FunctionResult, PartResult, SubmissionResult
+from .runner import finite_differences, prepare, run_cases
+from .sandbox import BLOCKED, Limits
+from .score import Weights, apply
+from .shrink import shrink
+
+SUBMISSION_TIMEOUT_S = 120.0   # the whole submission; each child also has Limits.timeout_s
+
+
+def load_submission(path, interface: str) -> tuple[dict[str, bytes], str]:
+    """The submission's Python files and the module that holds the functions; ValueError if none."""
+    path = Path(path)
+    iface = get_interface(interface)
+    if path.is_file():
+        if path.suffix != ".py":
+            raise ValueError(f"path must be a .py file or a folder, got {str(path)!r}")
+        return {path.name: path.read_bytes()}, path.stem
+    files = {p.name: p.read_bytes() for p in sorted(path.glob("*.py"))}
+    if not files:
+        raise ValueError(f"path holds no .py file: {str(path)!r}")
+    first = iface.functions[0].name
+    main = next((n for n in files if n == iface.module), None) or next(
+        (n for n, b in files.items() if re.search(rb"def\s+" + first.encode() + rb"\s*\(", b)), sorted(files)[0])
+    return files, main[:-3]
+
+
+def _words(case, verdict) -> str:
+    label = f"{case.cfg.label}: " if case.cfg.label else ""
+    return f"{label}{case.cfg.describe()}: {verdict.message}"
+
+
+def grade_function(spec, iface, files, module, *, limits: Limits, seed: int, forward_failed: set,
+                   blocked=BLOCKED) -> FunctionResult:
+    """Run, judge, explain and shrink one student function."""
+    start = time.monotonic()
+    cases = prepare(spec, spec.battery(seed), seed)
+    run = run_cases(spec, files, module, cases, limits, blocked)
+    parts = []
+    for j, name in enumerate(spec.parts):
+        bad = [c for c in cases if not c.verdicts[j].ok]
+        parts.append(PartResult(name, len(cases) - len(bad), len(cases),
+                                [_words(c, c.verdicts[j]) for c in bad[:3]]))
+    result = FunctionResult(spec.name, parts, error=run.fatal, output=run.output)
+    failing = [(j, c) for j, p in enumerate(parts) for c in cases if not c.verdicts[j].ok]
+    if failing and spec.forward and spec.forward in forward_failed:
+        _fd_credit(spec, iface, files, module, cases[-1], parts, limits, blocked)
+    seen = set()
+    for j, c in failing[:12]:
+        if c.verdicts[j].kind in ("values", "shape") and not parts[j].fd_credit:
+            for d in diagnose(spec.name, spec.parts[j], c.cfg, c.inputs, c.actual[j]):
+                if (d.key, d.words) not in seen:
+                    seen.add((d.key, d.words))
+                    result.diagnoses.append(d)
+    real = [(j, c) for j, c in failing if not parts[j].fd_credit and c.verdicts[j].kind != "missing"]
+    if real and run.fatal is None:
+        j, c = min(real, key=lambda jc: jc[1].cfg.size)
+        result.repro = shrink(spec, files, module, c, j, limits, seed + 1, blocked)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _fd_credit(spec, iface, files, module, case, parts, limits, blocked) -> None:
+    """Keep credit for parts that are the exact gradient of the student's own (wrong) forward."""
+    fwd = iface.function(spec.forward)
+    grads = finite_differences(fwd, files, module, case, spec.wrt, limits, blocked)
+    if grads is None:
+        return
+    for j, p in enumerate(parts):
+        mine, fd = case.actual[j], grads[spec.wrt[j]]
+        if p.passed < p.total and mine is not None and np.any(np.abs(fd) > 1e-6) and close(mine, fd):
+            p.fd_credit = True
+            p.note = (f"{p.part} is wrong against the reference but is the exact gradient of your own forward "
+                      f"(checked by finite differences): fix {spec.forward}; this part keeps its credit")
+
+
+def grade_submission(path, interface: str = "cs231n", *, limits: Limits = Limits(), weights: Weights = Weights(),
+                     seed: int = 0, blocked=BLOCKED, submission_timeout_s: float = SUBMISSION_TIMEOUT_S
+                     ) -> SubmissionResult:
+    """Grade every function of ``interface`` in the submission at ``path`` (a .py file or a folder)."""
+    start = time.monotonic()
+    iface = get_interface(interface)
+    try:
+        files, module = load_submission(path, interface)
+    except (OSError, ValueError) as exc:
+        funcs = [FunctionResult(s.name, [PartResult(p, 0, 1, [str(exc)]) for p in s.parts], error=str(exc))
+                 for s in iface.functions]
+        for f in funcs:
+            apply(f, weights)
+        return SubmissionResult(str(path), interface, funcs, status=f"not graded: {exc}")
+    results, forward_failed = [], set()
+    for spec in iface.functions:
+        if time.monotonic() - start > submission_timeout_s:
+            why = f"not graded: the submission used up its {submission_timeout_s:g} s"
+            res = FunctionResult(spec.name, [PartResult(p, 0, 1, [why]) for p in spec.parts], error=why)
+        else:
+            res = grade_function(spec, iface, files, module, limits=limits, seed=seed, forward_failed=forward_failed,
+                                 blocked=blocked)
+        if not res.passed:
+            forward_failed.add(spec.name)
+        apply(res, weights)
+        results.append(res)
+    return SubmissionResult(str(path), interface, results, seconds=round(time.monotonic() - start, 3))

@@ -1,0 +1,193 @@
+"""The two homework interfaces: which functions a student writes, how each is called, and its reference.
+
+``cs231n`` is the interface most courses use: ``conv_forward_naive(x, w, b, conv_param) -> (out, cache)``,
+``conv_backward_naive(dout, cache) -> (dx, dw, db)``, ``max_pool_forward_naive(x, pool_param) -> (out,
+cache)``, ``max_pool_backward_naive(dout, cache) -> dx``; a backward receives the cache of the student's
+own forward. ``native`` is ours and follows the seed's 2-D functions: valid cross-correlation,
+rot180, full convolution, mean-pool backward by Kronecker expansion, max-pool backward by routing,
+then the batched layers. Reference answers come from ``checker.ops``/``checker.pool_ops`` and are
+computed in the grader only.
+
+>>> [f.name for f in INTERFACES["cs231n"].functions]
+['conv_forward_naive', 'conv_backward_naive', 'max_pool_forward_naive', 'max_pool_backward_naive']
+>>> INTERFACES["native"].function("conv_backward").parts
+('dx', 'dw', 'db')
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .. import ops, pool_ops
+from .configs import ConvConfig, PoolConfig, conv_battery, pool_battery, random_conv, random_pool
+
+# The tiny cases on which a failing backward is compared with finite differences of the student's forward.
+FD_CONV = ConvConfig(1, 2, 4, 4, 2, 3, 3, stride=2, pad=1, label="tiny case for finite differences")
+FD_POOL = PoolConfig(1, 1, 4, 4, 2, 2, 1, label="tiny case for finite differences")
+
+
+def A(name):
+    """An argument item: the input array ``name``."""
+    return {"a": name}
+
+
+def V(value):
+    """An argument item: a JSON literal."""
+    return {"v": value}
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One student function: how to feed it a case and what the right answer is."""
+
+    name: str
+    family: str                          # "conv" or "pool": which battery it is graded on
+    parts: tuple[str, ...]               # names of the graded return values, in order
+    nout: int                            # how many values it returns (cs231n forwards also return a cache)
+    inputs: Callable                     # (cfg, seed) -> {name: array} sent to the child
+    args: Callable                       # cfg -> list of argument items
+    reference: Callable                  # (cfg, inputs) -> tuple of arrays, one per part
+    forward: str | None = None           # the forward whose finite differences judge this backward
+    wrt: tuple[str, ...] = ()            # the input each part is the gradient of
+    cache: Callable | None = None        # cfg -> (forward name, its argument items): cs231n backwards
+    doc: str = ""
+
+    def call(self, cfg) -> dict:
+        """The JSON recipe the child follows for one case."""
+        recipe = {"args": self.args(cfg), "nout": self.nout, "keep": list(range(len(self.parts)))}
+        if self.cache is not None:
+            fwd, items = self.cache(cfg)
+            recipe.update(cache_from=fwd, cache_args=items, fallback=items)
+        return recipe
+
+    def battery(self, seed: int = 0, extra: int = 3) -> list:
+        """Fixed cases, seeded random ones, and (for a backward) the tiny finite-difference case."""
+        if self.family == "conv":
+            cases = conv_battery() + random_conv(seed, extra)
+        else:
+            cases = pool_battery() + random_pool(seed, extra)
+        if self.forward:
+            cases.append(FD_CONV if self.family == "conv" else FD_POOL)
+        return cases
+
+
+@dataclass(frozen=True)
+class Interface:
+    name: str
+    functions: tuple[FunctionSpec, ...]
+    module: str                          # the file name the template uses
+
+    def function(self, name: str) -> FunctionSpec:
+        for f in self.functions:
+            if f.name == name:
+                return f
+        raise ValueError(f"function must be one of {[f.name for f in self.functions]}, got {name!r}")
+
+
+# --- references (float64, from the proven rules) ------------------------------------------------------
+def _conv_in(cfg, seed):
+    return cfg.inputs(seed)
+
+
+def _conv_fwd(cfg, a):
+    return (ops.conv2d_forward(a["x"], a["w"], a["b"], stride=cfg.stride, pad=cfg.pad),)
+
+
+def _conv_bwd(cfg, a):
+    return ops.conv2d_backward(a["dout"], a["x"], a["w"], stride=cfg.stride, pad=cfg.pad)
+
+
+def _pool_fwd(cfg, a):
+    return (pool_ops.maxpool_forward(a["x"], cfg.PH, cfg.PW, stride=cfg.stride),)
+
+
+def _pool_bwd(cfg, a):
+    return (pool_ops.maxpool_backward(a["dout"], a["x"], cfg.PH, cfg.PW, stride=cfg.stride),)
+
+
+def _conv_param(cfg):
+    return V({"stride": cfg.stride, "pad": cfg.pad})
+
+
+def _pool_param(cfg):
+    return V({"pool_height": cfg.PH, "pool_width": cfg.PW, "stride": cfg.stride})
+
+
+CS231N = Interface("cs231n", module="layers.py", functions=(
+    FunctionSpec("conv_forward_naive", "conv", ("out",), 2, _conv_in,
+                 lambda c: [A("x"), A("w"), A("b"), _conv_param(c)], _conv_fwd,
+                 doc="x (N,C,H,W), w (F,C,HH,WW), b (F,), conv_param {'stride', 'pad'} -> (out, cache); "
+                     "out (N,F,H',W') with H' = 1 + (H + 2*pad - HH) // stride"),
+    FunctionSpec("conv_backward_naive", "conv", ("dx", "dw", "db"), 3, _conv_in, lambda c: [A("dout")], _conv_bwd,
+                 forward="conv_forward_naive", wrt=("x", "w", "b"),
+                 cache=lambda c: ("conv_forward_naive", [A("x"), A("w"), A("b"), _conv_param(c)]),
+                 doc="dout (N,F,H',W'), cache from conv_forward_naive -> (dx (N,C,H,W), dw (F,C,HH,WW), db (F,))"),
+    FunctionSpec("max_pool_forward_naive", "pool", ("out",), 2, lambda c, s: c.inputs(s),
+                 lambda c: [A("x"), _pool_param(c)], _pool_fwd,
+                 doc="x (N,C,H,W), pool_param {'pool_height', 'pool_width', 'stride'} -> (out, cache); "
+                     "out (N,C,H',W') with H' = 1 + (H - pool_height) // stride"),
+    FunctionSpec("max_pool_backward_naive", "pool", ("dx",), 1, lambda c, s: c.inputs(s), lambda c: [A("dout")],
+                 _pool_bwd, forward="max_pool_forward_naive", wrt=("x",),
+                 cache=lambda c: ("max_pool_forward_naive", [A("x"), _pool_param(c)]),
+                 doc="dout (N,C,H',W'), cache from max_pool_forward_naive -> dx (N,C,H,W)"),
+))
+
+
+# --- native: the seed's 2-D functions on one channel, then the batched layers --------------------------
+def _plane(cfg, seed):
+    a = cfg.inputs(seed)
+    return {"a": a["x"][0, 0], "k": a["w"][0, 0]}
+
+
+def _pool_plane(cfg, seed):
+    a = cfg.inputs(seed)
+    return {"g": a["dout"][0, 0], "a": a["x"][0, 0]}
+
+
+def _mean_plane(cfg, seed):
+    rng = np.random.default_rng(seed)
+    return {"g": rng.standard_normal((cfg.H // cfg.PH, cfg.W // cfg.PW))}
+
+
+NATIVE = Interface("native", module="gradproof_hw.py", functions=(
+    FunctionSpec("xcorr2d", "conv", ("out",), 1, _plane, lambda c: [A("a"), A("k")],
+                 lambda c, a: (ops.xcorr2d(a["a"], a["k"]),),
+                 doc="a (H,W), k (HH,WW) -> valid cross-correlation (H-HH+1, W-WW+1)"),
+    FunctionSpec("rot180", "conv", ("out",), 1, _plane, lambda c: [A("k")], lambda c, a: (ops.rot180(a["k"]),),
+                 doc="k (HH,WW) -> k rotated by 180 degrees"),
+    FunctionSpec("full_conv2d", "conv", ("out",), 1, _plane, lambda c: [A("a"), A("k")],
+                 lambda c, a: (ops.full_conv2d(a["a"], a["k"]),),
+                 doc="g (H,W), k (HH,WW) -> full convolution (H+HH-1, W+WW-1), MATLAB conv2(g, k, 'full')"),
+    FunctionSpec("meanpool_backward2d", "pool", ("dx",), 1, _mean_plane, lambda c: [A("g"), V(c.PH), V(c.PW)],
+                 lambda c, a: (pool_ops.kron_upsample(a["g"], (c.PH, c.PW)),),
+                 doc="g (H',W'), kh, kw -> kron(g, ones(kh, kw)) / (kh*kw), non-overlapping windows"),
+    FunctionSpec("maxpool_backward2d", "pool", ("dx",), 1, _pool_plane,
+                 lambda c: [A("g"), A("a"), V(c.PH), V(c.PW), V(c.stride)],
+                 lambda c, a: (pool_ops.maxpool_backward(a["g"], a["a"], c.PH, c.PW, stride=c.stride),),
+                 doc="g (H',W'), a (H,W), kh, kw, stride -> each g[i,j] added to the argmax of window (i,j)"),
+    FunctionSpec("conv_forward", "conv", ("out",), 1, _conv_in,
+                 lambda c: [A("x"), A("w"), A("b"), V(c.stride), V(c.pad)], _conv_fwd,
+                 doc="x (N,C,H,W), w (F,C,HH,WW), b (F,), stride, pad -> out (N,F,H',W')"),
+    FunctionSpec("conv_backward", "conv", ("dx", "dw", "db"), 3, _conv_in,
+                 lambda c: [A("dout"), A("x"), A("w"), V(c.stride), V(c.pad)], _conv_bwd,
+                 forward="conv_forward", wrt=("x", "w", "b"),
+                 doc="dout (N,F,H',W'), x, w, stride, pad -> (dx, dw, db)"),
+    FunctionSpec("maxpool_forward", "pool", ("out",), 1, lambda c, s: c.inputs(s),
+                 lambda c: [A("x"), V(c.PH), V(c.PW), V(c.stride)], _pool_fwd,
+                 doc="x (N,C,H,W), kh, kw, stride -> out (N,C,H',W')"),
+    FunctionSpec("maxpool_backward", "pool", ("dx",), 1, lambda c, s: c.inputs(s),
+                 lambda c: [A("dout"), A("x"), V(c.PH), V(c.PW), V(c.stride)], _pool_bwd,
+                 forward="maxpool_forward", wrt=("x",),
+                 doc="dout (N,C,H',W'), x, kh, kw, stride -> dx (N,C,H,W)"),
+))
+
+INTERFACES = {"cs231n": CS231N, "native": NATIVE}
+
+
+def get_interface(name: str) -> Interface:
+    """The interface called ``name``; ValueError naming the choices otherwise."""
+    if name not in INTERFACES:
+        raise ValueError(f"interface must be one of {sorted(INTERFACES)}, got {name!r}")
+    return INTERFACES[name]

@@ -1,0 +1,102 @@
+"""Run a list of cases of one student function in one sandbox child and judge every returned value.
+
+The grader prepares each case (inputs and reference answers) itself, sends only the inputs, and
+judges what comes back with ``compare``: a case passes a part only if its array is right and none of
+the inputs was changed in place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .compare import Verdict, check, inplace
+from .sandbox import BLOCKED, ChildRun, Limits, run_function
+
+
+@dataclass
+class CaseOutcome:
+    """One case: its configuration, the grader's inputs and references, what came back, the verdicts."""
+
+    cfg: object
+    inputs: dict
+    refs: tuple
+    actual: list = field(default_factory=list)      # per part: array or None
+    verdicts: list = field(default_factory=list)    # per part: Verdict
+
+    @property
+    def ok(self) -> bool:
+        return all(v.ok for v in self.verdicts)
+
+
+def _names(items) -> list[str]:
+    """The input arrays an argument list refers to."""
+    out = []
+    for it in items:
+        if "a" in it:
+            out.append(it["a"])
+        elif "t" in it:
+            out += _names(it["t"])
+    return out
+
+
+def prepare(spec, cases, seed: int) -> list[CaseOutcome]:
+    """Inputs and reference answers for every case the reference accepts (others are skipped)."""
+    out = []
+    for i, cfg in enumerate(cases):
+        try:
+            inputs = spec.inputs(cfg, seed * 1009 + i)
+            refs = tuple(np.asarray(r, dtype=float) for r in spec.reference(cfg, inputs))
+        except (ValueError, IndexError):
+            continue  # e.g. a 2-D function on a case whose kernel only fits with padding
+        out.append(CaseOutcome(cfg, inputs, refs))
+    return out
+
+
+def run_cases(spec, files, module, cases: list[CaseOutcome], limits: Limits, blocked=BLOCKED) -> ChildRun:
+    """Call the student's function on every case in one child and fill in actual values and verdicts."""
+    calls, arrays = [], {}
+    for i, case in enumerate(cases):
+        call = spec.call(case.cfg)
+        calls.append(call)
+        for name in set(_names(call["args"]) + _names(call.get("cache_args", []))):
+            arrays[f"{i}.{name}"] = case.inputs[name]
+    run = run_function(files, module, spec.name, calls, arrays, limits, blocked)
+    for i, case in enumerate(cases):
+        res = run.results.get(i)
+        if res is None:
+            why = run.errors.get(i) or run.fatal or "no result came back"
+            case.actual = [None] * len(spec.parts)
+            case.verdicts = [Verdict(False, why, "missing")] * len(spec.parts)
+            continue
+        case.actual = [res.get(f"r{j}") for j in range(len(spec.parts))]
+        touched = inplace({n: case.inputs[n] for n in _names(calls[i]["args"])}, res)
+        case.verdicts = [touched if not touched.ok else check(a, r) for a, r in zip(case.actual, case.refs)]
+    return run
+
+
+def finite_differences(fwd_spec, files, module, case: CaseOutcome, wrt: tuple[str, ...], limits: Limits,
+                       blocked=BLOCKED, h: float = 1e-3) -> dict[str, np.ndarray] | None:
+    """Gradient of sum(out * dout) of the STUDENT's forward, by central differences computed in the grader.
+
+    The child only evaluates the forward on perturbed inputs; the differences are taken here, so a
+    submission cannot make up its own "finite differences". None when the forward cannot be evaluated.
+    """
+    base, perturbed, where = case.inputs, [], []
+    for name in wrt:
+        for idx in np.ndindex(base[name].shape):
+            for sign in (1, -1):
+                p = dict(base)
+                p[name] = base[name].copy()
+                p[name][idx] += sign * h
+                perturbed.append(CaseOutcome(case.cfg, p, case.refs[:1]))
+            where.append((name, idx))
+    run_cases(fwd_spec, files, module, perturbed, limits, blocked)
+    dout = base["dout"]
+    grads = {name: np.zeros_like(base[name]) for name in wrt}
+    for k, (name, idx) in enumerate(where):
+        plus, minus = perturbed[2 * k].actual[0], perturbed[2 * k + 1].actual[0]
+        if plus is None or minus is None or np.shape(plus) != dout.shape or np.shape(minus) != dout.shape:
+            return None
+        grads[name][idx] = float(np.sum((plus.astype(float) - minus) * dout)) / (2 * h)
+    return grads

@@ -1,0 +1,188 @@
+"""Run one student function in a fresh, limited child interpreter and read back only numeric arrays.
+
+The child (``_child.py``, started with ``sys.executable -I``) gets the submission's files in an empty
+temporary directory, the input arrays on stdin, and a pipe to write results to. Limits (defaults in
+``Limits``): wall-clock timeout, CPU seconds, address space (RLIMIT_AS), file size, no new processes
+(RLIMIT_NPROC 0 in the child, plus an audit hook that refuses fork/exec/kill/ctypes), and when the
+grader runs as root the child drops to the ``nobody`` user (after loading numpy, since the interpreter
+may live where ``nobody`` cannot read) so that it cannot signal the grader.
+Stdout and stderr are drained while the child runs and kept only up to ``Limits.output_bytes``.
+Results are ``.npy`` bytes loaded with ``allow_pickle=False``; exit codes and printed text are never
+read as results.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import resource
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+CHILD = str(Path(__file__).with_name("_child.py"))
+BLOCKED = ("checker", "derivations", "torch", "jax", "jaxlib", "tensorflow", "autograd")
+NOBODY = 65534
+_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sandbox limits for one child; every field documented with its unit."""
+
+    timeout_s: float = 10.0       # wall clock per child (one student function on its whole battery)
+    memory_mb: int = 2048         # RLIMIT_AS
+    output_bytes: int = 64_000    # stdout+stderr kept for the report; the rest is read and dropped
+    result_bytes: int = 64 << 20  # result stream larger than this: the child is stopped
+
+    def __post_init__(self):
+        if not self.timeout_s > 0:
+            raise ValueError(f"timeout_s must be > 0, got {self.timeout_s!r}")
+        if self.memory_mb < 256:
+            raise ValueError(f"memory_mb must be >= 256 (numpy needs it), got {self.memory_mb!r}")
+
+
+@dataclass
+class ChildRun:
+    """What came back: arrays and error text per call index, plus how the child ended."""
+
+    results: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
+    fatal: str | None = None      # import failure, timeout, crash: the calls without a frame fail with it
+    output: str = ""
+    seconds: float = 0.0
+
+
+def _preexec(limits: Limits, workdir: str):
+    def apply():
+        mem = limits.memory_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        cpu = int(limits.timeout_s) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16 << 20, 16 << 20))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.chdir(workdir)
+    return apply
+
+
+def _workdir(files: dict[str, bytes]) -> str:
+    d = tempfile.mkdtemp(prefix="gradproof-sub-")
+    for name, data in files.items():
+        Path(d, name).write_bytes(data)
+    if os.geteuid() == 0:
+        for p in [d, *(str(Path(d, n)) for n in files)]:
+            os.chown(p, NOBODY, NOBODY)
+    return d
+
+
+def _parse(stream: bytes, run: ChildRun) -> None:
+    """Split the result stream into frames; anything malformed ends the parse (and costs only the child)."""
+    pos, index = 0, -2
+    while pos < len(stream):
+        end = stream.find(b"\n", pos)
+        if not stream.startswith(b"GPF1 ", pos) or end < 0:
+            break
+        try:
+            head = json.loads(stream[pos + 5 : end])
+            index, error = int(head["i"]), head.get("error")
+            pos, arrays = end + 1, {}
+            for name, n in head["arrays"]:
+                arrays[str(name)] = np.load(io.BytesIO(stream[pos : pos + int(n)]), allow_pickle=False)
+                pos += int(n)
+        except Exception as exc:  # noqa: BLE001 - pickled/object arrays and garbage land here
+            run.errors.setdefault(index, f"unreadable result: {exc}")
+            break
+        if index == -1:
+            run.fatal = f"the submission could not be loaded: {error}"
+        elif error:
+            run.errors[index] = str(error)
+        else:
+            run.results[index] = arrays
+
+
+def run_function(files: dict[str, bytes], module: str, func: str, calls: list[dict], arrays: dict[str, np.ndarray],
+                 limits: Limits = Limits(), blocked=BLOCKED) -> ChildRun:
+    """Run ``module.func`` on every call in one fresh child; arrays are keyed ``"{call}.{name}"``."""
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    header = json.dumps({"module": module, "func": func, "calls": calls, "blocked": list(blocked)}).encode()
+    workdir = _workdir(files)
+    rfd, wfd = os.pipe()
+    start, run = time.monotonic(), ChildRun()
+    try:
+        proc = subprocess.Popen([sys.executable, "-I", CHILD, str(wfd)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(wfd,), env=_ENV,
+                                cwd="/", preexec_fn=_preexec(limits, workdir), start_new_session=True)
+    except BaseException:
+        os.close(rfd), os.close(wfd), shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    os.close(wfd)
+    try:
+        proc.stdin.write(header + b"\n" + buf.getvalue())
+        proc.stdin.close()
+    except OSError:
+        pass  # the child died before reading its input: reported below as missing results
+    stream, output, why = _drain(proc, rfd, limits, start)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # whatever it left running in its session goes too
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    shutil.rmtree(workdir, ignore_errors=True)
+    _parse(stream, run)
+    run.output = output.decode("utf-8", "replace")
+    run.seconds = time.monotonic() - start
+    if why is None and proc.returncode not in (0, None) and len(run.results) + len(run.errors) < len(calls):
+        why = _died(proc.returncode)
+    if why and run.fatal is None:
+        run.fatal = why
+    return run
+
+
+def _died(code: int) -> str:
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        hint = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (killed)", "SIGSEGV": " (crashed)"}.get(name, "")
+        return f"the child process ended with signal {name}{hint}"
+    return f"the child process exited with status {code} before returning every result"
+
+
+def _drain(proc, rfd: int, limits: Limits, start: float):
+    """Read results and output until both pipes close or the deadline passes; never blocks on a flood."""
+    sel = selectors.DefaultSelector()
+    sel.register(rfd, selectors.EVENT_READ, "res")
+    sel.register(proc.stdout, selectors.EVENT_READ, "out")
+    stream, output, why = bytearray(), bytearray(), None
+    open_fds = 2
+    while open_fds:
+        left = limits.timeout_s - (time.monotonic() - start)
+        if left <= 0:
+            why = f"timed out after {limits.timeout_s:g} s (an infinite loop, or far too slow)"
+            break
+        for key, _ in sel.select(timeout=min(left, 0.5)):
+            fd = key.fd
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                sel.unregister(fd)
+                open_fds -= 1
+            elif key.data == "res":
+                stream += chunk
+                if len(stream) > limits.result_bytes:
+                    why, open_fds = f"returned more than {limits.result_bytes} bytes of results", 0
+                    break
+            elif len(output) < limits.output_bytes:
+                output += chunk[: limits.output_bytes - len(output)]
+    sel.close()
+    os.close(rfd)
+    if len(output) >= limits.output_bytes:
+        output += b"\n[output cut]"
+    return bytes(stream), bytes(output), why
