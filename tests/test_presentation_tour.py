@@ -1,0 +1,137 @@
+"""The default tour: printed whole when not in a terminal, driven by keys in a real terminal (tmux)."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from presentation.tour import nav, run_tour
+from presentation.tour_screens import SCREENS
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_FULL = [[1, 3, 6, 5, 3], [5, 12, 21, 16, 9], [12, 27, 45, 33, 18], [11, 24, 39, 28, 15], [7, 15, 24, 17, 9]]
+
+
+def cli(*args, env=None, timeout=60):
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("GRADPROOF_LANG", None) if "GRADPROOF_LANG" not in (env or {}) else None
+    return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=full_env, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def tour_text(capsys, monkeypatch, **args) -> str:
+    monkeypatch.delenv("GRADPROOF_LANG", raising=False)
+    assert run_tour(SimpleNamespace(no_pause=True, **args)) == 0
+    return capsys.readouterr().out
+
+
+def row_of(numbers) -> str:
+    return r"│\s*" + r"\s*│\s*".join(map(str, numbers)) + r"\s*│"
+
+
+def test_piped_tour_prints_every_screen_with_the_seed_numbers():
+    r = cli()  # no arguments and stdout is a pipe: everything printed, exit 0
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    for n in range(1, 7):
+        assert re.search(rf"^{n}\. ", out, re.M), f"screen {n} missing"
+    assert "B11 = A11*K11 + A12*K12 + A13*K13 + A21*K21" in out
+    assert "[A11]" in out and "[A33]" in out and "[A34]" not in out  # B11's window
+    assert re.search(r"A24\s+K23, K22, K13, K12\s+B12, B13, B22, B23", out)
+    for row in SEED_FULL:
+        assert len(re.findall(row_of(row), out)) == 2, row  # convn's answer and the exact gradient
+    assert re.search(row_of([9, 17, 24, 15, 7]), out)  # forgetting the rotation
+    assert re.search(r"│\s*20\s*│\s*13\s*│\s*\[25\]\s*│", out) and "[4]" in out
+    assert re.search(r"✓ proved\s+dx_full_conv_rot180", out) and re.search(r"✗ rejected\s+dx_unrotated", out)
+    assert len(re.findall(r"✓ matches", out)) == 2 and "✗ differs" not in out
+    assert "screen 1/6" not in out  # no key prompts on a pipe
+
+
+def test_no_pause_in_chinese_at_sixty_columns_without_colour():
+    r = cli("--no-pause", "--lang", "zh", env={"COLUMNS": "60", "NO_COLOR": "1"})
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 60
+    for term in ("卷积", "卷积核", "池化", "最大池化", "平均池化", "步长", "填充", "反向传播"):
+        assert term in r.stdout, term
+    assert "\x1b[" not in r.stdout
+
+
+def test_language_from_environment(capsys, monkeypatch):
+    monkeypatch.setenv("GRADPROOF_LANG", "zh")
+    assert run_tour(SimpleNamespace(no_pause=True)) == 0
+    assert "反向传播" in capsys.readouterr().out
+
+
+def test_no_color_flag_drops_colour_that_force_color_would_add(capsys, monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    coloured = tour_text(capsys, monkeypatch)
+    plain = tour_text(capsys, monkeypatch, no_color=True)
+    assert re.search(r"\x1b\[[0-9;]*3[1-8]m", coloured)  # a foreground colour (the green ✓)
+    assert not re.search(r"\x1b\[[0-9;]*3[1-8]m", plain) and "[A11]" in plain
+
+
+def test_navigation_keys():
+    assert [nav(k, 2, 6) for k in ("", "x", "b", "q", " Q ")] == [3, 3, 1, None, None]
+    assert nav("b", 0, 6) == 0 and nav("", 5, 6) is None
+    assert len(SCREENS) == 6
+
+
+def test_help_is_fast_and_shows_examples():
+    r = subprocess.run([sys.executable, "-X", "importtime", "cli.py", "--help"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0 and "tour" in r.stdout and "derive" in r.stdout
+    imported = {line.split("|")[-1].strip() for line in r.stderr.splitlines() if "|" in line}
+    assert not {"sympy", "numpy", "rich"} & imported
+    for cmd in ("tour", "derive"):
+        h = cli(cmd, "--help")
+        assert h.returncode == 0 and "example" in h.stdout and "python cli.py" in h.stdout
+
+
+def _pane(tmux, target) -> str:
+    return subprocess.run([*tmux, "capture-pane", "-p", "-t", target], capture_output=True, text=True).stdout
+
+
+def _wait_for(tmux, target, pattern, timeout=60.0) -> str:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        pane = _pane(tmux, target)
+        if re.search(pattern, pane):
+            return pane
+        time.sleep(0.2)
+    raise AssertionError(f"{pattern!r} never appeared; the pane shows:\n{pane}")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed: no real terminal to drive")
+def test_interactive_tour_in_a_real_terminal(tmp_path):
+    # A private tmux server (its own socket) so that the test never touches anyone else's sessions.
+    tmux = ["tmux", "-S", str(tmp_path / "sock")]
+    done = tmp_path / "rc"
+    cmd = f"cd {ROOT} && {sys.executable} cli.py --no-color; echo $? > {done}; sleep 60"
+    subprocess.run([*tmux, "new-session", "-d", "-s", "t", "-x", "100", "-y", "60", cmd], check=True,
+                   env={k: v for k, v in os.environ.items() if k not in ("TMUX", "GRADPROOF_LANG")})
+    try:
+        _wait_for(tmux, "t", r"screen 1/6")
+        subprocess.run([*tmux, "send-keys", "-t", "t", "Enter"], check=True)
+        pane = _wait_for(tmux, "t", r"screen 2/6")
+        assert "A55" in pane  # the bottom of the association table is on screen
+        subprocess.run([*tmux, "send-keys", "-t", "t", "b", "Enter"], check=True)
+        _wait_for(tmux, "t", r"screen 1/6")
+        for n in (2, 3):
+            subprocess.run([*tmux, "send-keys", "-t", "t", "Enter"], check=True)
+            pane = _wait_for(tmux, "t", rf"screen {n}/6")
+        assert re.search(row_of(SEED_FULL[4]), pane)
+        subprocess.run([*tmux, "send-keys", "-t", "t", "q", "Enter"], check=True)
+        _wait_for(tmux, "t", r"End of the tour")
+        end = time.monotonic() + 10
+        while not done.exists() and time.monotonic() < end:
+            time.sleep(0.1)
+        assert done.read_text().strip() == "0"
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
