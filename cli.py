@@ -107,6 +107,40 @@ def _cmd_derive(args) -> int:
     return 0
 
 
+# --- check ------------------------------------------------------------------------------------------
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return n
+
+
+def _add_check(sub):
+    p = sub.add_parser("check", help="check our gradient rules against finite differences",
+                       description="Draw random cases with hypothesis and compare our numpy backward rules with "
+                                   "finite differences, element by element, each with its own derived tolerance.",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  python cli.py check all\n  python cli.py check max-pool --examples 200 --seed 3")
+    p.add_argument("op", choices=["conv", "mean-pool", "max-pool", "all"], help="the operation, or all of them")
+    p.add_argument("--examples", type=_positive, default=20, help="hypothesis cases per operation (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="hypothesis seed, for reproducible cases (default 0)")
+    _add_display(p)
+    p.set_defaults(func=_cmd_check)
+
+
+def _cmd_check(args) -> int:
+    from checker.selfcheck import OPS, selfcheck
+    from presentation.check import render_selfcheck
+    from presentation.matrices import make_console
+
+    report = selfcheck(OPS if args.op == "all" else (args.op,), examples=args.examples, seed=args.seed)
+    render_selfcheck(report, console=make_console(no_color=args.no_color), lang=args.lang)
+    return 0 if report.ok else 1
+
+
 # --- main -------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -117,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_tour(sub)
     _add_derive(sub)
+    _add_check(sub)
     return parser
 
 

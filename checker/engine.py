@@ -31,7 +31,7 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
     low = any(a.dtype != np.float64 for a in arrays)
     work = [a.astype(np.float64) for a in arrays]
     out = np.asarray(forward(*[a.copy() for a in work], **params))
-    if low and out.dtype != np.float64:  # the function computes in low precision whatever it gets
+    if out.dtype != np.float64:  # the function computes in low precision whatever it gets
         work = [a.astype(np.float32) for a in arrays]
         notes.append(Note("note.float32_roundoff", (("eps", f"{EPS32:.1e}"),)))
         follows = False

@@ -46,7 +46,7 @@ class Differences:
 
     h: np.ndarray  # the actual step x+h - x (exactly representable), per element
     delta: np.ndarray  # (4, size): L(x + t h) - L(x) for t in SIGNS
-    mag: np.ndarray  # (size,): sum of |out_0 * dout| over the outputs each element touches (round-off scale)
+    mag: np.ndarray  # (size,): sum of (|out_0| + rms out_0) |dout| over the outputs each element touches
     steps: np.ndarray  # (4, size): the actual signed steps (x + t h) - x
     calls: int  # forward calls spent
 
@@ -117,7 +117,9 @@ def differences(call: Callable, args: Sequence[np.ndarray], dout: np.ndarray, *,
     size = x.size
     delta = np.zeros((4, size))
     mag = np.zeros(size)
-    weight0 = np.abs(out0 * dout)
+    # round-off scale of each output: its magnitude, but not below the typical output (an entry that is
+    # small by cancellation still carries the round-off of its terms)
+    weight0 = (np.abs(out0) + float(np.sqrt(np.mean(out0 * out0)))) * np.abs(dout)
     calls = 0
     stacked, single = [], []
     for p in probes:

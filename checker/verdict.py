@@ -2,10 +2,12 @@ r"""Verdicts per element: a Richardson value, a tolerance derived from its own e
 
 For each element the engine gives central differences D1 (step h) and D2 (step 2h). Their truncation
 errors are c h^2 and 4 c h^2, so R = D1 + (D1 - D2)/3 removes the h^2 term and |D1 - D2|/3 bounds the
-error left in D1 (hence in R). Round-off adds eps * M / h, where M = sum |out * dout| over the outputs
+error left in D1 (hence in R). Round-off adds eps * M / h, where M = sum (|out| + rms out) |dout| over the outputs
 the element touches (each loss change is a difference of values of that size). The tolerance is
 
-    tol = SAFETY * (|D1 - D2|/3 + eps * M / h) + 4 eps (|got| + |R|)
+    tol = SAFETY * (|D1 - D2|/3 + kappa * eps * M / h) + 4 eps (|got| + |R|)
+
+where kappa >= 1 is the round-off level the argument's own spreads show (see ``tolerances``).
 
 SAFETY = 4 because both terms are estimates of a spread, not bounds; the last term is the round-off of
 the gradient under test itself. No fixed rtol/atol anywhere: a derivative of 1e-6 under a value of 1 gets
@@ -75,6 +77,7 @@ class ArgResult:
     got: np.ndarray | None = field(default=None, repr=False, compare=False)
     expected: np.ndarray | None = field(default=None, repr=False, compare=False)
     tol: np.ndarray | None = field(default=None, repr=False, compare=False)
+    kinked: np.ndarray | None = field(default=None, repr=False, compare=False)  # elements judged as kinks
 
     @property
     def ratio(self) -> np.ndarray | None:
@@ -89,7 +92,14 @@ def tolerances(d: Differences, got: np.ndarray, *, eps: float, safety: float = S
     d1, d2 = d.d1, d.d2
     r = d1 + (d1 - d2) / 3.0
     h = np.abs(d.steps[0])
-    tol = safety * (np.abs(d1 - d2) / 3.0 + eps * d.mag / h) + 4 * eps * (np.abs(got) + np.abs(r))
+    spread = np.abs(d1 - d2)
+    noise = eps * d.mag / h
+    # The forward's own round-off grows with the size of its terms, which a black box does not show; the
+    # argument's elements measure it: kappa = how many times eps*M/h their spreads |D1 - D2| reach (90th
+    # percentile, so one wrong element cannot inflate it), and every element gets kappa * eps * M / h.
+    live = noise > 0
+    kappa = max(1.0, float(np.quantile(spread[live] / noise[live], 0.9))) if live.any() else 1.0
+    tol = safety * (spread / 3.0 + kappa * noise) + 4 * eps * (np.abs(got) + np.abs(r))
     return r, np.maximum(tol, np.finfo(np.float64).tiny)
 
 
@@ -135,7 +145,7 @@ def judge(name: str, d: Differences, got: np.ndarray, *, eps: float = float(np.f
         n_kinks=int(kinked.sum()), kink_policy=kink_policy,
         patterns=describe(g.reshape(shape), r.reshape(shape), bad.reshape(shape)) if bad.sum() >= 2 else (),
         eps=eps, precision_only=precision, got=g.reshape(shape), expected=expected.reshape(shape),
-        tol=tol.reshape(shape))
+        tol=tol.reshape(shape), kinked=kinked.reshape(shape))
 
 
 def failed(name: str, shape, problem: str) -> ArgResult:

@@ -1,0 +1,118 @@
+r"""Self-check: our own numpy rules against finite differences on hypothesis-drawn cases, as data.
+
+``python cli.py check conv|mean-pool|max-pool|all`` calls :func:`selfcheck` and renders the report.
+Each case runs ``check_backward`` in compressed mode (every element localised) and, for the layers that
+are linear in an argument (convolution in x, w and b; mean pooling), the exact adjoint test too.
+
+>>> rep = selfcheck(["mean-pool"], examples=2, seed=0)
+>>> rep.ok, rep.ops[0].cases
+(True, 2)
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from checker.adjoint import adjoint_check
+from checker.check import CheckResult, check_backward
+from checker.colouring import conv2d_structure, pool2d_structure
+from checker.ops import conv2d_backward, conv2d_forward
+from checker.pool_ops import maxpool_backward, maxpool_forward, meanpool_backward, meanpool_forward
+
+OPS = ("conv", "mean-pool", "max-pool")
+
+
+@dataclass(frozen=True)
+class OpReport:
+    """How one operation fared over its cases; ``worst`` is the case closest to (or past) its tolerance."""
+
+    op: str
+    cases: int
+    failed: int
+    max_ratio: float  # the largest error / derived tolerance over every element of every case
+    adjoint_failed: int
+    elements: int  # elements compared in all
+    seconds: float
+    worst: CheckResult | None
+    worst_params: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.adjoint_failed == 0
+
+
+@dataclass(frozen=True)
+class SelfCheckReport:
+    ops: tuple[OpReport, ...]
+    examples: int
+    seed: int | None
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.ops)
+
+
+def _conv(case):
+    p = dict(stride=case.stride, pad=case.pad, dilation=case.dilation)
+    fwd = lambda x, w, b: conv2d_forward(x, w, b, **p)
+    bwd = lambda d, x, w, b: conv2d_backward(d, x, w, **p)
+    ins = [case.x, case.w, case.b]
+    r = check_backward(fwd, bwd, {"x": case.x, "w": case.w, "b": case.b}, dout=case.dout, batched=("x",),
+                       structure=conv2d_structure(case.w.shape, **p))
+    adj = [adjoint_check(fwd, bwd, ins, arg=i, dout=case.dout) for i in range(3)]
+    params = (("x", case.x.shape), ("w", case.w.shape), *p.items())
+    return r, adj, params
+
+
+def _pool(case):
+    p = dict(stride=case.stride, pad=case.pad)
+    k = (case.kh, case.kw)
+    if case.kind == "max":
+        fwd = lambda x: maxpool_forward(x, *k, **p)
+        bwd = lambda d, x: maxpool_backward(d, x, *k, **p)
+    else:
+        fwd = lambda x: meanpool_forward(x, *k, **p)
+        bwd = lambda d, x: meanpool_backward(d, x.shape, *k, **p)
+    r = check_backward(fwd, bwd, {"x": case.x}, dout=case.dout, batched=("x",),
+                       structure=pool2d_structure(*k, **p))
+    adj = [adjoint_check(fwd, bwd, [case.x], arg=0, dout=case.dout)] if case.kind == "mean" else []
+    return r, adj, (("x", case.x.shape), ("kernel", k), *p.items())
+
+
+def selfcheck(ops=OPS, *, examples: int = 20, seed: int | None = 0) -> SelfCheckReport:
+    """Check each of ``ops`` on ``examples`` hypothesis cases; a report, never an exception for a failure."""
+    from checker.strategies import conv2d_cases, pool2d_cases, run_examples
+
+    ops = tuple(ops)
+    for op in ops:
+        if op not in OPS:
+            raise ValueError(f"op must be one of {', '.join(OPS)}, got {op!r}")
+    if not isinstance(examples, int) or examples < 1:
+        raise ValueError(f"examples must be a whole number >= 1, got {examples!r}")
+    reports = []
+    for op in ops:
+        if op == "conv":
+            strategy, one = conv2d_cases(max_side=9, strides=(1, 2, 3), pads=(0, 1, 2), dilations=(1, 2)), _conv
+        else:
+            kind = "max" if op == "max-pool" else "mean"
+            strategy, one = pool2d_cases(kind=kind, max_side=9, pads=(0, 1)), _pool
+        seen: list = []
+        t0 = time.perf_counter()
+        run_examples(strategy, lambda case: seen.append(one(case)), examples=examples, seed=seed)
+        reports.append(_summarise(op, seen[-examples:], time.perf_counter() - t0))
+    return SelfCheckReport(tuple(reports), examples, seed)
+
+
+def _summarise(op, seen, seconds) -> OpReport:
+    def worst_ratio(r):
+        return max((float(a.ratio.max()) if a.ratio is not None and a.ratio.size else np.inf) for a in r.args)
+
+    ratios = [worst_ratio(r) for r, _, _ in seen]
+    w = int(np.argmax(ratios)) if seen else 0
+    return OpReport(
+        op=op, cases=len(seen), failed=sum(not r.ok for r, _, _ in seen), max_ratio=max(ratios, default=0.0),
+        adjoint_failed=sum(not a.ok for _, adj, _ in seen for a in adj),
+        elements=sum(int(np.prod(a.shape)) for r, _, _ in seen for a in r.args), seconds=seconds,
+        worst=seen[w][0] if seen else None, worst_params=seen[w][2] if seen else ())

@@ -1,0 +1,201 @@
+"""check_backward / assert_backward: every verdict path, each classic mistake caught at the right element.
+
+No tolerance here is chosen by us: every verdict uses the per-element tolerance the checker derives
+(checker/verdict.py). The tests only assert pass/fail and where the failure is.
+"""
+import numpy as np
+import pytest
+
+from checker import assert_backward, check_backward, conv2d_structure, cs231n_pair, pool2d_structure
+from checker.adjoint import adjoint_check
+from checker.ops import conv2d_backward, conv2d_forward, full_conv2d, pad2d, rot180
+from checker.pool_ops import maxpool_backward, maxpool_forward, meanpool_backward, meanpool_forward, relu, relu_backward
+
+RNG = np.random.default_rng(7)
+X, W, B = RNG.standard_normal((2, 3, 7, 6)), RNG.standard_normal((4, 3, 3, 2)), RNG.standard_normal(4)
+
+
+def conv_check(backward, *, stride=1, pad=1, mode="auto", x=X, w=W, b=B, **kw):
+    f = lambda x, w, b: conv2d_forward(x, w, b, stride=stride, pad=pad)
+    return check_backward(f, backward, {"x": x, "w": w, "b": b}, seed=3, mode=mode, batched=("x",),
+                          structure=conv2d_structure(w.shape, stride=stride, pad=pad), **kw)
+
+
+def good(stride=1, pad=1):
+    def backward(d, x, w, b):
+        return conv2d_backward(d, x, w, stride=stride, pad=pad)
+    return backward
+
+
+@pytest.mark.parametrize("mode", ["auto", "element", "batched", "compressed", "directional"])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_correct_conv_passes_in_every_mode(mode, stride):
+    r = conv_check(good(stride), stride=stride, mode=mode)
+    assert r.ok, r.summary()
+    for a in r.args:  # margin: a correct layer sits far below its derived tolerance
+        assert a.ratio.max() < 0.5
+
+
+def test_modes_agree_on_the_numeric_gradient():
+    a, e = conv_check(good(), mode="compressed"), conv_check(good(), mode="element")
+    for ra, re in zip(a.args, e.args):
+        np.testing.assert_allclose(ra.expected, re.expected, rtol=0, atol=4 * re.tol.max())
+    assert a.calls < e.calls / 10  # the colouring is the point
+
+
+def test_no_kernel_rotation_fails_in_dx_only():
+    def backward(d, x, w, b):  # dx computed with the kernel as is: rotating twice undoes the rule's rotation
+        return conv2d_backward(d, x, rot180(w), pad=1)[0], *conv2d_backward(d, x, w, pad=1)[1:]
+    r = conv_check(backward)
+    assert not r.ok and not r["x"].ok and r["w"].ok and r["b"].ok
+    assert r["x"].n_failed > 10
+
+
+def test_missing_dilation_for_stride_2_fails_in_dx():
+    def backward(d, x, w, b):
+        n, c, h, wd = x.shape
+        full = np.stack([sum(full_conv2d(d[i, f], w[f, ch]) for f in range(w.shape[0]))
+                         for i in range(n) for ch in range(c)]).reshape(n, c, *full_conv2d(d[0, 0], w[0, 0]).shape)
+        full = pad2d(full, 0, max(0, h + 2 - full.shape[2]), 0, max(0, wd + 2 - full.shape[3]))
+        return full[:, :, 1:1 + h, 1:1 + wd], *conv2d_backward(d, x, w, stride=2, pad=1)[1:]
+    r = conv_check(backward, stride=2)
+    assert not r["x"].ok and r["x"].problem is None and r["w"].ok
+
+
+def test_db_not_summed_over_batch_fails_in_db():
+    def backward(d, x, w, b):
+        dx, dw, _ = conv2d_backward(d, x, w, pad=1)
+        return dx, dw, d[0].sum(axis=(1, 2))
+    r = conv_check(backward)
+    assert [a.name for a in r.args if not a.ok] == ["b"] and r["b"].n_failed == 4
+
+
+def test_relative_error_of_1e_3_in_one_dw_entry_is_found_there():
+    def backward(d, x, w, b):
+        dx, dw, db = conv2d_backward(d, x, w, pad=1)
+        dw = dw.copy()
+        dw[2, 1, 0, 1] *= 1 + 1e-3
+        return dx, dw, db
+    r = conv_check(backward)
+    assert not r.ok and r["w"].n_failed == 1 and r["w"].worst.index == (2, 1, 0, 1)
+    assert "dw[2, 1, 0, 1]" in r.summary()
+
+
+def pool_check(backward, x, k=3, s=2, kind="max"):
+    fwd = maxpool_forward if kind == "max" else meanpool_forward
+    return check_backward(lambda x: fwd(x, k, k, stride=s), backward, [x], seed=1, batched=("x",),
+                          structure=pool2d_structure(k, k, stride=s))
+
+
+def test_assign_instead_of_add_in_overlapping_max_pool_fails_where_windows_share_a_winner():
+    x = RNG.permutation(np.arange(2 * 2 * 7 * 7.0)).reshape(2, 2, 7, 7) / 10  # tie-free
+    def backward(d, x):
+        dx = np.zeros_like(x)
+        for i in range(d.shape[2]):
+            for j in range(d.shape[3]):
+                win = x[:, :, 2 * i:2 * i + 3, 2 * j:2 * j + 3].reshape(*x.shape[:2], -1)
+                a = win.argmax(axis=-1)
+                for n in range(x.shape[0]):
+                    for c in range(x.shape[1]):
+                        dx[n, c, 2 * i + a[n, c] // 3, 2 * j + a[n, c] % 3] = d[n, c, i, j]  # the bug: =
+        return dx
+    assert pool_check(lambda d, x: maxpool_backward(d, x, 3, 3, stride=2), x).ok
+    r = pool_check(backward, x)
+    assert not r.ok
+    n, c, i, j = r["x"].worst.index  # the worst element wins more than one window
+    wins = sum(1 for a in range(3) for b_ in range(3) if 0 <= i - a < 5 and 0 <= j - b_ < 5 and (i - a) % 2 == 0
+               and (j - b_) % 2 == 0 and x[n, c, i - a:i - a + 3, j - b_:j - b_ + 3].max() == x[n, c, i, j])
+    assert wins >= 2
+
+
+def test_missing_one_over_k_squared_is_a_constant_factor():
+    x = RNG.standard_normal((2, 3, 6, 6))
+    r = pool_check(lambda d, x: meanpool_backward(d, x.shape, 2, 2, stride=2) * 4, x, k=2, kind="mean")
+    assert not r.ok and "factor:4" in r["x"].patterns
+
+
+def test_max_pool_ties_do_not_fail_falsely_and_say_what_was_done():
+    x = np.ones((2, 1, 4, 4))  # every window a four-way tie
+    r = pool_check(lambda d, x: maxpool_backward(d, x, 2, 2, stride=2), x, k=2)
+    assert r.ok and r["x"].n_kinks > 0 and any(n.key == "note.kinks" for n in r.notes)
+    strict = check_backward(lambda x: maxpool_forward(x, 2, 2, stride=2), lambda d, x: maxpool_backward(
+        d, x, 2, 2, stride=2), [x], seed=1, kinks="strict")
+    assert not strict.ok  # without the interval the tie really does look wrong
+
+
+def test_relu_kink_is_bracketed_and_a_wrong_side_outside_the_bracket_fails():
+    x = np.array([-1.0, 0.0, 1e-9, 2.0])
+    assert check_backward(relu, relu_backward, [x], seed=0).ok
+    r = check_backward(relu, lambda d, x: 2 * relu_backward(d, x), [x], seed=0)
+    assert not r.ok
+
+
+def test_float32_correct_layer_passes_with_a_precision_note():
+    r = conv_check(good(), x=X.astype(np.float32), w=W.astype(np.float32), b=B.astype(np.float32))
+    assert r.ok, r.summary()
+    keys = [n.key for n in r.notes]
+    assert "note.float32_in_float64" in keys and "note.precision_only" in keys
+
+
+def test_function_computing_in_float32_is_judged_with_float32_round_off():
+    f = lambda x: (x.astype(np.float32) ** 2)
+    r = check_backward(f, lambda d, x: (2 * d * x).astype(np.float32), [RNG.standard_normal(5)], seed=0)
+    assert r.ok and r.notes[0].key == "note.float32_roundoff"
+
+
+def test_tiny_derivative_under_a_large_value_is_not_a_false_failure():
+    x, w, b = np.zeros((1, 1, 4, 4)), np.full((1, 1, 3, 3), 1e-6), np.ones(1)
+    assert conv_check(good(), x=x, w=w, b=b).ok
+
+
+def test_in_place_mutation_is_reported():
+    def backward(d, x):
+        d[x <= 0] = 0  # writes into the caller's dout
+        return d
+    r = check_backward(relu, backward, [RNG.standard_normal(6) + 0.5], seed=0)
+    assert not r.ok and ("function", "backward") in r.notes[0].fields and ("arg", "dout") in r.notes[0].fields
+
+
+@pytest.mark.parametrize("bad, problem", [
+    (lambda d, x, w, b: (d,), "returned 1 gradients for 3 inputs"),
+    (lambda d, x, w, b: (x, w.T, b), "has shape"),
+    (lambda d, x, w, b: (x * np.nan, w, b), "NaN"),
+    (lambda d, x, w, b: 7, "1 gradients"),
+])
+def test_bad_backward_results_are_clear_failures(bad, problem):
+    r = conv_check(bad)
+    assert not r.ok and any(problem in (a.problem or "") for a in r.args)
+
+
+def test_caller_mistakes_are_value_errors_naming_the_argument():
+    with pytest.raises(ValueError, match="mode"):
+        check_backward(relu, relu_backward, [np.ones(2)], mode="fast")
+    with pytest.raises(ValueError, match="dout"):
+        check_backward(relu, relu_backward, [np.ones(2)], dout=np.ones(3))
+    with pytest.raises(ValueError, match="'y'"):
+        check_backward(relu, relu_backward, [np.ones(2)], batched=("y",))
+    with pytest.raises(ValueError, match="int64"):
+        check_backward(relu, relu_backward, [np.arange(2)])
+
+
+def test_assert_backward_names_the_worst_element():
+    with pytest.raises(AssertionError, match=r"dx\[2\]"):
+        assert_backward(lambda x: x ** 2, lambda d, x: 2 * d * x + (np.arange(3) == 2), [np.ones(3)], seed=0)
+
+
+def test_cs231n_adapter():
+    def conv_forward(x, w, b, conv_param):
+        return conv2d_forward(x, w, b, **conv_param), (x, w, b, conv_param)
+    def conv_backward(dout, cache):
+        x, w, b, p = cache
+        return conv2d_backward(dout, x, w, **p)
+    f, g = cs231n_pair(conv_forward, conv_backward, {"stride": 2, "pad": 1})
+    assert check_backward(f, g, [X, W, B], names=("x", "w", "b"), seed=0).ok
+
+
+def test_adjoint_test_is_exact_for_linear_arguments_and_catches_a_wrong_rule():
+    fwd = lambda x, w, b: conv2d_forward(x, w, b, stride=2, pad=1)
+    for arg in range(3):
+        assert adjoint_check(fwd, good(2), [X, W, B], arg=arg, seed=0).ok
+    wrong = lambda d, x, w, b: (conv2d_backward(d, x, rot180(w), stride=2, pad=1)[0], None, None)
+    assert not adjoint_check(fwd, wrong, [X, W, B], arg=0, seed=0).ok
