@@ -17,7 +17,9 @@ BLOCKED_EVENTS = ("os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spa
                   "ctypes.dlsym", "ctypes.call_function", "socket.connect", "socket.bind", "pty.spawn")
 NOBODY = 65534
 PRELOAD = ("math", "itertools", "functools", "collections", "copy", "typing", "random", "time", "re", "warnings",
-           "numpy.lib.stride_tricks", "numpy.linalg", "numpy.random", "dataclasses", "traceback")
+           "numpy.lib.stride_tricks", "numpy.linalg", "numpy.random", "numpy.testing", "dataclasses", "traceback",
+           "signal", "subprocess", "pickle", "string", "operator", "heapq", "bisect", "contextlib", "fractions",
+           "decimal", "statistics", "textwrap", "inspect", "ctypes", "socket", "tempfile", "shutil")
 
 
 def _write(out, index, arrays, error):

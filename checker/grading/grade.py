@@ -60,7 +60,7 @@ def grade_function(spec, iface, files, module, *, limits: Limits, seed: int, for
                                 [_words(c, c.verdicts[j]) for c in bad[:3]]))
     result = FunctionResult(spec.name, parts, error=run.fatal, output=run.output)
     failing = [(j, c) for j, p in enumerate(parts) for c in cases if not c.verdicts[j].ok]
-    if failing and spec.forward and spec.forward in forward_failed:
+    if failing and run.fatal is None and spec.forward and spec.forward in forward_failed:
         _fd_credit(spec, iface, files, module, cases[-1], parts, limits, blocked)
     seen = set()
     for j, c in failing[:12]:

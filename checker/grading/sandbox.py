@@ -141,7 +141,7 @@ def run_function(files: dict[str, bytes], module: str, func: str, calls: list[di
     _parse(stream, run)
     run.output = output.decode("utf-8", "replace")
     run.seconds = time.monotonic() - start
-    if why is None and proc.returncode not in (0, None) and len(run.results) + len(run.errors) < len(calls):
+    if why is None and len(run.results) + len(run.errors) < len(calls):
         why = _died(proc.returncode)
     if why and run.fatal is None:
         run.fatal = why
@@ -153,7 +153,8 @@ def _died(code: int) -> str:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         hint = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (killed)", "SIGSEGV": " (crashed)"}.get(name, "")
         return f"the child process ended with signal {name}{hint}"
-    return f"the child process exited with status {code} before returning every result"
+    return (f"the child process exited with status {code} before returning every result "
+            "(an exit is never a pass: only returned arrays count)")
 
 
 def _drain(proc, rfd: int, limits: Limits, start: float):

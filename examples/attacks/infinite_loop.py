@@ -1,0 +1,22 @@
+"""Attack (or bug): an infinite loop."""
+
+
+def ATTACK(n=1):
+    while True:
+        pass
+
+
+def conv_forward_naive(x, w, b, conv_param):
+    return ATTACK(2)
+
+
+def conv_backward_naive(dout, cache):
+    return ATTACK(3)
+
+
+def max_pool_forward_naive(x, pool_param):
+    return ATTACK(2)
+
+
+def max_pool_backward_naive(dout, cache):
+    return ATTACK(1)
