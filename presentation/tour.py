@@ -58,7 +58,7 @@ def _pool_rules():
         from derivations import derive_pool2d
     except ImportError:
         return ()
-    return tuple(r for kind in ("mean", "max") for r in derive_pool2d(kind, (4, 4), (2, 2)).rules)
+    return tuple((kind, derive_pool2d(kind, (4, 4), (2, 2)).rules) for kind in ("mean", "max"))
 
 
 CHECK_SETUP = {"x": (2, 3, 8, 8), "w": (4, 3, 3, 3), "stride": 2, "pad": 1}

@@ -123,14 +123,27 @@ def check_table(result, lang) -> Table:
     return t
 
 
+def _fd_view(result, lang):
+    """A compact verdict table (4 columns fit 60) and the checker renderer's heat map of one input slice."""
+    try:
+        from .check import heatmaps
+    except ImportError:
+        return check_table(result, lang)
+    heat = heatmaps(result.args[0], lang)[:1 + result.args[0].shape[-2]]  # the first slice: title and rows
+    return Group(check_table(result, lang), *(Text(line) for line in heat), Text(text("check.legend", lang)))
+
+
 def screen_proof(data, lang, width):
     from .tour import CHECK_SETUP
 
     d, d2 = data.d, data.d2
-    rules = [*d.rules, *d2.rules, *data.pool_rules]
+    proofs = [labelled(text("tour.s6.conv", lang, s=x.params["stride"]), rules_table(x.rules, lang, x))
+              for x in (d, d2)]
+    proofs += [labelled(text("tour.s6.pool", lang, kind=kind), rules_table(rules, lang))
+               for kind, rules in data.pool_rules]
     setup = {k: "x".join(map(str, v)) if isinstance(v, tuple) else v for k, v in CHECK_SETUP.items()}
-    check = _para("tour.s6.nocheck", lang) if data.check is None else check_table(data.check, lang)
-    return _gap(_title("tour.s6.title", lang), _para("tour.s6.proof", lang), rules_table(rules, lang, d),
+    check = _para("tour.s6.nocheck", lang) if data.check is None else _fd_view(data.check, lang)
+    return _gap(_title("tour.s6.title", lang), _para("tour.s6.proof", lang), *proofs,
                 _para("tour.s6.pitfalls", lang), rules_table(getattr(d, "pitfalls", ()), lang, d),
                 _para("tour.s6.check", lang, **setup), check)
 
