@@ -88,11 +88,11 @@ class Derivation:
         """Plain JSON-ready data; every expression as a string that ``sympy.sympify`` parses back."""
 
         def arr(a):
-            return {"shape": list(a.shape), "entries": [str(e) for e in a.reshape(len(a)).tolist()]} if a.shape else str(a)
+            return {"shape": [int(k) for k in a.shape], "entries": [str(e) for e in a.reshape(len(a)).tolist()]} if a.shape else str(a)
 
         return {
             "op": self.op,
-            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()},
+            "params": {k: _plain(v) for k, v in self.params.items()},
             "names": dict(self.names),
             "symbols": {k: arr(v) for k, v in self.symbols.items()},
             "forward": arr(self.forward),
@@ -103,6 +103,15 @@ class Derivation:
         }
 
 
+def _plain(v):
+    """Tuples to lists and SymPy numbers to Python numbers, for JSON."""
+    if isinstance(v, (tuple, list)):
+        return [_plain(x) for x in v]
+    if isinstance(v, sympy.Basic):
+        return int(v) if v.is_Integer else str(v)
+    return v
+
+
 def _rule_dict(r: Rule) -> dict:
     cx = r.counterexample
     return {
@@ -111,5 +120,5 @@ def _rule_dict(r: Rule) -> dict:
         "holds": r.holds,
         "checked": r.checked,
         "counterexample": None if cx is None else
-        {"grad": cx.grad, "index": list(cx.index), "expected": str(cx.expected), "got": str(cx.got)},
+        {"grad": cx.grad, "index": [int(i) for i in cx.index], "expected": str(cx.expected), "got": str(cx.got)},
     }
