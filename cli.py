@@ -141,6 +141,55 @@ def _cmd_check(args) -> int:
     return 0 if report.ok else 1
 
 
+# --- homework / grade -------------------------------------------------------------------------------
+def _add_homework(sub):
+    p = sub.add_parser("homework", help="write a student template or a Gradescope autograder",
+                       description="Write the files an instructor hands out: a student template or Gradescope files.",
+                       epilog="examples:\n  python cli.py homework init hw3 --interface cs231n\n"
+                              "  python cli.py homework gradescope autograder --interface cs231n",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("action", choices=["init", "gradescope"], help="init: student template; gradescope: autograder")
+    p.add_argument("dir", help="the folder to write into (created if missing)")
+    p.add_argument("--interface", choices=["cs231n", "native"], default="cs231n", help="(default cs231n)")
+    _add_display(p)
+    p.set_defaults(func=_cmd_homework)
+
+
+def _cmd_homework(args) -> int:
+    from presentation.grading import run_homework
+
+    return run_homework(args)
+
+
+def _add_grade(sub):
+    p = sub.add_parser("grade", help="grade homework submissions in a sandbox",
+                       description="Grade submissions (each .py file, or each subfolder of a folder) against the "
+                                   "proven rules, each student function in its own limited child process.",
+                       epilog="examples:\n  python cli.py grade layers.py\n"
+                              "  python cli.py grade submissions/ --jobs 2 --format json -o grades.json --resume",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".py files or folders of submissions")
+    p.add_argument("--interface", choices=["cs231n", "native"], default="cs231n", help="(default cs231n)")
+    p.add_argument("-o", "--output", help="write the report here instead of stdout")
+    p.add_argument("--format", choices=["text", "json", "gradescope", "junit"], default="text", help="(default text)")
+    p.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds per student function (default 10)")
+    p.add_argument("--memory-mb", type=int, default=2048, help="address-space limit per child (default 2048)")
+    p.add_argument("--resume", action="store_true", help="skip submissions already in the JSON-lines log")
+    p.add_argument("--log", help="JSON-lines log, one line per finished submission (default OUTPUT.jsonl)")
+    p.add_argument("--single", action="store_true", help="PATH is one submission (a file or a folder)")
+    _add_display(p)
+    p.set_defaults(func=_cmd_grade)
+
+
+def _cmd_grade(args) -> int:
+    from presentation.grading import run_grade
+
+    if args.jobs < 1:
+        raise UserError(f"--jobs must be >= 1, got {args.jobs}")
+    return run_grade(args)
+
+
 # --- main -------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -152,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tour(sub)
     _add_derive(sub)
     _add_check(sub)
+    _add_homework(sub)
+    _add_grade(sub)
     return parser
 
 

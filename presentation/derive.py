@@ -110,6 +110,16 @@ def association_table(meetings, lang: str, limit: int | None = None) -> Table:
     return t
 
 
+def general_formula(label: str, expr, width: int) -> Group:
+    """An index-notation formula: SymPy's 2-D layout when it fits the width, else one line rich can wrap."""
+    import sympy
+
+    art = sympy.pretty(expr, use_unicode=True, wrap_line=False)
+    if max(len(line) for line in art.splitlines()) > width:
+        art = str(expr)  # the 2-D sum signs would be cut into unreadable strips
+    return Group(Text(f"{label} =", style="bold"), Text(art), Text(""))
+
+
 def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None = 12) -> Group:
     """Every section of a derivation as one rich renderable."""
     import sympy
@@ -129,9 +139,8 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
     parts.append(labelled(text("derive.grads", lang, upstream=names.get("upstream", "G"),
                                output=names.get("output", "B")), Group(*grads)))
     if d.general:
-        general = [Text(sympy.pretty(sympy.Eq(sympy.Symbol(k), v, evaluate=False) if isinstance(v, sympy.Expr)
-                                     else v, use_unicode=True, num_columns=max(width, 20))) for k, v in d.general.items()]
-        parts.append(labelled(text("derive.general", lang), Group(*general)))
+        parts.append(labelled(text("derive.general", lang),
+                              Group(*(general_formula(k, v, width) for k, v in d.general.items()))))
     if d.association:
         lim = None if len(d.association) <= 36 else limit
         parts.append(labelled(text("derive.association", lang), association_table(d.association, lang, lim)))

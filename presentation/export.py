@@ -123,7 +123,7 @@ def to_markdown(d, lang: str = "en") -> str:
         out += [f"## {title}", ""] + [f"- ${lhs} = {latex(rhs)}$" for lhs, rhs in pairs] + [""]
     if d.general:
         out += [f"## {text('derive.general', lang)}", ""]
-        out += [f"$${k} = {v}$$" if k.isidentifier() else f"$${v}$$" for k, v in _general(d)] + [""]
+        out += [x for k, v in _general(d) for x in (f"{k} =", "", f"$${v}$$", "")]
     if d.association:
         out += [f"## {text('derive.association', lang)}", "",
                 f"| {text('col.input', lang)} | {text('col.kernel', lang)} | {text('col.output', lang)} |",
@@ -162,7 +162,7 @@ def to_latex(d, lang: str = "en") -> str:
         out += [r"\end{align*}"]
     if d.general:
         out += [rf"\subsection*{{{tex_escape(text('derive.general', lang))}}}"]
-        out += [rf"\[ {v} \]" for _, v in _general(d)]
+        out += [x for k, v in _general(d) for x in (rf"\noindent {tex_escape(k)} =", rf"\[ {v} \]")]
     if d.association:
         out += [rf"\subsection*{{{tex_escape(text('derive.association', lang))}}}", r"\begin{longtable}{lp{6cm}p{6cm}}",
                 rf"{tex_escape(text('col.input', lang))} & {tex_escape(text('col.kernel', lang))} & "

@@ -83,3 +83,54 @@ def test_latex_is_a_balanced_document(seed):
 def test_unknown_format_is_a_value_error(seed):
     with pytest.raises(ValueError, match="fmt must be one of"):
         render_derivation(seed, "html")
+
+
+# --- through the command line -------------------------------------------------------------------------
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, env=None):
+    e = {k: v for k, v in os.environ.items() if k != "GRADPROOF_LANG"}
+    return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**e, **(env or {})})
+
+
+def test_general_formula_is_shown_and_fits(seed):
+    out = text_of(seed, width=60)
+    section = out.split("General formula")[1].split("Which kernel")[0]
+    assert "G[-m + p, -n + q]*K[m, n]" in section  # dA, as one wrapped line when the 2-D layout is too wide
+    assert max(len(line) for line in section.splitlines()) <= 60
+
+
+def test_cli_markdown_parses_back_to_the_seed_matrices():
+    r = cli("derive", "conv", "--input", "5x5", "--kernel", "3x3", "--format", "markdown")
+    assert r.returncode == 0, r.stderr
+    tables, cur = [], []
+    for line in r.stdout.splitlines() + [""]:
+        if line.startswith("|"):
+            cur.append([c.strip() for c in line.strip("|").split("|")])
+        elif cur:
+            tables.append(cur)
+            cur = []
+    matrices = [t[2:] for t in tables if t[1][0].startswith("---")]
+    assert [[f"A{i}{j}" for j in range(1, 6)] for i in range(1, 6)] in matrices
+    assert [[f"K{i}{j}" for j in range(1, 4)] for i in range(1, 4)] in matrices
+
+
+def test_cli_text_in_chinese_and_the_full_mode():
+    r = cli("derive", "full-conv", "--input", "3x3", "--kernel", "3x3", "--no-bias", "--lang", "zh")
+    assert r.returncode == 0, r.stderr
+    assert "反向传播" in r.stdout and "已证明" in r.stdout
+    assert re.search(r"output_shape\s+5x5", r.stdout) and re.search(r"pad\s+2", r.stdout)
+
+
+def test_cli_json_and_user_errors():
+    r = cli("derive", "conv", "--input", "4x4", "--kernel", "2x2", "--format", "json", env={"GRADPROOF_LANG": "zh"})
+    assert r.returncode == 0 and json.loads(r.stdout)["params"]["output_shape"] == [3, 3]
+    bad = cli("derive", "conv", "--input", "3x3", "--kernel", "5x5")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
