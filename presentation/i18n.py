@@ -133,6 +133,19 @@ EN: dict[str, str] = {
     "op.conv": "convolution",
     "op.mean-pool": "mean pooling",
     "op.max-pool": "max pooling",
+    "grade.function": "function",
+    "grade.part": "part",
+    "grade.cases": "cases passed",
+    "grade.points": "points",
+    "grade.likely": "Likely mistake",
+    "grade.see": "See the right rule",
+    "grade.smallest": "Smallest failing case",
+    "grade.printed": "Your code printed",
+    "grade.summary": "Submissions graded",
+    "grade.band": "score band",
+    "grade.progress": "grading",
+    "homework.init": "Wrote {path} ({interface} interface). Fill it in, then check it with: python cli.py grade {path} --interface {interface}",
+    "homework.gradescope": "Wrote setup.sh, run_autograder and gradproof/ in {dir}: zip the folder's contents and upload it as the Gradescope autograder.",
 }
 
 # Terms learners know from the course notes: 卷积, 卷积核/滤波器, 池化, 最大池化, 平均池化, 步长, 填充, 反向传播, 残差.
@@ -255,6 +268,19 @@ ZH: dict[str, str] = {
     "op.conv": "卷积",
     "op.mean-pool": "平均池化",
     "op.max-pool": "最大池化",
+    "grade.function": "函数",
+    "grade.part": "部分",
+    "grade.cases": "通过的用例",
+    "grade.points": "得分",
+    "grade.likely": "可能的错误",
+    "grade.see": "查看正确的推导",
+    "grade.smallest": "最小的失败用例",
+    "grade.printed": "你的代码输出",
+    "grade.summary": "已评分的提交",
+    "grade.band": "分数段",
+    "grade.progress": "评分中",
+    "homework.init": "已写入 {path}（{interface} 接口）。完成后用以下命令自查：python cli.py grade {path} --interface {interface}",
+    "homework.gradescope": "已在 {dir} 写入 setup.sh、run_autograder 和 gradproof/：把该文件夹的内容打包为 zip，作为 Gradescope 自动评分器上传。",
 }
 
 _TABLES = {"en": EN, "zh": ZH}

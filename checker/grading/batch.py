@@ -1,0 +1,120 @@
+"""Grade a class: a process pool, one JSON line appended per finished submission, resume, a summary.
+
+Each finished submission is appended to the log at once (flushed and fsynced), so a batch killed at
+any moment loses at most the submissions in flight; ``resume=True`` skips those already logged.
+Student code runs only in sandbox children, but if a worker of the pool dies anyway the pool is
+rebuilt and the submissions in flight are retried once; a submission that breaks it twice is logged
+with what happened and zero points.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from .grade import grade_submission
+from .interfaces import get_interface
+from .sandbox import Limits
+from .score import Weights
+
+
+def find_submissions(paths) -> list[Path]:
+    """Each .py file given, and in each folder given: each .py file and each subfolder; ValueError if none."""
+    found = []
+    for p in map(Path, paths):
+        if p.is_file() and p.suffix == ".py":
+            found.append(p)
+        elif p.is_dir():
+            kids = sorted(c for c in p.iterdir() if not c.name.startswith((".", "_")))
+            found += [c for c in kids if (c.is_file() and c.suffix == ".py") or c.is_dir()]
+        else:
+            raise ValueError(f"path must be a .py file or a folder, got {str(p)!r}")
+    if not found:
+        raise ValueError(f"no submissions found in {[str(p) for p in paths]!r}")
+    return found
+
+
+def read_log(log: Path) -> dict[str, dict]:
+    """The records already in a JSON-lines log, by submission; a line cut short by a kill is ignored."""
+    done = {}
+    if log.exists():
+        for line in log.read_text(encoding="utf-8").splitlines():
+            try:
+                rec = json.loads(line)
+                done[rec["submission"]] = rec
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue
+    return done
+
+
+def _append(log: Path, rec: dict) -> None:
+    with open(log, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(rec, default=str) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _grade_one(path: str, interface: str, limits: Limits, weights: Weights) -> dict:
+    return grade_submission(path, interface, limits=limits, weights=weights).to_dict()
+
+
+def _failed(path: str, interface: str, why: str) -> dict:
+    funcs = [{"name": s.name, "parts": [{"part": p, "passed": 0, "total": 1, "messages": [why], "note": "",
+                                         "fd_credit": False, "points": 0.0, "max_points": 0.0} for p in s.parts],
+              "error": why, "diagnoses": [], "repro": None, "output": "", "seconds": 0.0, "points": 0.0,
+              "max_points": 0.0} for s in get_interface(interface).functions]
+    return {"submission": path, "interface": interface, "functions": funcs, "seconds": 0.0, "status": why,
+            "score": 0.0, "max_score": 0.0}
+
+
+def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = False, limits: Limits = Limits(),
+                weights: Weights = Weights(), on_result=None) -> list[dict]:
+    """Grade every submission under ``paths``; returns all records (resumed ones included), in path order."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs!r}")
+    get_interface(interface)
+    subs = [str(p) for p in find_submissions(paths)]
+    log = Path(log)
+    if not resume and log.exists():
+        log.unlink()
+    records = {k: v for k, v in read_log(log).items() if k in subs}
+    pending, tries = [s for s in subs if s not in records], Counter()
+    while pending:
+        retry = []
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futs = {pool.submit(_grade_one, s, interface, limits, weights): s for s in pending}
+            for fut in as_completed(futs):
+                s = futs[fut]
+                try:
+                    rec = fut.result()
+                except BrokenProcessPool:
+                    tries[s] += 1
+                    if tries[s] < 2:
+                        retry.append(s)
+                        continue
+                    rec = _failed(s, interface, "not graded: the grading process was killed twice")
+                except Exception as exc:  # noqa: BLE001 - one bad submission must not end the batch
+                    rec = _failed(s, interface, f"not graded: grader error {type(exc).__name__}: {exc}")
+                _append(log, rec)
+                records[s] = rec
+                if on_result:
+                    on_result(rec)
+        pending = retry
+    return [records[s] for s in subs]
+
+
+def summary(records: list[dict], bins: int = 5) -> dict:
+    """Score distribution (share of the maximum, in ``bins`` bands) and the most common diagnosed mistakes."""
+    dist = Counter()
+    for r in records:
+        frac = r["score"] / r["max_score"] if r["max_score"] else 0.0
+        lo = min(int(frac * bins), bins - 1) * 100 // bins
+        dist[f"{lo}-{lo + 100 // bins}%"] += 1
+    mistakes = Counter(f"{f['name']}: {d['words']}" for r in records for f in r["functions"] for d in f["diagnoses"])
+    problems = Counter(r["status"] for r in records if r["status"] != "graded")
+    return {"submissions": len(records), "distribution": dict(sorted(dist.items(), key=lambda kv: int(kv[0].split("-")[0]))),
+            "mean_score": round(sum(r["score"] for r in records) / max(1, len(records)), 3),
+            "common_mistakes": mistakes.most_common(5), "not_graded": dict(problems)}

@@ -1,0 +1,119 @@
+"""Rich rendering of grading results, and the glue the ``grade``/``homework`` commands call.
+
+Reads the JSON form of results (``SubmissionResult.to_dict`` or a batch log line), so a report looks
+the same whether it was graded now or read back from a log.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.syntax import Syntax
+from rich.table import Table
+
+from checker.grading import batch, report, templates
+from checker.grading.grade import grade_submission
+from checker.grading.sandbox import Limits
+from presentation.i18n import text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
+    """One student's report: points per function and part, what failed, the likely mistake, a reproduction."""
+    table = Table(title=f"{rec['submission']}  {rec['score']:g} / {rec['max_score']:g}", show_lines=False)
+    for col in (text("grade.function", lang), text("grade.part", lang), text("grade.cases", lang),
+                text("grade.points", lang)):
+        table.add_column(col)
+    for f in rec["functions"]:
+        for p in f["parts"]:
+            mark = "[green]✓[/]" if p["points"] >= p["max_points"] else "[red]✗[/]"
+            table.add_row(f"{mark} {f['name']}", p["part"], f"{p['passed']}/{p['total']}",
+                          f"{p['points']:g}/{p['max_points']:g}")
+    console.print(table)
+    if rec["status"] != "graded":
+        console.print(f"[red]{rec['status']}[/]")
+    for f in rec["functions"]:
+        lines = [m for p in f["parts"] for m in p["messages"][:1]] + [p["note"] for p in f["parts"] if p["note"]]
+        if f["error"]:
+            lines.insert(0, f["error"])
+        for d in f["diagnoses"]:
+            lines.append(f"{text('grade.likely', lang)}: {d['words']}\n  {text('grade.see', lang)}: {d['command']}")
+        if not lines:
+            continue
+        console.print(Panel("\n".join(dict.fromkeys(lines)), title=f["name"], expand=False))
+        rep = f["repro"]
+        if rep:
+            console.print(f"{text('grade.smallest', lang)}: {rep['config']} ({rep['part']}, worst {rep['worst']})")
+            console.print(Syntax(rep["code"], "python", word_wrap=True))
+        if f["output"].strip():
+            console.print(f"{text('grade.printed', lang)}:\n{f['output'][:2000]}", markup=False)
+
+
+def render_summary(summ: dict, console: Console, lang: str = "en") -> None:
+    """The closing summary of a batch: distribution and the most common mistakes."""
+    t = Table(title=f"{text('grade.summary', lang)}: {summ['submissions']} (mean {summ['mean_score']:g})")
+    t.add_column(text("grade.band", lang))
+    t.add_column("#")
+    for band, n in summ["distribution"].items():
+        t.add_row(band, str(n))
+    console.print(t)
+    for words, n in summ["common_mistakes"]:
+        console.print(f"  {n} x {words}")
+    for why, n in summ["not_graded"].items():
+        console.print(f"  [red]{n} x {why}[/]")
+
+
+def run_grade(args) -> int:
+    """The ``grade`` command: grade, log, render in the chosen format."""
+    limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
+    if args.single:
+        if len(args.paths) != 1:
+            raise ValueError(f"--single takes exactly one PATH, got {len(args.paths)}")
+        records = [grade_submission(args.paths[0], args.interface, limits=limits).to_dict()]
+    else:
+        log = Path(args.log or ((args.output or "gradproof-grades") + ".jsonl"))
+        subs = batch.find_submissions(args.paths)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=False) as prog:
+            task = prog.add_task(text("grade.progress"), total=len(subs))
+            records = batch.grade_batch(args.paths, args.interface, log=log, jobs=args.jobs, resume=args.resume,
+                                        limits=limits, on_result=lambda rec: prog.advance(task))
+    if args.format == "gradescope":
+        if len(records) != 1:
+            raise ValueError(f"--format gradescope writes one submission's results.json, got {len(records)}")
+        body = __import__("json").dumps(report.gradescope(records[0]), indent=2)
+    elif args.format == "json":
+        body = report.to_json(records if len(records) > 1 else records[0])
+    elif args.format == "junit":
+        body = report.junit(records)
+    else:
+        out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+        console = Console(file=out, width=110)
+        for rec in records:
+            render_submission(rec, console, args.lang)
+        if len(records) > 1:
+            render_summary(batch.summary(records), console, args.lang)
+        if args.output:
+            out.close()
+        return 0
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(body + "\n", encoding="utf-8")
+    else:
+        print(body)
+    return 0
+
+
+def run_homework(args) -> int:
+    """The ``homework`` command: write a student template or the Gradescope autograder files."""
+    if args.action == "init":
+        paths = templates.write_template(args.dir, args.interface)
+        print(text("homework.init", args.lang, path=str(paths[0]), interface=args.interface))
+    else:
+        paths = templates.write_gradescope(args.dir, args.interface, ROOT)
+        print(text("homework.gradescope", args.lang, dir=args.dir))
+    return 0
