@@ -84,6 +84,23 @@ class Derivation:
     def all_hold(self) -> bool:
         return all(r.holds for r in self.rules)
 
+    def _repr_latex_(self) -> str:
+        r"""Jupyter display: the forward array and each gradient as LaTeX matrices, rules marked.
+
+        >>> a = sympy.ImmutableDenseNDimArray([sympy.Symbol("a")], (1, 1))
+        >>> Derivation("demo", {}, {"output": "B"}, {"a": a}, a, {"a": a})._repr_latex_()[:24]
+        '$\\displaystyle \\begin{al'
+        """
+
+        def mat(a):
+            return sympy.latex(sympy.Matrix(a.tolist())) if len(a.shape) == 2 else sympy.latex(a)
+
+        lines = [rf"\text{{{self.op}}}: \quad {self.names.get('output', 'out')} &= {mat(self.forward)}"]
+        lines += [rf"\frac{{\partial L}}{{\partial {n}}} &= {mat(g)}" for n, g in self.grads.items()]
+        marks = {True: r"\checkmark", False: r"\times"}
+        lines += [rf"\text{{{r.name.replace('_', ' ')}}} &: {marks[r.holds]}" for r in self.rules]
+        return r"$\displaystyle \begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"
+
     def to_dict(self) -> dict:
         """Plain JSON-ready data; every expression as a string that ``sympy.sympify`` parses back."""
 

@@ -134,3 +134,10 @@ def test_cli_json_and_user_errors():
     assert r.returncode == 0 and json.loads(r.stdout)["params"]["output_shape"] == [3, 3]
     bad = cli("derive", "conv", "--input", "3x3", "--kernel", "5x5")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_jupyter_latex_display(seed):
+    tex = seed._repr_latex_()
+    assert tex.startswith("$") and tex.endswith("$") and r"\begin{aligned}" in tex
+    assert r"\frac{\partial L}{\partial A}" in tex and "A_{11} K_{11}" in tex
+    assert tex.count(r"\checkmark") == len(seed.rules) and r"\times" not in tex
