@@ -18,8 +18,8 @@ SEED_FULL = [[1, 3, 6, 5, 3], [5, 12, 21, 16, 9], [12, 27, 45, 33, 18], [11, 24,
 
 
 def cli(*args, env=None, timeout=60):
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("GRADPROOF_LANG", None) if "GRADPROOF_LANG" not in (env or {}) else None
+    # The language must come from the arguments under test, not from the developer's environment.
+    full_env = {**{k: v for k, v in os.environ.items() if k != "GRADPROOF_LANG"}, **(env or {})}
     return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=full_env, capture_output=True,
                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
