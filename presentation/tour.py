@@ -92,6 +92,31 @@ def nav(key: str, i: int, total: int) -> int | None:
     return i + 1 if i + 1 < total else None
 
 
+def read_key() -> str:
+    """One key press without waiting for Enter (cbreak mode); a whole line where the terminal has no termios.
+
+    Enter reads as "". Ctrl-C still raises KeyboardInterrupt (cbreak keeps signals); end of input quits.
+    """
+    try:
+        import termios
+        import tty
+    except ImportError:  # not a POSIX terminal: fall back to a line, "b" then Enter
+        try:
+            return input()
+        except EOFError:
+            return "q"
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        ch = sys.stdin.read(1)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)  # always give the terminal back as we found it
+    if ch == "":
+        return "q"
+    return "" if ch in "\r\n" else ch
+
+
 def run_tour(args=None) -> int:
     """Show the tour; interactive only when both stdin and stdout are terminals and --no-pause is absent."""
     from .tour_screens import SCREENS
@@ -114,10 +139,6 @@ def run_tour(args=None) -> int:
         console.clear()
         console.print(SCREENS[i](data, lang, console.width))
         console.print(text("tour.footer", lang, n=i + 1, total=total), style="dim")
-        try:
-            key = input()
-        except EOFError:
-            key = "q"
-        i = nav(key, i, total)
+        i = nav(read_key(), i, total)
     console.print(text("tour.end", lang))
     return 0

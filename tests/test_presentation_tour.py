@@ -113,7 +113,8 @@ def test_interactive_tour_in_a_real_terminal(tmp_path):
     # A private tmux server (its own socket) so that the test never touches anyone else's sessions.
     tmux = ["tmux", "-S", str(tmp_path / "sock")]
     done = tmp_path / "rc"
-    cmd = f"cd {ROOT} && {sys.executable} cli.py --no-color; echo $? > {done}; sleep 60"
+    modes = tmp_path / "stty"  # the terminal's modes after the tour: keys must be line-buffered again
+    cmd = f"cd {ROOT} && {sys.executable} cli.py --no-color; echo $? > {done}; stty -a > {modes}; sleep 60"
     subprocess.run([*tmux, "new-session", "-d", "-s", "t", "-x", "100", "-y", "60", cmd], check=True,
                    env={k: v for k, v in os.environ.items() if k not in ("TMUX", "GRADPROOF_LANG")})
     try:
@@ -121,17 +122,20 @@ def test_interactive_tour_in_a_real_terminal(tmp_path):
         subprocess.run([*tmux, "send-keys", "-t", "t", "Enter"], check=True)
         pane = _wait_for(tmux, "t", r"screen 2/6")
         assert "A55" in pane  # the bottom of the association table is on screen
-        subprocess.run([*tmux, "send-keys", "-t", "t", "b", "Enter"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", "t", "b"], check=True)  # one key, no Enter
         _wait_for(tmux, "t", r"screen 1/6")
         for n in (2, 3):
             subprocess.run([*tmux, "send-keys", "-t", "t", "Enter"], check=True)
             pane = _wait_for(tmux, "t", rf"screen {n}/6")
         assert re.search(row_of(SEED_FULL[4]), pane)
-        subprocess.run([*tmux, "send-keys", "-t", "t", "q", "Enter"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", "t", "q"], check=True)
         _wait_for(tmux, "t", r"End of the tour")
         end = time.monotonic() + 10
         while not done.exists() and time.monotonic() < end:
             time.sleep(0.1)
         assert done.read_text().strip() == "0"
+        while not modes.exists() and time.monotonic() < end:
+            time.sleep(0.1)
+        assert re.search(r"(?<!-)icanon", modes.read_text()) and re.search(r"(?<!-)echo\b", modes.read_text())
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
