@@ -139,3 +139,17 @@ def test_interactive_tour_in_a_real_terminal(tmp_path):
         assert re.search(r"(?<!-)icanon", modes.read_text()) and re.search(r"(?<!-)echo\b", modes.read_text())
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
+
+
+def test_every_text_key_used_exists_in_both_languages():
+    # text() falls back to the key itself, so a typo would show up as "tour.s3.titel" on screen, not as an error.
+    from presentation.i18n import EN, ZH
+
+    used = set()
+    for mod in ("tour", "tour_screens", "derive", "export", "matrices"):
+        src = (ROOT / "presentation" / f"{mod}.py").read_text(encoding="utf-8")
+        used |= set(re.findall(r"""(?:text|_para|_title)\(\s*f?["']([a-z0-9_.]+)["']""", src))
+        used |= set(re.findall(r"""["']((?:tour|derive|mark|rule|col)\.[a-z0-9_.]+)["']""", src))
+    assert {"tour.s1.title", "derive.title", "mark.proved"} <= used
+    assert not used - set(EN), sorted(used - set(EN))
+    assert not used - set(ZH), sorted(used - set(ZH))
