@@ -95,7 +95,7 @@ class PerFilter:
         f, rest = shape[0], int(np.prod(shape[1:]))
         fshape = [1] * len(out_shape)
         fshape[self.out_axis] = f
-        along = np.broadcast_to(np.arange(f).reshape(fshape), out_shape)
+        along = np.arange(f).reshape(fshape)  # size-1 axes: the engine sums over them before scattering
         for pos in range(rest):
             idx = np.arange(f) * rest + pos
             yield Probe(idx, along * rest + pos, None)

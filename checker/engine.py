@@ -76,7 +76,8 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
             continue
         shape = work[i].shape
         if mode in ("auto", "compressed") and name in structure:
-            probes = structure[name].probes(shape, out0.shape, batched=i in bidx)
+            # a colour already moves every sample at once: stacking samples would only add rows
+            probes = structure[name].probes(shape, out0.shape, batched=False)
         else:
             if mode == "compressed":
                 notes.append(Note("note.no_structure", (("arg", name),)))

