@@ -30,12 +30,12 @@ def scatter_grads(forward: sympy.Array, upstream: sympy.Array, variables: Mappin
     where = {}  # symbol -> (name, index)
     terms = {}
     for name, arr in variables.items():
-        flat = arr.reshape(len(arr)).tolist()
+        flat = _flat(arr)
         for idx, sym in zip(indices(tuple(arr.shape)), flat):
             where[sym] = (name, idx)
             terms[(name, idx)] = []
-    flat_g = upstream.reshape(len(upstream)).tolist() if upstream.shape else [upstream]
-    flat_f = forward.reshape(len(forward)).tolist() if forward.shape else [forward]
+    flat_g = _flat(upstream)
+    flat_f = _flat(forward)
     for g, entry in zip(flat_g, flat_f):
         for term in sympy.Add.make_args(entry if expanded else sympy.expand(entry)):
             factors = sympy.Mul.make_args(term)
@@ -53,3 +53,10 @@ def scatter_grads(forward: sympy.Array, upstream: sympy.Array, variables: Mappin
         flat = [total(terms[(name, idx)]) for idx in indices(shape)]
         out[name] = sympy.ImmutableDenseNDimArray(flat, shape)
     return out
+
+
+def _flat(arr) -> list:
+    """Entries in row-major order, from the flat storage when there is one (indexing is slow)."""
+    if not getattr(arr, "shape", ()):
+        return [arr]
+    return list(getattr(arr, "_array", None) or arr.reshape(len(arr)).tolist())

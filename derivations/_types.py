@@ -71,7 +71,9 @@ class Derivation:
 
     def __post_init__(self):
         for name in ("params", "names", "symbols", "grads", "general"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+            value = getattr(self, name)
+            if isinstance(value, dict):  # other Mappings (a lazy one) are kept as they are
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
 
     def rule(self, name: str) -> Rule:
         """The rule called ``name``; ``KeyError`` listing the known names otherwise."""

@@ -25,9 +25,9 @@ import sympy
 from ._backward import scatter_grads
 from ._conv_rules import conv_pitfalls, conv_rules
 from ._symbols import cs231n_tensor, indices, seed_tensor
-from ._symops import prod, total
+from ._symops import nested, paused_gc, prod, total
 from ._types import Derivation, Meeting, Step
-from .conv_general import general_conv2d
+from .conv_general import LazyGeneral
 from .shapes import out_size
 
 #: Exact work grows with the number of product terms N*F*H'*W'*C*HH*WW. At this limit a derivation with its
@@ -87,7 +87,8 @@ def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bia
     if terms > MAX_TERMS:
         raise ValueError(f"input_shape {input_shape!r} with kernel_shape {kernel_shape!r} needs {terms} exact "
                          f"terms, more than the limit of {MAX_TERMS} for symbolic work; choose smaller shapes")
-    return _derive(input_shape, kernel_shape, stride, pad, dilation, bool(bias))
+    with paused_gc():
+        return _derive(input_shape, kernel_shape, stride, pad, dilation, bool(bias))
 
 
 @lru_cache(maxsize=32)
@@ -112,7 +113,7 @@ def _derive(input_shape, kernel_shape, stride, pad, dilation, bias) -> Derivatio
         X4, K4, G4 = x, k, g
 
     # Nested lists: indexing a SymPy Array costs ~0.2 ms, a list ~50 ns, and this loop runs once per term.
-    X4, K4, G4, B = X4.tolist(), K4.tolist(), G4.tolist(), bs.tolist()
+    X4, K4, G4, B = nested(X4), nested(K4), nested(G4), nested(bs)
     # Forward: one product per (input entry, kernel entry) pair that meets; padding contributes nothing.
     fwd, meets = [], {}
     for nn, ff, i, j in indices((n, f, oh, ow)):
@@ -133,7 +134,7 @@ def _derive(input_shape, kernel_shape, stride, pad, dilation, bias) -> Derivatio
     if seed and bias:
         grads["b"] = sympy.ImmutableDenseNDimArray([grads["b"][0]], (1,))
 
-    O4 = (o.reshape(1, 1, oh, ow) if seed else o).tolist()
+    O4 = nested(o.reshape(1, 1, oh, ow) if seed else o)
     association = tuple(
         Meeting(X4[a][b][i][j], tuple((kk, O4[oi[0]][oi[1]][oi[2]][oi[3]])
                                       for kk, oi in sorted(meets.get((a, b, i, j), []), key=lambda t: t[1])))
@@ -157,7 +158,7 @@ def _derive(input_shape, kernel_shape, stride, pad, dilation, bias) -> Derivatio
         *([Step("conv.dilate", {"stride": stride, "upstream": g})] if stride > 1 else []),
         Step("conv.proof", {"rules": rules, "pitfalls": pitfalls}),
     )
-    general = general_conv2d(stride=stride, pad=pad, dilation=dilation) if seed else {}
+    general = LazyGeneral(stride=stride, pad=pad, dilation=dilation) if seed else {}
     return Derivation("conv2d", params, names, symbols, forward, grads, rules, association, steps,
                       general=general, pitfalls=pitfalls)
 

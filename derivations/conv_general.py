@@ -17,6 +17,7 @@ Sum(G[-m + p, -n + q]*K[m, n], (n, Max(0, -W' + q + 1), Min(q, WW - 1)), (m, Max
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import sympy
@@ -86,6 +87,26 @@ def general_conv2d(*, stride: int = 1, pad: int = 0, dilation: int = 1) -> dict:
     while isinstance(d_k, sympy.Piecewise):  # conditions 0 <= u < HH, 0 <= v < WW: true for every entry
         d_k = d_k.args[0].expr
     return {"forward": entry, "dA": d_a, "dK": d_k, "loss": loss}
+
+
+class LazyGeneral(Mapping):
+    """The general formulas of one (stride, pad, dilation), derived on first access (~0.5 s) and cached."""
+
+    KEYS = ("forward", "dA", "dK", "loss")
+
+    def __init__(self, **params):
+        self._params = params
+
+    def __getitem__(self, key):
+        if key not in self.KEYS:
+            raise KeyError(key)
+        return general_conv2d(**self._params)[key]
+
+    def __iter__(self):
+        return iter(self.KEYS)
+
+    def __len__(self):
+        return len(self.KEYS)
 
 
 def evaluate(expr, *, H: int, W: int, kernel: tuple[int, int], at: dict, stride=1, pad=0, dilation=1):
