@@ -42,7 +42,7 @@ def collect() -> SimpleNamespace:
         unrotated=ops.full_conv2d(g_num, ops.rot180(k_num)),  # full cross-correlation with K itself
         padded=ops.pad2d(a_obj, 1),
         sizes=[(mode, p, s, ops.out_size(5, 3, stride=s, pad=p)) for mode, p, s in
-               (("valid", 0, 1), ("same", 1, 1), ("stride 2", 1, 2))],
+               (("valid", 0, 1), ("same", 1, 1), ("strided", 1, 2))],
         g2=g2_obj, g2_dilated=ops.dilate(g2_obj, 2), g_small=g_small, g_small_dilated=ops.dilate(g_small, 2),
         mean_g=mean_g, mean_dx=pool_ops.kron_upsample(mean_g, 2),
         x_max=x_max, max_out=pool_ops.maxpool_forward(x_max, 3, 3, stride=3),

@@ -43,9 +43,10 @@ def screen_forward(data, lang, width):
     a, k, b = d.symbols["A"], d.symbols["K"], d.symbols["B"]
     first = str(b[0, 0])
     sums = Group(*(_eq(b[i, j], d.forward[i, j]) for i in range(b.shape[0]) for j in range(b.shape[1])))
-    sizes = Table("", "P", "S", text("tour.col.out", lang), box=box.SIMPLE_HEAD, padding=(0, 1))
+    sizes = Table(text("tour.col.mode", lang), "P", "S", text("tour.col.out", lang), box=box.SIMPLE_HEAD, padding=(0, 1))
     for mode, p, s, n in data.sizes:
-        sizes.add_row(mode, str(p), str(s), f"{n}x{n}")
+        label = text("tour.mode.stride", lang, s=s) if mode == "strided" else mode  # valid/same: the terms as used
+        sizes.add_row(label, str(p), str(s), f"{n}x{n}")
     return _gap(_title("tour.s1.title", lang), _para("tour.s1.intro", lang),
                 labelled(text("tour.s1.window", lang, entry=first),
                          side_by_side(labelled("A", matrix_table(a, highlight=window(0, 0, 3, 3))),
