@@ -104,8 +104,9 @@ def _variants(role, part, cfg, a):
         yield "fwd_rotated", "the forward rotates the kernel (a true convolution, not the cross-correlation " \
               "layers compute)", lambda: ops.conv2d_forward(a["x"], ops.rot180(a["w"]), a["b"], stride=cfg.stride,
                                                             pad=cfg.pad)
-        yield "stride_as_window", "the stride is taken as the kernel size", lambda: ops.conv2d_forward(
-            a["x"], a["w"], a["b"], stride=cfg.HH, pad=cfg.pad)
+        if cfg.stride != cfg.HH:
+            yield "stride_as_window", "the stride is taken as the kernel size", lambda: ops.conv2d_forward(
+                a["x"], a["w"], a["b"], stride=cfg.HH, pad=cfg.pad)
     elif role == "conv_backward" and part == "dx":
         yield "not_rotated", "dx uses the kernel without rotating it by 180 degrees (full convolution needs " \
               "rot180(w))", lambda: _conv(cfg, {**a, "w": ops.rot180(a["w"])})[0]
@@ -132,8 +133,9 @@ def _variants(role, part, cfg, a):
         yield "db_mean", "db averages over the batch instead of summing", lambda: a["dout"].sum(axis=(0, 2, 3)) / len(
             a["dout"])
     elif role == "pool_forward":
-        yield "stride_as_window", "the stride is taken as the window size", lambda: pool_ops.maxpool_forward(
-            a["x"], cfg.PH, cfg.PW, stride=cfg.PH)
+        if cfg.stride != cfg.PH:
+            yield "stride_as_window", "the stride is taken as the window size", lambda: pool_ops.maxpool_forward(
+                a["x"], cfg.PH, cfg.PW, stride=cfg.PH)
         yield "mean_not_max", "the forward averages the window instead of taking its maximum", \
             lambda: pool_ops.meanpool_forward(a["x"], cfg.PH, cfg.PW, stride=cfg.stride)
     elif role in ("pool_backward", "pool2d"):
@@ -142,7 +144,9 @@ def _variants(role, part, cfg, a):
               "cell that is the maximum of two windows keeps only one gradient", lambda: _route(cfg, g, x, assign=True)
         yield "whole_window", "the gradient is sent to the whole window instead of only its maximum", \
             lambda: _route(cfg, g, x, whole=True)
-        yield "stride_as_window", "the stride is taken as the window size", lambda: _route(cfg, g, x, stride=cfg.PH)
+        if cfg.stride != cfg.PH:
+            yield "stride_as_window", "the stride is taken as the window size", lambda: _route(cfg, g, x,
+                                                                                              stride=cfg.PH)
     elif role == "mean2d":
         k = cfg.PH * cfg.PW
         yield "missing_1_k2", "mean-pool backward misses the 1/k^2 factor (each input is 1/k^2 of the mean)", \

@@ -66,8 +66,8 @@ def grade_function(spec, iface, files, module, *, limits: Limits, seed: int, for
     for j, c in failing[:12]:
         if c.verdicts[j].kind in ("values", "shape") and not parts[j].fd_credit:
             for d in diagnose(spec.name, spec.parts[j], c.cfg, c.inputs, c.actual[j]):
-                if (d.key, d.words) not in seen:
-                    seen.add((d.key, d.words))
+                if d.key not in seen:
+                    seen.add(d.key)
                     result.diagnoses.append(d)
     real = [(j, c) for j, c in failing if not parts[j].fd_credit and c.verdicts[j].kind != "missing"]
     if real and run.fatal is None:

@@ -1,0 +1,69 @@
+"""Whole submissions: correct ones get full marks, each classic mistake is caught at its function and named."""
+from pathlib import Path
+
+import pytest
+
+from checker.grading.grade import grade_submission
+from checker.grading.sandbox import Limits
+
+EX = Path(__file__).resolve().parent.parent / "examples"
+LIM = Limits(timeout_s=20.0, memory_mb=1024)
+
+
+@pytest.mark.parametrize("name", ["correct.py", "float32_correct.py"])
+def test_correct_cs231n_gets_full_marks(name):
+    r = grade_submission(EX / "cs231n" / name, "cs231n", limits=LIM)
+    assert r.score == r.max_score == 40.0, [p.messages for f in r.functions for p in f.parts]
+
+
+def test_correct_native_gets_full_marks():
+    r = grade_submission(EX / "native" / "correct.py", "native", limits=LIM)
+    assert r.score == r.max_score, [p.messages for f in r.functions for p in f.parts]
+
+
+MISTAKES = [
+    ("mistake_no_bias.py", "conv_forward_naive", "no_bias"),
+    ("mistake_assign_pool.py", "max_pool_backward_naive", "assign"),
+    ("mistake_whole_window.py", "max_pool_backward_naive", "whole_window"),
+    ("mistake_db_batch.py", "conv_backward_naive", "db_batch"),
+    ("mistake_not_cropped.py", "conv_backward_naive", "not_cropped"),
+    ("mistake_crop_constant.py", "conv_backward_naive", "crop_constant"),
+    ("mistake_off_by_one.py", "conv_forward_naive", "off_by_one"),
+    ("mistake_pool_stride_as_window.py", "max_pool_forward_naive", "stride_as_window"),
+    ("mistake_full_conv", "conv_backward_naive", "not_rotated"),
+    ("mistake_inplace.py", "conv_backward_naive", None),
+]
+
+
+@pytest.mark.parametrize("name, function, key", MISTAKES)
+def test_each_mistake_is_caught_at_its_function_and_named(name, function, key):
+    r = grade_submission(EX / "cs231n" / name, "cs231n", limits=LIM)
+    failed = {f.name: f for f in r.functions if not f.passed}
+    assert function in failed
+    f = failed[function]
+    if key is None:  # in-place: its own message
+        assert any("in place" in m for p in f.parts for m in p.messages)
+    else:
+        assert key in [d.key for d in f.diagnoses]
+        assert all(d.command.startswith("python cli.py derive") for d in f.diagnoses)
+    assert f.repro is not None and "import numpy as np" in f.repro.code
+    # a wrong shape or an in-place change has no worst element; wrong values always have one
+    assert f.repro.worst is not None or f.repro.message.startswith("shape") or "in place" in f.repro.message
+    assert r.score < r.max_score
+
+
+def test_wrong_forward_does_not_cost_a_consistent_backward_its_credit():
+    r = grade_submission(EX / "cs231n" / "wrong_forward_consistent_backward.py", "cs231n", limits=LIM)
+    fwd, bwd = r.functions[0], r.functions[1]
+    assert not fwd.passed and fwd.points < fwd.max_points / 2  # only the 1x1 kernel case survives a rotation
+    assert bwd.points == bwd.max_points and any(p.fd_credit for p in bwd.parts)
+
+
+def test_consistent_zeros_earn_nothing():
+    r = grade_submission(EX / "attacks" / "zero_consistent.py", "cs231n", limits=LIM)
+    assert r.score == 0
+
+
+def test_missing_file_is_reported_not_raised(tmp_path):
+    r = grade_submission(tmp_path / "nope.py", "cs231n")
+    assert r.score == 0 and r.status.startswith("not graded")

@@ -1,0 +1,68 @@
+"""The sandbox child: every attack ends as a failed call, never as a result, and never harms the grader."""
+import os
+
+import numpy as np
+import pytest
+
+from checker.grading.sandbox import Limits, run_function
+
+FAST = Limits(timeout_s=3.0, memory_mb=512)
+
+
+def run(body, limits=FAST, value=None):
+    src = "import numpy as np\nimport os, sys\n\ndef f(x):\n" + "\n".join("    " + l for l in body.splitlines())
+    return run_function({"sub.py": src.encode()}, "sub", "f", [{"args": [{"a": "x"}], "nout": 1}],
+                        {"0.x": np.arange(4.0) if value is None else value}, limits)
+
+
+def test_honest_function_returns_arrays_and_inputs():
+    r = run("print('hello')\nreturn x * 2")
+    assert np.array_equal(r.results[0]["r0"], np.arange(4.0) * 2)
+    assert np.array_equal(r.results[0]["in.x"], np.arange(4.0))
+    assert r.output == "hello\n" and r.fatal is None
+
+
+@pytest.mark.parametrize("body, words", [
+    ("os.kill(os.getppid(), 9)", "os.kill is not allowed"),
+    ("os.fork()", "os.fork is not allowed"),
+    ("import subprocess\nsubprocess.run(['true'])", "subprocess.Popen is not allowed"),
+    ("import checker", "importing checker is not allowed"),
+    ("import torch", "importing torch is not allowed"),
+    ("sys.exit(0)", "SystemExit"),
+    ("return np.array([object()])", "not a numeric array"),
+])
+def test_forbidden_actions_fail_the_call(body, words):
+    r = run(body)
+    assert 0 not in r.results
+    assert words in r.errors[0]
+    assert os.getpid() > 0  # the grader is alive to assert anything at all
+
+
+def test_infinite_loop_times_out():
+    r = run("while True: pass", Limits(timeout_s=1.0, memory_mb=512))
+    assert not r.results and "timed out" in r.fatal and r.seconds < 5
+
+
+def test_flood_is_cut_and_never_blocks():
+    r = run("while True: print('x' * 10000)", Limits(timeout_s=1.0, memory_mb=512, output_bytes=1000))
+    assert not r.results and len(r.output) < 1100 and r.output.endswith("[output cut]")
+
+
+def test_memory_bomb_hits_the_limit():
+    r = run("hog = np.ones(10**9)\nreturn x")
+    assert "MemoryError" in r.errors[0]
+
+
+def test_os_exit_zero_is_not_a_pass():
+    r = run("os._exit(0)")
+    assert not r.results and "exited with status 0" in r.fatal
+
+
+def test_forged_pickle_frame_is_rejected(tmp_path):
+    body = ("import io, json, pickle\nb = io.BytesIO()\nnp.save(b, np.array([1], dtype=object), allow_pickle=True)\n"
+            "d = b.getvalue()\nh = json.dumps({'i': 0, 'arrays': [['r0', len(d)]], 'error': None}).encode()\n"
+            "for fd in range(3, 64):\n    try:\n        os.write(fd, b'GPF1 ' + h + b'\\n' + d)\n"
+            "    except OSError:\n        pass\nreturn x")
+    r = run(body)
+    assert 0 not in r.results or "r0" not in r.results[0] or r.results[0]["r0"].dtype != object
+    assert any("unreadable" in e or "allow_pickle" in e for e in r.errors.values())
