@@ -1,0 +1,39 @@
+"""Reports: Gradescope results.json has the documented fields; JUnit parses; JSON round-trips."""
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from checker.grading.report import gradescope, junit, to_json
+from checker.grading.results import FunctionResult, PartResult, SubmissionResult
+from checker.grading.diagnose import Diagnosis
+
+
+def _result():
+    bad = PartResult("dx", 2, 4, ["stride 2: wrong values"], points=2.5, max_points=5)
+    good = PartResult("db", 4, 4, points=2, max_points=2)
+    f = FunctionResult("conv_backward_naive", [bad, good],
+                       diagnoses=[Diagnosis("not_rotated", "dx uses the kernel unrotated", "python cli.py derive conv")])
+    return SubmissionResult("s.py", "cs231n", [f], seconds=1.5)
+
+
+def test_gradescope_has_the_documented_fields():
+    g = json.loads(json.dumps(gradescope(_result())))
+    assert {"score", "execution_time", "output", "visibility", "tests"} <= set(g)
+    assert g["score"] == 4.5
+    for t in g["tests"]:
+        assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(t)
+        assert t["name"].startswith("conv_backward_naive") and t["status"] in ("passed", "failed")
+    assert [t["status"] for t in g["tests"]] == ["failed", "passed"]
+    assert "unrotated" in g["tests"][0]["output"]
+
+
+def test_gradescope_rejects_unknown_visibility():
+    with pytest.raises(ValueError, match="visibility"):
+        gradescope(_result(), visibility="public")
+
+
+def test_junit_and_json():
+    root = ET.fromstring(junit([_result()]))
+    assert root.find("testsuite").get("failures") == "1"
+    assert json.loads(to_json(_result()))["score"] == 4.5
