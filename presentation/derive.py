@@ -46,6 +46,10 @@ def entry_lines(lhs, values, *, width: int, limit: int | None, prefix: str = "")
     shown = val_flat if limit is None else val_flat[:limit]
     out = []
     for name, v in zip(lhs_flat, shown):
+        if any("_" in str(x) for x in (name, *getattr(v, "free_symbols", ()))):
+            # x_0_1_2_3 pretty-prints as x₀ ₁ ₂ ₃, which wraps inside the name: keep the plain spelling.
+            out.append(f"{prefix}{name} = {v}")
+            continue
         rhs = sympy.pretty(v, use_unicode=True, wrap_line=False)
         if "\n" in rhs:  # fractions and powers: let SymPy lay out the whole equation
             eq = sympy.Eq(sympy.Symbol(prefix + str(name)), v, evaluate=False)

@@ -141,3 +141,14 @@ def test_jupyter_latex_display(seed):
     assert tex.startswith("$") and tex.endswith("$") and r"\begin{aligned}" in tex
     assert r"\frac{\partial L}{\partial A}" in tex and "A_{11} K_{11}" in tex
     assert tex.count(r"\checkmark") == len(seed.rules) and r"\times" not in tex
+
+
+def test_cs231n_names_are_never_cut_and_limit_counts_the_rest():
+    d = derive_conv2d((1, 2, 4, 4), (2, 2, 3, 3), bias=False)
+    out = text_of(d, width=60)
+    assert max(len(line) for line in out.splitlines()) <= 60
+    assert "w_0_0_0_1*x_0_0_0_1" in out and "dout_0_0_0_0*w_0_0_0_0" in out
+    assert "… 20 more" in out  # 32 input entries, 12 shown
+    c = Console(file=io.StringIO(), width=60, color_system=None)
+    render_derivation(d, console=c, limit=None)
+    assert "more" not in c.file.getvalue() and "∂L/∂x_0_1_3_3" in c.file.getvalue()
