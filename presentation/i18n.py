@@ -65,7 +65,7 @@ EN: dict[str, str] = {
     "tour.s4.entries": "A few entries of the exact ∂L/∂A at stride 2:",
     "tour.s4.numbers": "With numbers: G = [1 2; 3 4] dilated:",
     "tour.s5.title": "5. Pooling: where the gradient goes",
-    "tour.s5.mean": "Mean pooling 2x2: each output is the average of four inputs, so each input receives G/4. Backward is the seed's expand: every entry of G becomes a 2x2 block of G/4 (a Kronecker product with ones(2)/4).",
+    "tour.s5.mean": "Mean pooling 2x2: each output is the average of four inputs, so each input receives G/4. Backward is DeepLearnToolbox's expand from the course notes: every entry of G becomes a 2x2 block of G/4 (a Kronecker product with ones(2)/4).",
     "tour.s5.max": "Max pooling 3x3, stride 3: the window 1 0 4 / 8 2 5 / 20 13 25 gives 25. The whole gradient goes to the 25; every other entry gets 0.",
     "tour.s5.overlap": "Overlapping windows (2x2, stride 1): an entry that is the maximum of several windows collects all their gradients. It is +=, not =: here the 9 wins all four windows and receives 4.",
     "tour.col.g": "G",
