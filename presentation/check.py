@@ -48,21 +48,20 @@ def _note(n, lang: str) -> str:
 
 
 def check_table(result, lang: str) -> Table:
-    """One row per argument: verdict, worst element with backward and numeric +/- tolerance, counts, patterns."""
+    """One row per argument: verdict, worst element with backward and numeric +/- tolerance, counts."""
     t = Table(box=box.SIMPLE_HEAD, title=text("check.title", lang, mode=result.mode))
-    for key in ("arg", "verdict", "worst", "got", "numeric", "error", "failed", "kinks", "pattern"):
-        t.add_column(text(f"check.col.{key}", lang), overflow="fold")
+    for key in ("arg", "verdict", "worst", "got", "numeric", "error", "failed", "kinks"):
+        t.add_column(text(f"check.col.{key}", lang), no_wrap=key in ("worst", "numeric", "verdict"))
     for a in result.args:
         mark = text("check.pass" if a.ok else "check.fail", lang)
         total = int(np.prod(a.shape))
         if a.problem or a.worst is None:
-            t.add_row(f"d{a.name}", mark, a.problem or "", "", "", "", f"{a.n_failed}/{total}", "", "")
+            t.add_row(f"d{a.name}", mark, a.problem or "", "", "", "", f"{a.n_failed}/{total}", "")
             continue
         w = a.worst
         idx = "[" + ", ".join(map(str, w.index)) + "]"
         t.add_row(f"d{a.name}", mark, f"d{a.name}{idx}", _num(w.got), f"{_num(w.expected)} ± {w.tol:.1g}",
-                  f"{w.error:.2g}", f"{a.n_failed}/{total}", str(a.n_kinks),
-                  "; ".join(_pattern(p, lang) for p in a.patterns))
+                  f"{w.error:.2g}", f"{a.n_failed}/{total}", str(a.n_kinks))
     return t
 
 
@@ -96,6 +95,10 @@ def render_check(result, *, console=None, lang: str | None = None, heat: bool = 
         console.print(text("check.directional", lang, got=_num(g), num=_num(n), tol=f"{tol:.1g}"))
     if result.args:
         console.print(check_table(result, lang))
+        for a in result.args:
+            if a.patterns:
+                pats = "; ".join(_pattern(p, lang) for p in a.patterns)
+                console.print(f"d{a.name} — {text('check.col.pattern', lang)}: {pats}", markup=False)
         console.print(text("check.tol_source", lang))
     if heat:
         for a in result.args:

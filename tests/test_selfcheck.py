@@ -1,0 +1,41 @@
+"""selfcheck: our rules pass on drawn cases, a broken rule is reported as data (never raised), bad arguments."""
+import numpy as np
+import pytest
+
+import checker.selfcheck as sc
+
+
+def test_every_rule_passes_on_drawn_cases_with_room_to_spare():
+    rep = sc.selfcheck(examples=12, seed=3)
+    assert rep.ok and [o.op for o in rep.ops] == list(sc.OPS)
+    for o in rep.ops:
+        assert o.cases == 12 and o.elements > 0 and o.adjoint_failed == 0
+        assert o.max_ratio < 0.5  # every element far inside its derived tolerance
+        assert o.worst is not None and o.worst_params
+
+
+def test_a_broken_rule_is_a_failed_report_not_an_exception(monkeypatch):
+    real = sc.meanpool_backward
+    monkeypatch.setattr(sc, "meanpool_backward", lambda *a, **k: 4 * real(*a, **k))  # the missing 1/k^2
+    rep = sc.selfcheck(["mean-pool"], examples=5, seed=0)
+    o = rep.ops[0]
+    assert not rep.ok and o.failed > 0 and o.adjoint_failed > 0
+    assert not o.worst.ok and o.max_ratio > 1
+
+
+def test_a_broken_conv_rule_is_found_in_dw(monkeypatch):
+    real = sc.conv2d_backward
+
+    def off(*a, **k):
+        dx, dw, db = real(*a, **k)
+        return dx, dw * (1 + 1e-3), db
+    monkeypatch.setattr(sc, "conv2d_backward", off)
+    o = sc.selfcheck(["conv"], examples=5, seed=0).ops[0]
+    # every case fails in dw alone, except a case whose dw is exactly 0 (the kernel meets only padding)
+    assert o.failed >= 4 and [a.name for a in o.worst.args if not a.ok] == ["w"]
+
+
+@pytest.mark.parametrize("kw, name", [(dict(ops=["avg"]), "op"), (dict(examples=0), "examples")])
+def test_bad_arguments(kw, name):
+    with pytest.raises(ValueError, match=name):
+        sc.selfcheck(**kw)
