@@ -37,7 +37,10 @@ def shape_text(v) -> str:
     return str(v)
 
 
-def entry_lines(lhs, values, *, width: int, limit: int | None, prefix: str = "") -> list[str]:
+MAX_TERMS = 16  # a longer sum shows its first terms and its length: 576 terms fill screens and teach nothing
+
+
+def entry_lines(lhs, values, *, width: int, limit: int | None, prefix: str = "", lang: str = "en") -> list[str]:
     """``lhs[i] = values[i]`` pretty-printed (unicode), one formula per entry, at most ``limit`` of them."""
     import sympy
 
@@ -46,6 +49,10 @@ def entry_lines(lhs, values, *, width: int, limit: int | None, prefix: str = "")
     shown = val_flat if limit is None else val_flat[:limit]
     out = []
     for name, v in zip(lhs_flat, shown):
+        if limit is not None and isinstance(v, sympy.Add) and len(v.args) > MAX_TERMS:
+            head = " + ".join(str(t) for t in v.as_ordered_terms()[:MAX_TERMS // 2])
+            out.append(f"{prefix}{name} = {head} + {text('derive.terms', lang, n=len(v.args))}")
+            continue
         if any("_" in str(x) for x in (name, *getattr(v, "free_symbols", ()))):
             # x_0_1_2_3 pretty-prints as x₀ ₁ ₂ ₃, which wraps inside the name: keep the plain spelling.
             out.append(f"{prefix}{name} = {v}")
@@ -60,7 +67,7 @@ def entry_lines(lhs, values, *, width: int, limit: int | None, prefix: str = "")
 
 
 def _formulas(lhs, values, lang, *, width, limit, prefix=""):
-    lines = entry_lines(lhs, values, width=width, limit=limit, prefix=prefix)
+    lines = entry_lines(lhs, values, width=width, limit=limit, prefix=prefix, lang=lang)
     total = len(values) if hasattr(values, "__len__") else 1
     items = [Text(s) for s in lines]
     if total > len(lines):
@@ -68,9 +75,14 @@ def _formulas(lhs, values, lang, *, width, limit, prefix=""):
     return Group(*items)
 
 
-def array_view(name: str, arr):
+MAX_SIDE = 10  # a wider matrix of symbol names no longer fits a terminal as a table
+
+
+def array_view(name: str, arr, lang: str = "en"):
     """A 2-D array as a table; a 4-D one as its first (n, c) slices; anything else as one row."""
     shape = tuple(arr.shape)
+    if max(shape, default=1) > MAX_SIDE:
+        return Text(text("derive.big", lang, name=name, shape="x".join(map(str, shape))))
     if len(shape) == 4:
         slices = [labelled(f"{name}[{n},{c}]", matrix_table(arr[n, c, :, :]))
                   for n in range(min(shape[0], 2)) for c in range(min(shape[1], 2))]
@@ -135,7 +147,7 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
     parts = [Text(text("derive.title", lang, op=d.op), style="bold underline"),
              labelled(text("derive.params", lang), params),
              labelled(text("derive.symbols", lang),
-                      side_by_side(*(array_view(n, a) for n, a in d.symbols.items())))]
+                      side_by_side(*(array_view(n, a, lang) for n, a in d.symbols.items())))]
     out = d.symbols.get(names.get("output", ""), sympy.Symbol(names.get("output", "out")))
     parts.append(labelled(text("derive.forward", lang), _formulas(out, d.forward, lang, width=width, limit=limit)))
     grads = [_formulas(d.symbols[g], arr, lang, width=width, limit=limit, prefix="∂L/∂")
@@ -147,7 +159,9 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
                               Group(*(general_formula(k, v, width) for k, v in d.general.items()))))
     if d.association:
         lim = None if len(d.association) <= 36 else limit
-        parts.append(labelled(text("derive.association", lang), association_table(d.association, lang, lim)))
+        rest = [] if lim is None else [Text(text("more", lang, n=len(d.association) - lim), style="dim")]
+        parts.append(labelled(text("derive.association", lang),
+                              Group(association_table(d.association, lang, lim), *rest)))
     parts.append(labelled(text("derive.rules", lang), rules_table(d.rules, lang, d)))
     pitfalls = getattr(d, "pitfalls", ())
     if pitfalls:

@@ -25,6 +25,8 @@ EN: dict[str, str] = {
     "col.kernel": "kernel entries it meets",
     "col.output": "via output entries",
     "more": "… {n} more (every entry: --format json)",
+    "derive.big": "{name}: {shape}, too large for a table (every entry: --format json)",
+    "derive.terms": "… ({n} terms in all)",
     # --- derive ---
     "derive.title": "{op}: exact derivation",
     "derive.params": "Parameters",
@@ -161,6 +163,8 @@ ZH: dict[str, str] = {
     "col.kernel": "相遇的卷积核元素",
     "col.output": "经由的输出元素",
     "more": "… 另有 {n} 项(全部输出:--format json)",
+    "derive.big": "{name}:{shape},太大,不以表格显示(全部输出:--format json)",
+    "derive.terms": "…(共 {n} 项)",
     # --- derive ---
     "derive.title": "{op}:精确推导",
     "derive.params": "参数",

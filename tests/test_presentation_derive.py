@@ -152,3 +152,14 @@ def test_cs231n_names_are_never_cut_and_limit_counts_the_rest():
     c = Console(file=io.StringIO(), width=60, color_system=None)
     render_derivation(d, console=c, limit=None)
     assert "more" not in c.file.getvalue() and "∂L/∂x_0_1_3_3" in c.file.getvalue()
+
+
+def test_large_derivations_stay_short():
+    d = derive_conv2d((12, 12), (3, 3), bias=False)
+    out = text_of(d, width=80)
+    assert "A: 12x12, too large for a table" in out and "┌" in out  # K is still a table
+    assert "(100 terms in all)" in out  # each dK entry sums over the 10x10 output
+    assert len(out.splitlines()) < 200
+    c = Console(file=io.StringIO(), width=80, color_system=None)
+    render_derivation(d, console=c, limit=None)  # --all: every term of every entry
+    assert "terms in all" not in c.file.getvalue()
