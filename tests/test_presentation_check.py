@@ -39,7 +39,7 @@ def test_failure_shows_worst_element_tolerance_pattern_and_map():
 def test_pass_and_chinese():
     out = render(render_check, mean_pool_result(1), lang="zh")
     assert "✓ 反向传播的每一项都与有限差分一致" in out and "最差的项" in out and "误差/容差" in out
-    grid = [line for line in out.splitlines() if line.startswith("  ") and set(line.strip()) <= set("·-+Xk ")]
+    grid = [line for line in out.splitlines() if line.strip() and line.startswith("  ") and set(line.strip()) <= set("·-+Xk ")]
     assert len(grid) == 8 and not any("X" in line for line in grid)  # 2 slices of 4x4, all passing
 
 
