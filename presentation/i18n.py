@@ -85,7 +85,10 @@ EN: dict[str, str] = {
     "tour.check.ok": "✓ matches",
     "tour.check.bad": "✗ differs",
     "tour.s6.conv": "convolution, input 5x5, kernel 3x3, stride {s}:",
-    "tour.s6.pool": "{kind} pooling, input 4x4, window 2x2:",
+    "tour.s6.pool": "{kind} pooling, input {shape}, window {k}, stride {s}:",
+    "tour.kind.mean": "mean",
+    "tour.kind.max": "max",
+    "tour.col.exact": "∂L/∂A, exact",
     # --- check (finite-difference verdicts) ---
     "check.title": "Gradients against finite differences ({mode} mode)",
     "check.ok": "✓ backward matches finite differences in every element",
@@ -223,7 +226,10 @@ ZH: dict[str, str] = {
     "tour.check.ok": "✓ 一致",
     "tour.check.bad": "✗ 不一致",
     "tour.s6.conv": "卷积,输入 5x5,卷积核 3x3,步长 {s}:",
-    "tour.s6.pool": "{kind} 池化,输入 4x4,窗口 2x2:",
+    "tour.s6.pool": "{kind}池化,输入 {shape},窗口 {k},步长 {s}:",
+    "tour.kind.mean": "平均",
+    "tour.kind.max": "最大",
+    "tour.col.exact": "∂L/∂A(精确)",
     # --- check(有限差分检验) ---
     "check.title": "梯度与有限差分的比较({mode} 模式)",
     "check.ok": "✓ 反向传播的每一项都与有限差分一致",

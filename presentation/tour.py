@@ -48,17 +48,19 @@ def collect() -> SimpleNamespace:
         x_max=x_max, max_out=pool_ops.maxpool_forward(x_max, 3, 3, stride=3),
         max_dx=pool_ops.maxpool_backward(np.ones((1, 1)), x_max, 3, 3, stride=3),
         x_overlap=x_overlap, overlap_dx=pool_ops.maxpool_backward(np.ones((2, 2)), x_overlap, 2, 2, stride=1),
-        pool_rules=_pool_rules(), check=_live_check(),
+        pools=_pool_derivations(x_max, x_overlap), check=_live_check(),
     )
 
 
-def _pool_rules():
-    """Proved pooling rules, when the pooling derivations are part of this build."""
+def _pool_derivations(x_max, x_overlap):
+    """Exact pooling derivations on the screen's own numbers, when they are part of this build."""
     try:
-        from derivations import derive_pool2d
+        from derivations.pool import derive_pool2d
     except ImportError:
-        return ()
-    return tuple((kind, derive_pool2d(kind, (4, 4), (2, 2)).rules) for kind in ("mean", "max"))
+        return None
+    return {"mean": derive_pool2d("mean", (4, 4), 2),
+            "max": derive_pool2d("max", (3, 3), 3, values=x_max.ravel().tolist()),
+            "overlap": derive_pool2d("max", (3, 3), 2, stride=1, values=x_overlap.ravel().tolist())}
 
 
 CHECK_SETUP = {"x": (2, 3, 8, 8), "w": (4, 3, 3, 3), "stride": 2, "pad": 1}

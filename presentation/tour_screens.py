@@ -100,17 +100,29 @@ def _nonzero(m):
 
 
 def screen_pooling(data, lang, width):
-    dx = text("tour.col.dx", lang)
+    dx, x = text("tour.col.dx", lang), text("tour.col.x", lang)
+    pools = data.pools or {}
+
+    def exact(kind, marks=()):  # the symbolic gradient next to the numbers, when pooling is derived
+        d = pools.get(kind)
+        return [] if d is None else [labelled(text("tour.col.exact", lang), matrix_table(d.grads["A"], highlight=marks))]
+
+    routed, shared = _nonzero(data.max_dx), _nonzero(data.overlap_dx)
+    overlap = pools.get("overlap")
+    refuted = [r for r in getattr(overlap, "pitfalls", ()) if not r.holds]  # the '=' instead of '+=' mistake
+    pitfalls = [rules_table(refuted, lang, overlap)] if refuted else []
     return _gap(_title("tour.s5.title", lang), _para("tour.s5.mean", lang),
-                side_by_side(labelled("G", matrix_table(data.mean_g)), labelled(dx, matrix_table(data.mean_dx))),
+                side_by_side(labelled("G", matrix_table(data.mean_g)), labelled(dx, matrix_table(data.mean_dx)),
+                             *exact("mean")),
                 _para("tour.s5.max", lang),
-                side_by_side(labelled(text("tour.col.x", lang), matrix_table(data.x_max, highlight=_nonzero(data.max_dx))),
+                side_by_side(labelled(x, matrix_table(data.x_max, highlight=routed)),
                              labelled("max", matrix_table(data.max_out)),
-                             labelled(dx, matrix_table(data.max_dx, highlight=_nonzero(data.max_dx)))),
+                             labelled(dx, matrix_table(data.max_dx, highlight=routed)), *exact("max", routed)),
                 _para("tour.s5.overlap", lang),
-                side_by_side(labelled(text("tour.col.x", lang),
-                                      matrix_table(data.x_overlap, highlight=_nonzero(data.overlap_dx))),
-                             labelled(dx, matrix_table(data.overlap_dx, highlight=_nonzero(data.overlap_dx)))))
+                side_by_side(labelled(x, matrix_table(data.x_overlap, highlight=shared)),
+                             labelled(dx, matrix_table(data.overlap_dx, highlight=shared)),
+                             *exact("overlap", shared)),
+                *pitfalls)
 
 
 def check_table(result, lang) -> Table:
@@ -140,8 +152,11 @@ def screen_proof(data, lang, width):
     d, d2 = data.d, data.d2
     proofs = [labelled(text("tour.s6.conv", lang, s=x.params["stride"]), rules_table(x.rules, lang, x))
               for x in (d, d2)]
-    proofs += [labelled(text("tour.s6.pool", lang, kind=kind), rules_table(rules, lang))
-               for kind, rules in data.pool_rules]
+    for p in (data.pools or {}).values():
+        prm = p.params
+        label = text("tour.s6.pool", lang, kind=text(f"tour.kind.{prm['kind']}", lang),
+                     shape="x".join(map(str, prm["input_shape"])), k=prm["window"], s=prm["stride"])
+        proofs.append(labelled(label, rules_table(p.rules, lang, p)))
     setup = {k: "x".join(map(str, v)) if isinstance(v, tuple) else v for k, v in CHECK_SETUP.items()}
     check = _para("tour.s6.nocheck", lang) if data.check is None else _fd_view(data.check, lang)
     return _gap(_title("tour.s6.title", lang), _para("tour.s6.proof", lang), *proofs,

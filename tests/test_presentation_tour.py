@@ -1,4 +1,5 @@
 """The default tour: printed whole when not in a terminal, driven by keys in a real terminal (tmux)."""
+import importlib.util
 import os
 import re
 import shutil
@@ -153,3 +154,14 @@ def test_every_text_key_used_exists_in_both_languages():
     assert {"tour.s1.title", "derive.title", "mark.proved"} <= used
     assert not used - set(EN), sorted(used - set(EN))
     assert not used - set(ZH), sorted(used - set(ZH))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("derivations.pool") is None,
+                    reason="the pooling derivations are not part of this build")
+def test_pooling_screen_shows_the_exact_routing(capsys, monkeypatch):
+    out = tour_text(capsys, monkeypatch, lang="en")
+    screen = out.split("5. Pooling")[1].split("6. Proof")[0]
+    assert "G11/4" in screen and "[G11]" in screen and "[G11 + G12 + G21 + G22]" in screen
+    assert re.search(r"✗ rejected\s+assign_not_add", screen) and "heaviside" not in screen
+    proofs = out.split("6. Proof")[1]
+    assert re.search(r"✓ proved\s+kron_expand", proofs) and len(re.findall(r"route_first_argmax", proofs)) == 2
