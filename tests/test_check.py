@@ -199,3 +199,38 @@ def test_adjoint_test_is_exact_for_linear_arguments_and_catches_a_wrong_rule():
         assert adjoint_check(fwd, good(2), [X, W, B], arg=arg, seed=0).ok
     wrong = lambda d, x, w, b: (conv2d_backward(d, x, rot180(w), stride=2, pad=1)[0], None, None)
     assert not adjoint_check(fwd, wrong, [X, W, B], arg=0, seed=0).ok
+
+
+def test_directional_mode_catches_a_wrong_gradient_without_localising():
+    def backward(d, x, w, b):
+        dx, dw, db = conv2d_backward(d, x, w, pad=1)
+        return dx, dw * (1 + 1e-3), db
+    r = conv_check(backward, mode="directional")
+    assert not r.ok and r.args == () and r.directional is not None
+    assert "random direction" in r.summary()
+
+
+def test_exclude_policy_leaves_kinks_out_and_says_so():
+    x = np.array([0.0, 1.0, -1.0])
+    r = check_backward(relu, lambda d, x: 3 * d * (x == 0) + relu_backward(d, x), [x], seed=0, kinks="exclude")
+    assert r.ok and r["x"].n_kinks == 1 and ("policy", "exclude") in r.notes[0].fields
+
+
+def test_forward_mutating_its_input_is_reported_and_differences_stay_right():
+    def forward(x):
+        out = 2 * x
+        x += 1  # the bug
+        return out
+    r = check_backward(forward, lambda d, x: 2 * d, [np.ones(3)], seed=0)
+    assert not r.ok and r["x"].ok  # the gradient itself is right: only the mutation fails the check
+    assert ("function", "forward") in r.notes[0].fields
+
+
+def test_forward_returning_nan_is_a_clear_failure():
+    r = check_backward(lambda x: x * np.nan, lambda d, x: d, [np.ones(2)], seed=0)
+    assert not r.ok and "NaN" in r["x"].problem
+
+
+def test_adjoint_check_is_exported():
+    import checker
+    assert checker.adjoint_check is adjoint_check

@@ -39,3 +39,14 @@ def test_a_broken_conv_rule_is_found_in_dw(monkeypatch):
 def test_bad_arguments(kw, name):
     with pytest.raises(ValueError, match=name):
         sc.selfcheck(**kw)
+
+
+def test_cli_check_command(capsys):
+    import cli
+
+    assert cli.main(["check", "mean-pool", "--examples", "2", "--seed", "1", "--no-color"]) == 0
+    out = capsys.readouterr().out
+    assert "mean pooling" in out and "✓ every rule matches" in out
+    with pytest.raises(SystemExit) as e:
+        cli.main(["check", "conv", "--examples", "0"])
+    assert e.value.code == 2
