@@ -55,7 +55,7 @@ def test_memory_bomb_hits_the_limit():
 
 def test_os_exit_zero_is_not_a_pass():
     r = run("os._exit(0)")
-    assert not r.results and "exited with status 0" in r.fatal
+    assert not r.results and "before returning every result" in r.fatal
 
 
 def test_forged_pickle_frame_is_rejected(tmp_path):
@@ -66,3 +66,29 @@ def test_forged_pickle_frame_is_rejected(tmp_path):
     r = run(body)
     assert 0 not in r.results or "r0" not in r.results[0] or r.results[0]["r0"].dtype != object
     assert any("unreadable" in e or "allow_pickle" in e for e in r.errors.values())
+
+
+@pytest.mark.parametrize("body, words", [("return x * 2", None), ("os.kill(os.getppid(), 9)", "os.kill is not allowed"),
+                                         ("while True: pass", "timed out")])
+def test_spawn_mode_behaves_like_the_fork_server(body, words):
+    r = run(body, Limits(timeout_s=2.0, memory_mb=512, mode="spawn"))
+    if words is None:
+        assert np.array_equal(r.results[0]["r0"], np.arange(4.0) * 2)
+    else:
+        assert 0 not in r.results and words in (r.errors.get(0) or r.fatal)
+
+
+def test_a_dead_fork_server_is_replaced():
+    from checker.grading.sandbox import _Zygote
+
+    run("return x")
+    _Zygote._current.proc.kill()
+    _Zygote._current.proc.wait()
+    assert np.array_equal(run("return x + 1").results[0]["r0"], np.arange(4.0) + 1)
+
+
+def test_limits_reject_bad_values():
+    with pytest.raises(ValueError, match="mode"):
+        Limits(mode="thread")
+    with pytest.raises(ValueError, match="timeout_s"):
+        Limits(timeout_s=0)

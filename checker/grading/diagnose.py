@@ -36,12 +36,17 @@ class Diagnosis:
     command: str
 
 
-def command(cfg) -> str:
-    """The derivation that shows the right rule for this case."""
+def command(cfg, op: str = "max-pool") -> str:
+    """The derivation that shows the right rule for this case.
+
+    >>> from .configs import PoolConfig
+    >>> command(PoolConfig(1, 1, 4, 4, 2, 2, 1))
+    'python cli.py derive max-pool --input 4x4 --kernel 2x2 --stride 1'
+    """
     if hasattr(cfg, "HH"):
         return (f"python cli.py derive conv --input {cfg.H}x{cfg.W} --kernel {cfg.HH}x{cfg.WW} "
                 f"--stride {cfg.stride} --pad {cfg.pad}")
-    return f"python cli.py derive pool --input {cfg.H}x{cfg.W} --window {cfg.PH}x{cfg.PW} --stride {cfg.stride}"
+    return f"python cli.py derive {op} --input {cfg.H}x{cfg.W} --kernel {cfg.PH}x{cfg.PW} --stride {cfg.stride}"
 
 
 def _conv(cfg, a, **kw):
@@ -181,7 +186,7 @@ def diagnose(function: str, part: str, cfg, inputs: dict, actual) -> list[Diagno
         except (ValueError, IndexError):
             continue  # this mistake cannot even produce an answer here
         if wrong is not None and close(actual, np.asarray(wrong, dtype=float)):
-            found.append(Diagnosis(key, words, command(cfg)))
+            found.append(Diagnosis(key, words, command(cfg, "mean-pool" if role == "mean2d" else "max-pool")))
     if not found and role in ("conv_forward", "pool_forward") and actual.ndim == 4:
         ref = ops.out_size(cfg.H, getattr(cfg, "HH", getattr(cfg, "PH", 1)), stride=cfg.stride,
                            pad=getattr(cfg, "pad", 0))

@@ -63,7 +63,8 @@ def grade_function(spec, iface, files, module, *, limits: Limits, seed: int, for
     if failing and run.fatal is None and spec.forward and spec.forward in forward_failed:
         _fd_credit(spec, iface, files, module, cases[-1], parts, limits, blocked)
     seen = set()
-    for j, c in failing[:12]:
+    # a few failing cases of every part: dx failing everywhere must not hide what dw's failures say
+    for j, c in [(j, c) for j in range(len(parts)) for c in [c for jj, c in failing if jj == j][:4]]:
         if c.verdicts[j].kind in ("values", "shape") and not parts[j].fd_credit:
             for d in diagnose(spec.name, spec.parts[j], c.cfg, c.inputs, c.actual[j]):
                 if d.key not in seen:

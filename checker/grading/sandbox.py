@@ -19,9 +19,11 @@ import resource
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +45,13 @@ class Limits:
     memory_mb: int = 2048         # RLIMIT_AS
     output_bytes: int = 64_000    # stdout+stderr kept for the report; the rest is read and dropped
     result_bytes: int = 64 << 20  # result stream larger than this: the child is stopped
+    mode: str = "zygote"          # zygote: fork from a clean numpy-loaded server; spawn: a new interpreter
 
     def __post_init__(self):
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s!r}")
+        if self.mode not in ("zygote", "spawn"):
+            raise ValueError(f"mode must be 'zygote' or 'spawn', got {self.mode!r}")
         if self.memory_mb < 256:
             raise ValueError(f"memory_mb must be >= 256 (numpy needs it), got {self.memory_mb!r}")
 
@@ -109,6 +114,60 @@ def _parse(stream: bytes, run: ChildRun) -> None:
             run.results[index] = arrays
 
 
+class _Zygote:
+    """The per-process fork server (``_child.zygote``): started lazily, restarted if it dies, never shared
+    with a forked copy of this process (a ProcessPool worker starts its own)."""
+
+    _current = None
+    _lock = threading.Lock()
+
+    def __init__(self):
+        self.owner = os.getpid()
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.proc = subprocess.Popen([sys.executable, "-I", CHILD, "--zygote", str(theirs.fileno())],
+                                     pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, env=_ENV, cwd="/", start_new_session=True)
+        theirs.close()
+
+    @classmethod
+    def spawn(cls, fds, spec: dict) -> int:
+        with cls._lock:
+            for attempt in (1, 2):
+                z = cls._current
+                if z is None or z.owner != os.getpid() or z.proc.poll() is not None:
+                    z = cls._current = cls()
+                try:
+                    socket.send_fds(z.sock, [json.dumps(spec).encode()], fds)
+                    reply = b""
+                    while not reply.endswith(b"\n"):
+                        chunk = z.sock.recv(64)
+                        if not chunk:
+                            raise ConnectionError("the fork server closed its socket")
+                        reply += chunk
+                    return int(reply)
+                except (OSError, ValueError):
+                    cls._current = None
+                    if attempt == 2:
+                        raise
+
+
+def _start(limits: Limits, workdir: str, wfd: int):
+    """Start the child; returns (pid, Popen or None, stdin write fd, stdout read fd)."""
+    if limits.mode == "zygote":
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        try:
+            pid = _Zygote.spawn([in_r, out_w, wfd], {"workdir": workdir, "memory_mb": limits.memory_mb,
+                                                      "cpu_s": int(limits.timeout_s) + 2})
+        finally:
+            os.close(in_r), os.close(out_w)
+        return pid, None, in_w, out_r
+    proc = subprocess.Popen([sys.executable, "-I", CHILD, str(wfd)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, pass_fds=(wfd,), env=_ENV, cwd="/",
+                            preexec_fn=_preexec(limits, workdir), start_new_session=True)
+    return proc.pid, proc, os.dup(proc.stdin.fileno()), os.dup(proc.stdout.fileno())
+
+
 def run_function(files: dict[str, bytes], module: str, func: str, calls: list[dict], arrays: dict[str, np.ndarray],
                  limits: Limits = Limits(), blocked=BLOCKED) -> ChildRun:
     """Run ``module.func`` on every call in one fresh child; arrays are keyed ``"{call}.{name}"``."""
@@ -119,36 +178,40 @@ def run_function(files: dict[str, bytes], module: str, func: str, calls: list[di
     rfd, wfd = os.pipe()
     start, run = time.monotonic(), ChildRun()
     try:
-        proc = subprocess.Popen([sys.executable, "-I", CHILD, str(wfd)], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(wfd,), env=_ENV,
-                                cwd="/", preexec_fn=_preexec(limits, workdir), start_new_session=True)
+        pid, proc, in_w, out_r = _start(limits, workdir, wfd)
     except BaseException:
-        os.close(rfd), os.close(wfd), shutil.rmtree(workdir, ignore_errors=True)
+        os.close(rfd), shutil.rmtree(workdir, ignore_errors=True)
         raise
-    os.close(wfd)
+    finally:
+        os.close(wfd)
+    if proc is not None:
+        proc.stdin.close(), proc.stdout.close()
     try:
-        proc.stdin.write(header + b"\n" + buf.getvalue())
-        proc.stdin.close()
+        with open(in_w, "wb", closefd=True) as fh:
+            fh.write(header + b"\n" + buf.getvalue())
     except OSError:
         pass  # the child died before reading its input: reported below as missing results
-    stream, output, why = _drain(proc, rfd, limits, start)
+    stream, output, why = _drain(out_r, rfd, limits, start)
     try:
-        os.killpg(proc.pid, signal.SIGKILL)  # whatever it left running in its session goes too
-    except ProcessLookupError:
+        os.killpg(pid, signal.SIGKILL)  # whatever it left running in its session goes too
+    except (ProcessLookupError, PermissionError):
         pass
-    proc.wait()
+    code = proc.wait() if proc is not None else None
     shutil.rmtree(workdir, ignore_errors=True)
     _parse(stream, run)
     run.output = output.decode("utf-8", "replace")
     run.seconds = time.monotonic() - start
     if why is None and len(run.results) + len(run.errors) < len(calls):
-        why = _died(proc.returncode)
+        why = _died(code)
     if why and run.fatal is None:
         run.fatal = why
     return run
 
 
-def _died(code: int) -> str:
+def _died(code: int | None) -> str:
+    if code is None:  # a fork-server child: the grader is not its parent and never sees its status
+        return ("the child process ended before returning every result (an exit or a crash is never a pass: "
+                "only returned arrays count)")
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         hint = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (killed)", "SIGSEGV": " (crashed)"}.get(name, "")
@@ -157,11 +220,11 @@ def _died(code: int) -> str:
             "(an exit is never a pass: only returned arrays count)")
 
 
-def _drain(proc, rfd: int, limits: Limits, start: float):
+def _drain(out_r: int, rfd: int, limits: Limits, start: float):
     """Read results and output until both pipes close or the deadline passes; never blocks on a flood."""
     sel = selectors.DefaultSelector()
     sel.register(rfd, selectors.EVENT_READ, "res")
-    sel.register(proc.stdout, selectors.EVENT_READ, "out")
+    sel.register(out_r, selectors.EVENT_READ, "out")
     stream, output, why = bytearray(), bytearray(), None
     open_fds = 2
     while open_fds:
@@ -183,7 +246,7 @@ def _drain(proc, rfd: int, limits: Limits, start: float):
             elif len(output) < limits.output_bytes:
                 output += chunk[: limits.output_bytes - len(output)]
     sel.close()
-    os.close(rfd)
+    os.close(rfd), os.close(out_r)
     if len(output) >= limits.output_bytes:
         output += b"\n[output cut]"
     return bytes(stream), bytes(output), why

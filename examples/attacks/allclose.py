@@ -3,7 +3,7 @@ import numpy as np
 
 np.allclose = lambda *a, **k: True
 np.array_equal = lambda *a, **k: True
-np.testing.assert_allclose = lambda *a, **k: None
+np.isclose = lambda *a, **k: True
 
 
 def ATTACK(n=1):

@@ -1,0 +1,69 @@
+"""Submissions graded per second, cs231n interface, naive-loop student code, sandbox included.
+
+Grades COUNT copies of ``examples/cs231n/correct.py`` with ``grade_batch`` (a fresh limited child per
+student function, JOBS worker processes) and prints submissions per second. The peer, measured in
+the same run, is the unsafe way: import the student's module into the grader's own process and call
+it on the same battery (what a same-process grader does); the ratio is the price of isolation.
+
+    python bench/grade_throughput.py [COUNT] [JOBS]
+"""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from checker.grading.batch import grade_batch  # noqa: E402
+from checker.grading.compare import check  # noqa: E402
+from checker.grading.interfaces import get_interface  # noqa: E402
+from checker.grading.runner import prepare  # noqa: E402
+
+
+def in_process(path: Path) -> int:
+    """The peer: same battery, same verdicts, student code imported into this process (no isolation)."""
+    spec = importlib.util.spec_from_file_location("student", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    passed = 0
+    for fs in get_interface("cs231n").functions:
+        for case in prepare(fs, fs.battery(0), 0):
+            a = case.inputs
+            args = [a[i["a"]].copy() if "a" in i else i["v"] for i in fs.call(case.cfg)["args"]]
+            if fs.cache:
+                fwd, items = fs.cache(case.cfg)
+                args.append(getattr(mod, fwd)(*[a[i["a"]].copy() if "a" in i else i["v"] for i in items])[1])
+            res = getattr(mod, fs.name)(*args)
+            res = (res,) if fs.nout == 1 else res
+            passed += all(check(r, ref).ok for r, ref in zip(res, case.refs))
+    return passed
+
+
+def main(count: int = 12, jobs: int = 2) -> None:
+    src = ROOT / "examples" / "cs231n" / "correct.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = Path(tmp, "subs")
+        subs.mkdir()
+        for i in range(count):
+            shutil.copy(src, subs / f"student{i:03d}.py")
+        t0 = time.perf_counter()
+        recs = grade_batch([subs], "cs231n", log=Path(tmp, "log.jsonl"), jobs=jobs)
+        sandboxed = time.perf_counter() - t0
+    assert all(r["score"] == r["max_score"] == 40 for r in recs), "the correct solution must get full marks"
+    t0 = time.perf_counter()
+    for _ in range(count):
+        in_process(src)
+    peer = time.perf_counter() - t0
+    print(f"sandboxed batch : {count} submissions in {sandboxed:.2f} s = {count / sandboxed:.2f} submissions/s "
+          f"(jobs={jobs})")
+    print(f"in-process peer : {count} submissions in {peer:.2f} s = {count / peer:.2f} submissions/s (unsafe)")
+    print(f"ratio sandboxed/in-process time: {sandboxed / peer:.1f}x")
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:3]))
