@@ -1,0 +1,52 @@
+"""The command line as a user meets it: exit codes, one-line errors, fast help."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, timeout=120):
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["derive", "conv", "--input", "3x3", "--kernel", "4x4"], "larger than the padded input 3x3"),
+    (["derive", "conv", "--stride", "0"], "stride must be >= 1, got 0"),
+    (["derive", "conv", "--pad", "-1"], "pad must be >= 0, got -1"),
+    (["derive", "conv", "--input", "1x2x5x5", "--kernel", "1x3x3x3"], "3 channels but input_shape has 2"),
+    (["derive", "conv", "--input", "100x100", "--kernel", "9x9"], "more than the limit of 250000"),
+    (["derive", "conv", "--input", "5xx"], "expected a shape such as 5x5"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+])
+def test_user_mistakes_are_one_line_and_exit_2(args, needle):
+    r = run(*args)
+    assert r.returncode == 2, r.stderr
+    assert needle in r.stderr
+    assert "Traceback" not in r.stderr and r.stdout == ""
+
+
+def test_derive_conv_json_on_stdout():
+    import json
+
+    r = run("derive", "conv", "--input", "4x4", "--kernel", "3x3", "--stride", "2", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["params"]["output_shape"] == [1, 1] and all(x["holds"] for x in data["rules"])
+
+
+def test_help_does_not_import_sympy_or_numpy():
+    # --help is fast because the heavy imports wait for a command (SymPy alone takes ~1 s to import)
+    code = "import sys, cli; cli.build_parser(); print('sympy' in sys.modules, 'numpy' in sys.modules)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.stdout.split() == ["False", "False"]
+    assert run("--help").returncode == 0
+
+
+def test_every_command_has_help_with_an_example():
+    for cmd in ("tour", "derive", "check", "homework", "grade"):
+        r = run(cmd, "--help")
+        assert r.returncode == 0 and "example" in r.stdout, cmd
