@@ -115,11 +115,11 @@ def counterexample_text(cx, lang: str, derivation=None) -> str:
     return text("rule.counterexample", lang, grad="∂L/∂", index=label, expected=cx.expected, got=cx.got)
 
 
-def association_table(meetings, lang: str, limit: int | None = None) -> Table:
-    """The seed's table: each input entry, the kernel entries it meets and the outputs it meets them in."""
+def association_table(meetings, lang: str, limit: int | None = None, *, kernel: bool = True) -> Table:
+    """The seed's table: each input entry, the kernel entries (or pooling weights) it meets, and where."""
     t = Table(box=box.SIMPLE_HEAD, padding=(0, 1), expand=False)
     t.add_column(text("col.input", lang), no_wrap=True)
-    t.add_column(text("col.kernel", lang), overflow="fold")
+    t.add_column(text("col.kernel" if kernel else "col.weight", lang), overflow="fold")
     t.add_column(text("col.output", lang), overflow="fold")
     for m in meetings if limit is None else meetings[:limit]:
         t.add_row(str(m.input), ", ".join(str(k) for k, _ in m.pairs), ", ".join(str(o) for _, o in m.pairs))
@@ -161,7 +161,8 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
         lim = None if len(d.association) <= 36 else limit
         rest = [] if lim is None else [Text(text("more", lang, n=len(d.association) - lim), style="dim")]
         parts.append(labelled(text("derive.association", lang),
-                              Group(association_table(d.association, lang, lim), *rest)))
+                              Group(association_table(d.association, lang, lim, kernel="kernel" in names),
+                                    *rest)))
     parts.append(labelled(text("derive.rules", lang), rules_table(d.rules, lang, d)))
     pitfalls = getattr(d, "pitfalls", ())
     if pitfalls:

@@ -93,6 +93,11 @@ def _pairs(d):
     return sections
 
 
+def _meets(d) -> str:
+    """The association table's middle column: kernel entries for a convolution, window weights for pooling."""
+    return "col.kernel" if "kernel" in d.names else "col.weight"
+
+
 def _general(d):
     import sympy
 
@@ -126,7 +131,7 @@ def to_markdown(d, lang: str = "en") -> str:
         out += [x for k, v in _general(d) for x in (f"{k} =", "", f"$${v}$$", "")]
     if d.association:
         out += [f"## {text('derive.association', lang)}", "",
-                f"| {text('col.input', lang)} | {text('col.kernel', lang)} | {text('col.output', lang)} |",
+                f"| {text('col.input', lang)} | {text(_meets(d), lang)} | {text('col.output', lang)} |",
                 "|---|---|---|"]
         out += [f"| {m.input} | {', '.join(str(k) for k, _ in m.pairs)} | {', '.join(str(o) for _, o in m.pairs)} |"
                 for m in d.association] + [""]
@@ -165,7 +170,7 @@ def to_latex(d, lang: str = "en") -> str:
         out += [x for k, v in _general(d) for x in (rf"\noindent {tex_escape(k)} =", rf"\[ {v} \]")]
     if d.association:
         out += [rf"\subsection*{{{tex_escape(text('derive.association', lang))}}}", r"\begin{longtable}{lp{6cm}p{6cm}}",
-                rf"{tex_escape(text('col.input', lang))} & {tex_escape(text('col.kernel', lang))} & "
+                rf"{tex_escape(text('col.input', lang))} & {tex_escape(text(_meets(d), lang))} & "
                 rf"{tex_escape(text('col.output', lang))} \\ \hline"]
         out += [f"${sympy.latex(m.input)}$ & ${', '.join(sympy.latex(k) for k, _ in m.pairs)}$ & "
                 f"${', '.join(sympy.latex(o) for _, o in m.pairs)}$ \\\\" for m in d.association]

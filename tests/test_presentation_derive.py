@@ -1,5 +1,6 @@
 """The derive renderer and its exports, on the seed's 5x5 input with a 3x3 kernel and on a hand-made refuted rule."""
 import io
+import importlib.util
 import json
 import re
 
@@ -102,7 +103,7 @@ def cli(*args, env=None):
 
 def test_general_formula_is_shown_and_fits(seed):
     out = text_of(seed, width=60)
-    section = out.split("General formula")[1].split("Which kernel")[0]
+    section = out.split("General formula")[1].split("What each input entry")[0]
     assert "G[-m + p, -n + q]*K[m, n]" in section  # dA, as one wrapped line when the 2-D layout is too wide
     assert max(len(line) for line in section.splitlines()) <= 60
 
@@ -163,3 +164,17 @@ def test_large_derivations_stay_short():
     c = Console(file=io.StringIO(), width=80, color_system=None)
     render_derivation(d, console=c, limit=None)  # --all: every term of every entry
     assert "terms in all" not in c.file.getvalue()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("derivations.pool") is None,
+                    reason="the pooling derivations are not part of this build")
+def test_pooling_derivation_renders_with_window_weights():
+    from derivations.pool import derive_pool2d
+
+    d = derive_pool2d("max", (3, 3), 2, stride=1, values=[1, 2, 1, 2, 9, 2, 1, 2, 1])
+    out = text_of(d, width=60)
+    assert "window weights" in out and "kernel entries" not in out
+    assert re.search(r"A22\s+1, 1, 1, 1\s+B11, B12, B21, B22", out)
+    assert re.search(r"✗ rejected\s+assign_not_add", out) and "G₁₁ + G₁₂ + G₂₁ + G₂₂" in out
+    md = render_derivation(d, "markdown", console=Console(file=io.StringIO()))
+    assert "| A22 | 1, 1, 1, 1 | B11, B12, B21, B22 |" in md
