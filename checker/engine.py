@@ -67,7 +67,7 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
 
     if mode == "directional":
         return _directional(call, work, out0, dout, grads, problems, names, notes, eps, t0)
-    extra_rel = EPS32 * np.sqrt(out0.size) if low else 0.0
+    extra_rel = EPS32 * np.sqrt(out0.size) if (low or eps > EPS64) else 0.0
     bidx = tuple(names.index(b) for b in batched)
     results, calls = [], 2
     for i, (name, g, problem) in enumerate(zip(names, grads, problems)):

@@ -77,7 +77,8 @@ def conv2d_cases(draw, *, min_side: int = 1, max_side: int = 8, max_batch: int =
                  max_filters: int = 3, max_kernel: int = 3, strides: Sequence[int] = (1, 2),
                  pads: Sequence[int] = (0, 1), dilations: Sequence[int] = (1,), square: bool = False,
                  min_batch: int = 2) -> Conv2dCase:
-    """Conv2dCase with N in [min_batch, max_batch], kernels up to max_kernel, sides in [min_side, max_side]."""
+    """Conv2dCase with N in [min_batch, max_batch], kernels up to max_kernel (fewer if the sides cannot hold
+    them), sides in [min_side, max_side]."""
     for name, v, lo in [("min_side", min_side, 1), ("max_side", max_side, 1), ("max_batch", max_batch, 1),
                         ("max_channels", max_channels, 1), ("max_filters", max_filters, 1),
                         ("max_kernel", max_kernel, 1), ("min_batch", min_batch, 1)]:
@@ -89,15 +90,15 @@ def conv2d_cases(draw, *, min_side: int = 1, max_side: int = 8, max_batch: int =
     strides, pads = _check_choices("strides", strides, 1), _check_choices("pads", pads, 0)
     dilations = _check_choices("dilations", dilations, 1)
     s, p, d = draw(st.sampled_from(strides)), draw(st.sampled_from(pads)), draw(st.sampled_from(dilations))
-    kh = draw(st.integers(1, max_kernel))
-    kw = kh if square else draw(st.integers(1, max_kernel))
-    # the dilated kernel must fit the padded input: side + 2p >= d (k - 1) + 1
+    # the dilated kernel must fit the padded input: side + 2p >= d (k - 1) + 1, so k <= (side + 2p - 1)//d + 1
+    k_fit = max(1, min(max_kernel, (max_side + 2 * p - 1) // d + 1))
+    kh = draw(st.integers(1, k_fit))
+    kw = kh if square else draw(st.integers(1, k_fit))
     need_h, need_w = max(min_side, d * (kh - 1) + 1 - 2 * p, 1), max(min_side, d * (kw - 1) + 1 - 2 * p, 1)
-    if need_h > max_side or need_w > max_side:
-        raise InvalidArgument(f"max_side={max_side} cannot hold a kernel of {max_kernel} with dilation {d} and pad {p}")
     h = draw(st.integers(need_h, max_side))
     w = h if square else draw(st.integers(need_w, max_side))
-    n, c, f = draw(st.integers(min_batch, max_batch)), draw(st.integers(1, max_channels)), draw(st.integers(1, max_filters))
+    n, c = draw(st.integers(min_batch, max_batch)), draw(st.integers(1, max_channels))
+    f = draw(st.integers(1, max_filters))
     ho, wo = out_size(h, kh, stride=s, pad=p, dilation=d), out_size(w, kw, stride=s, pad=p, dilation=d)
     return Conv2dCase(_array(draw, (n, c, h, w)), _array(draw, (f, c, kh, kw)), _array(draw, (f,)),
                       _array(draw, (n, f, ho, wo)), s, p, d)
@@ -116,17 +117,20 @@ def pool2d_cases(draw, *, kind: str = "max", min_side: int = 2, max_side: int = 
     if kind not in ("max", "mean"):
         raise InvalidArgument(f"kind must be 'max' or 'mean', got {kind!r}")
     for name, v, lo in [("min_side", min_side, 1), ("max_side", max_side, 1), ("max_batch", max_batch, 1),
-                        ("max_channels", max_channels, 1), ("max_kernel", max_kernel, 1), ("min_batch", min_batch, 1)]:
+                        ("max_channels", max_channels, 1), ("max_kernel", max_kernel, 1),
+                        ("min_batch", min_batch, 1)]:
         _check_int(name, v, lo)
     if min_side > max_side:
         raise InvalidArgument(f"min_side must be <= max_side={max_side}, got {min_side!r}")
     if not (isinstance(min_gap, (int, float)) and min_gap > 0):
         raise InvalidArgument(f"min_gap must be a number > 0, got {min_gap!r}")
-    if overlapping and max_kernel < 2:
-        raise InvalidArgument(f"overlapping=True needs max_kernel >= 2, got max_kernel={max_kernel!r}")
+    k_fit = min(max_kernel, max_side)  # a window never larger than the input
+    if overlapping and k_fit < 2:
+        raise InvalidArgument(f"overlapping=True needs max_kernel and max_side >= 2, got max_kernel={max_kernel!r}"
+                              f", max_side={max_side!r}")
     strides, pads = _check_choices("strides", strides, 1), _check_choices("pads", pads, 0)
-    kh = draw(st.integers(2 if overlapping else 1, max_kernel))
-    kw = kh if square else draw(st.integers(2 if overlapping else 1, max_kernel))
+    kh = draw(st.integers(2 if overlapping else 1, k_fit))
+    kw = kh if square else draw(st.integers(2 if overlapping else 1, k_fit))
     allowed = [s for s in strides if overlapping is None or (s < min(kh, kw)) == overlapping]
     if not allowed:
         s = min(kh, kw) - 1 if overlapping else max(kh, kw)  # the constraint wins over the listed strides
@@ -134,8 +138,8 @@ def pool2d_cases(draw, *, kind: str = "max", min_side: int = 2, max_side: int = 
         s = draw(st.sampled_from(allowed))
     # padding wider than half a window would make whole windows of padding
     p = draw(st.sampled_from([q for q in pads if 2 * q <= min(kh, kw)] or [0]))
-    h = draw(st.integers(max(min_side, kh), max(max_side, kh)))
-    w = h if square and kh == kw else draw(st.integers(max(min_side, kw), max(max_side, kw)))
+    h = draw(st.integers(max(min_side, kh), max_side))
+    w = h if square else draw(st.integers(max(min_side, kw), max_side))
     n, c = draw(st.integers(min_batch, max(max_batch, min_batch))), draw(st.integers(1, max_channels))
     ho, wo = 1 + (h + 2 * p - kh) // s, 1 + (w + 2 * p - kw) // s
     x = _tie_free(draw, (n, c, h, w), min_gap) if (tie_free and kind == "max") else _array(draw, (n, c, h, w))

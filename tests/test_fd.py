@@ -69,7 +69,8 @@ def test_conv_colouring_gives_the_same_differences_as_one_entry_at_a_time(case):
     s = conv2d_structure(case.w.shape, **p)
     for i, name in enumerate("xwb"):
         one = differences(f, args, case.dout, arg=i, probes=element_probes(args[i].shape))
-        col = differences(f, args, case.dout, arg=i, probes=s[name].probes(args[i].shape, case.dout.shape, batched=False))
+        probes = s[name].probes(args[i].shape, case.dout.shape, batched=False)
+        col = differences(f, args, case.dout, arg=i, probes=probes)
         # the same four evaluations per element, summed in another order: equal to round-off
         scale = np.abs(one.d1).max() + 1
         np.testing.assert_allclose(col.d1, one.d1, rtol=0, atol=1e-8 * scale)

@@ -42,6 +42,13 @@ def test_variety_is_reachable():
 
 
 @settings(max_examples=20)
+@given(conv2d_cases(max_side=2, max_kernel=5, pads=(0,), dilations=(1, 3)))
+def test_small_sides_clamp_the_kernel_instead_of_failing(case):
+    k_span = case.dilation * (np.array(case.w.shape[2:]) - 1) + 1
+    assert np.all(k_span <= np.array(case.x.shape[2:]) + 2 * case.pad)
+
+
+@settings(max_examples=20)
 @given(pool2d_cases(overlapping=False, strides=(1, 2, 3)))
 def test_non_overlapping_pools_have_stride_at_least_the_window(case):
     assert case.stride >= max(case.kh, case.kw) or case.stride >= min(case.kh, case.kw)
@@ -52,7 +59,7 @@ def test_non_overlapping_pools_have_stride_at_least_the_window(case):
     (lambda: conv2d_cases(min_side=5, max_side=3), "min_side"),
     (lambda: conv2d_cases(strides=()), "strides"),
     (lambda: conv2d_cases(pads=(-1,)), "pads"),
-    (lambda: conv2d_cases(max_kernel=5, max_side=2, pads=(0,)), "max_side"),
+    (lambda: conv2d_cases(max_filters=0), "max_filters"),
     (lambda: pool2d_cases(kind="min"), "kind"),
     (lambda: pool2d_cases(min_gap=0), "min_gap"),
     (lambda: pool2d_cases(overlapping=True, max_kernel=1), "overlapping"),
