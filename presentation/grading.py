@@ -17,7 +17,8 @@ from rich.table import Table
 from checker.grading import batch, report, templates
 from checker.grading.grade import grade_submission
 from checker.grading.sandbox import Limits
-from presentation.i18n import text
+from presentation.i18n import resolve_lang, text
+from presentation.matrices import make_console
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +70,7 @@ def render_summary(summ: dict, console: Console, lang: str = "en") -> None:
 
 def run_grade(args) -> int:
     """The ``grade`` command: grade, log, render in the chosen format."""
+    lang = resolve_lang(args.lang)
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
     if args.single:
         if len(args.paths) != 1:
@@ -79,7 +81,7 @@ def run_grade(args) -> int:
         subs = batch.find_submissions(args.paths)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=False) as prog:
-            task = prog.add_task(text("grade.progress"), total=len(subs))
+            task = prog.add_task(text("grade.progress", lang), total=len(subs))
             records = batch.grade_batch(args.paths, args.interface, log=log, jobs=args.jobs, resume=args.resume,
                                         limits=limits, on_result=lambda rec: prog.advance(task))
     if args.format == "gradescope":
@@ -92,11 +94,11 @@ def run_grade(args) -> int:
         body = report.junit(records)
     else:
         out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-        console = Console(file=out, width=110)
+        console = make_console(no_color=args.no_color or bool(args.output), file=out, width=110 if args.output else None)
         for rec in records:
-            render_submission(rec, console, args.lang)
+            render_submission(rec, console, lang)
         if len(records) > 1:
-            render_summary(batch.summary(records), console, args.lang)
+            render_summary(batch.summary(records), console, lang)
         if args.output:
             out.close()
         return 0
@@ -110,10 +112,11 @@ def run_grade(args) -> int:
 
 def run_homework(args) -> int:
     """The ``homework`` command: write a student template or the Gradescope autograder files."""
+    lang = resolve_lang(args.lang)
     if args.action == "init":
         paths = templates.write_template(args.dir, args.interface)
-        print(text("homework.init", args.lang, path=str(paths[0]), interface=args.interface))
+        print(text("homework.init", lang, path=str(paths[0]), interface=args.interface))
     else:
-        paths = templates.write_gradescope(args.dir, args.interface, ROOT)
-        print(text("homework.gradescope", args.lang, dir=args.dir))
+        templates.write_gradescope(args.dir, args.interface, ROOT)
+        print(text("homework.gradescope", lang, dir=args.dir))
     return 0

@@ -3,8 +3,10 @@
 One fixed configuration hides real bugs (``=`` instead of ``+=`` in max-pool backward passes whenever
 windows do not overlap), so the battery names the bug class each entry exposes: stride 2 with
 padding, batch N > 1, non-square inputs and kernels, pad 0/1/2, kernels 1x1 to 5x5, overlapping pools
-3x3/s2 and 2x2/s1, strides that do not divide the input. ``random_conv``/``random_pool`` add seeded
-random configurations on top. Max-pool inputs are tie-free with gaps wide enough for finite differences.
+3x3/s2 and 2x2/s1, strides that do not divide the input. ``drawn`` adds configurations drawn by
+hypothesis (``checker.strategies``, seeded, so every submission meets the same ones); ``random_conv``/
+``random_pool`` are the numpy fallback. Max-pool inputs are tie-free with gaps wide enough for finite
+differences.
 
 >>> conv_battery()[1].label
 'stride 2 with pad 1, N=2'
@@ -13,6 +15,7 @@ random configurations on top. Max-pool inputs are tie-free with gaps wide enough
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -160,6 +163,29 @@ def random_pool(seed: int, n: int) -> list[PoolConfig]:
         n_, c, s = int(rng.integers(1, 3)), int(rng.integers(1, 3)), int(rng.integers(1, 4))
         out.append(PoolConfig(n_, c, h, w, ph, pw, s, label=f"random #{len(out) + 1}"))
     return out
+
+
+@functools.lru_cache(maxsize=32)
+def drawn(family: str, seed: int, n: int) -> tuple:
+    """``n`` shapes drawn by hypothesis from ``checker.strategies`` (values come from ``inputs``)."""
+    try:
+        from .. import strategies as hs  # imported here: hypothesis only when grading asks for it
+    except ImportError:
+        return tuple(random_conv(seed, n) if family == "conv" else random_pool(seed, n))
+    out = []
+    if family == "conv":
+        strat = hs.conv2d_cases(max_side=8, max_kernel=5, strides=(1, 2, 3), pads=(0, 1, 2), min_batch=1)
+        keep = lambda c: out.append(ConvConfig(*c.x.shape, c.w.shape[0], *c.w.shape[2:], stride=c.stride,  # noqa: E731
+                                               pad=c.pad, label=f"drawn #{len(out) + 1}"))
+    elif family == "pool":
+        strat = hs.pool2d_cases(max_side=8, max_kernel=3, strides=(1, 2, 3), pads=(0,), min_batch=1)
+        keep = lambda c: out.append(PoolConfig(*c.x.shape, c.kh, c.kw, c.stride,  # noqa: E731
+                                               label=f"drawn #{len(out) + 1}"))
+    else:
+        raise ValueError(f"family must be 'conv' or 'pool', got {family!r}")
+    hs.run_examples(strat, keep, examples=n, seed=seed)
+    uniq = {c.describe(): c for c in out}
+    return tuple(uniq.values())[:n]
 
 
 def smaller(cfg):

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from .. import ops, pool_ops
-from .configs import ConvConfig, PoolConfig, conv_battery, pool_battery, random_conv, random_pool
+from .configs import ConvConfig, PoolConfig, conv_battery, drawn, pool_battery
 
 # The tiny cases on which a failing backward is compared with finite differences of the student's forward.
 FD_CONV = ConvConfig(1, 2, 4, 4, 2, 3, 3, stride=2, pad=1, label="tiny case for finite differences")
@@ -63,11 +63,9 @@ class FunctionSpec:
         return recipe
 
     def battery(self, seed: int = 0, extra: int = 3) -> list:
-        """Fixed cases, seeded random ones, and (for a backward) the tiny finite-difference case."""
-        if self.family == "conv":
-            cases = conv_battery() + random_conv(seed, extra)
-        else:
-            cases = pool_battery() + random_pool(seed, extra)
+        """Fixed cases, ``extra`` drawn by hypothesis, and (for a backward) the tiny finite-difference case."""
+        fixed = conv_battery() if self.family == "conv" else pool_battery()
+        cases = fixed + list(drawn(self.family, seed, extra))
         if self.forward:
             cases.append(FD_CONV if self.family == "conv" else FD_POOL)
         return cases

@@ -40,12 +40,18 @@ def _names(items) -> list[str]:
     return out
 
 
-def prepare(spec, cases, seed: int) -> list[CaseOutcome]:
-    """Inputs and reference answers for every case the reference accepts (others are skipped)."""
+def prepare(spec, cases, seed: int, decimals: int | None = None) -> list[CaseOutcome]:
+    """Inputs and reference answers for every case the reference accepts (others are skipped).
+
+    ``decimals`` rounds the inputs first (before the reference is computed), so that a reproduction
+    printed with that many decimals is exactly the case that was graded.
+    """
     out = []
     for i, cfg in enumerate(cases):
         try:
             inputs = spec.inputs(cfg, seed * 1009 + i)
+            if decimals is not None:
+                inputs = {k: np.round(v, decimals) for k, v in inputs.items()}
             refs = tuple(np.asarray(r, dtype=float) for r in spec.reference(cfg, inputs))
         except (ValueError, IndexError):
             continue  # e.g. a 2-D function on a case whose kernel only fits with padding

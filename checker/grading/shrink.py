@@ -30,8 +30,14 @@ class Repro:
     message: str
 
 
+DECIMALS = 4  # shrink candidates are graded on inputs rounded to this, so the printed case is exact
+
+
 def _lit(a) -> str:
-    return "np.array(" + repr(np.round(np.asarray(a, dtype=float), 4).tolist()) + ")"
+    """A numpy literal that reproduces ``a`` exactly (short when it is already rounded)."""
+    a = np.asarray(a, dtype=float)
+    return "np.array(" + repr((np.round(a, DECIMALS) if np.array_equal(np.round(a, DECIMALS), a)
+                               else np.round(a, 12)).tolist()) + ")"
 
 
 def _item(it) -> str:
@@ -65,7 +71,7 @@ def code_for(spec, module: str, case: CaseOutcome) -> str:
 
 def shrink(spec, files, module: str, failing: CaseOutcome, part: int, limits, seed: int, blocked) -> Repro:
     """The smallest case that fails ``spec.parts[part]`` (the original one if nothing smaller fails)."""
-    cands = prepare(spec, smaller(failing.cfg)[:MAX_CANDIDATES], seed)
+    cands = prepare(spec, smaller(failing.cfg)[:MAX_CANDIDATES], seed, decimals=DECIMALS)
     best = failing
     if cands:
         run_cases(spec, files, module, cands, limits, blocked)
