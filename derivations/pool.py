@@ -1,0 +1,138 @@
+r"""Exact forward and backward formulas of 2-D mean and max pooling, with their rules proved.
+
+Window :math:`k_h \times k_w`, stride :math:`s` (the window by default), zero padding :math:`p`:
+
+.. math:: B_{ij} = \frac{1}{k_h k_w} \sum_{m,n} Apad_{is+m,\,js+n} \quad\text{(mean)}, \qquad
+          B_{ij} = \max_{m,n} Apad_{is+m,\,js+n} \quad\text{(max)}
+
+Mean pooling is linear, so its gradient is read off the terms (``scatter_grads``). When the windows tile the
+input (:math:`s = k`) it is the seed's ``expand``, :math:`\mathrm{kron}(G, \mathbf{1}_{k \times k}) / k^2`,
+with zero rows and columns where no window reaches; otherwise that form is wrong and the general rule is the
+scatter-add, equivalently :math:`\mathrm{crop}_p(\mathrm{pad}_r(\mathrm{fullconv}(\mathrm{dilate}_s(G),
+\mathbf{1}/k^2)))`, the same rule as strided convolution.
+
+Max pooling is differentiated through ``Max(...).rewrite(Piecewise)``: its branches are tried in the window's
+row-major order, so a tie goes to the FIRST maximum (the ``numpy.argmax`` convention, also the checker's).
+``diff(Max(...))`` would give ``Heaviside``, which is 1/2 at a two-way tie: not a subgradient; it is kept as a
+refuted pitfall. The routing depends on the input, so max pooling needs concrete ``values``.
+
+>>> d = derive_pool2d("mean", (4, 4), 2)
+>>> d.forward[0, 0], d.grads["A"][0, 1]
+(A11/4 + A12/4 + A21/4 + A22/4, G11/4)
+>>> seed = [1, 0, 4, 0, 0, 0, 8, 2, 5, 0, 0, 0, 20, 13, 25] + [0] * 21
+>>> m = derive_pool2d("max", (6, 6), 3, values=seed)
+>>> m.grads["A"][2, 2], m.grads["A"][2, 0], m.all_hold
+(G11, 0, True)
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy
+
+from ._pool_rules import max_parts, mean_parts
+from ._symbols import indices, seed_tensor
+from ._symops import paused_gc
+from ._types import Derivation, Meeting, Step
+
+KINDS = ("mean", "max")
+#: Exact terms (output entries x window cells) above which symbolic pooling would take minutes.
+MAX_TERMS = 60_000
+#: Max(...).rewrite(Piecewise) of n cells has n(n-1)/2 comparisons: 0.8 s at 25 cells, 7 s at 49.
+MAX_WINDOW_CELLS = 25
+
+
+def _pair(name, v):
+    t = (v, v) if not isinstance(v, (tuple, list)) else tuple(v)
+    if len(t) != 2 or any(isinstance(e, bool) or not isinstance(e, int) for e in t):
+        raise ValueError(f"{name} must be a whole number or a pair of them, got {v!r}")
+    return t
+
+
+def _values(values, h, w):
+    if values is None:
+        return None
+    flat = list(sympy.flatten(values)) if isinstance(values, (list, tuple)) else None
+    if flat is None or len(flat) != h * w:
+        raise ValueError(f"values must hold {h * w} numbers (input_shape {(h, w)}, row-major), got {values!r}")
+    try:
+        return tuple(sympy.Rational(str(v)) for v in flat)  # exact: 0.1 becomes 1/10, ties stay ties
+    except (TypeError, ValueError):
+        raise ValueError(f"values must be numbers, got {values!r}") from None
+
+
+def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None) -> Derivation:
+    r"""Derive and prove the gradient of 2-D pooling at a concrete shape (cached by its arguments).
+
+    Seed names, 1-based: input ``A``, output ``B``, upstream gradient ``G``. ``window``, ``stride`` and
+    ``pad`` are a whole number or a ``(rows, cols)`` pair; ``values`` (row-major, H*W numbers) are required
+    for max pooling. Kronecker expansion is a rule when stride == window, a pitfall otherwise.
+
+    >>> d = derive_pool2d("mean", (7, 7), 3, stride=2)
+    >>> [r.name for r in d.rules], [(r.name, r.holds) for r in d.pitfalls]
+    (['scatter_add', 'full_conv_dilate'], [('kron_expand', False)])
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be 'mean' or 'max', got {kind!r}")
+    try:
+        h, w = (int(v) for v in input_shape) if len(input_shape) == 2 else (None, None)
+    except TypeError:
+        h = None
+    if h is None or h < 1 or w < 1 or any(isinstance(v, bool) or not isinstance(v, int) for v in input_shape):
+        raise ValueError(f"input_shape must be two whole numbers (H, W) >= 1, got {input_shape!r}")
+    kh, kw = _pair("window", window)
+    sh, sw = _pair("stride", window if stride is None else stride)
+    ph, pw = _pair("pad", pad)
+    if min(kh, kw) < 1:
+        raise ValueError(f"window must be >= 1, got {window!r}")
+    if min(sh, sw) < 1:
+        raise ValueError(f"stride must be >= 1, got {stride!r}")
+    if min(ph, pw) < 0:
+        raise ValueError(f"pad must be >= 0, got {pad!r}")
+    if kh > h + 2 * ph or kw > w + 2 * pw:
+        raise ValueError(f"window {window!r} is larger than the padded input {h + 2 * ph}x{w + 2 * pw} "
+                         f"(input_shape {tuple(input_shape)!r}, pad {pad!r})")
+    vals = _values(values, h, w)
+    if kind == "max":
+        if vals is None:
+            raise ValueError("values is required for max pooling (the routing depends on them), got None")
+        if kh * kw > MAX_WINDOW_CELLS:
+            raise ValueError(f"window {window!r} has {kh * kw} cells, more than the limit of {MAX_WINDOW_CELLS} "
+                             f"for max pooling (its Piecewise grows with the square of the cells)")
+        if ph >= kh or pw >= kw:
+            raise ValueError(f"pad must be smaller than the window for max pooling (a window of padding alone "
+                             f"has no maximum), got pad {pad!r} with window {window!r}")
+    oh, ow = 1 + (h + 2 * ph - kh) // sh, 1 + (w + 2 * pw - kw) // sw
+    if oh * ow * kh * kw > MAX_TERMS:
+        raise ValueError(f"input_shape {tuple(input_shape)!r} with window {window!r} needs {oh * ow * kh * kw} "
+                         f"exact terms, more than the limit of {MAX_TERMS}; choose smaller shapes")
+    with paused_gc():
+        return _derive(kind, (h, w), (kh, kw), (sh, sw), (ph, pw), vals)
+
+
+@lru_cache(maxsize=32)
+def _derive(kind, shape, window, stride, pad, vals) -> Derivation:
+    (h, w), (kh, kw), (sh, sw), (ph, pw) = shape, window, stride, pad
+    oh, ow = 1 + (h + 2 * ph - kh) // sh, 1 + (w + 2 * pw - kw) // sw
+    A, B, G = seed_tensor("A", (h, w)), seed_tensor("B", (oh, ow)), seed_tensor("G", (oh, ow))
+    # cells[i][j]: the input positions window (i, j) covers, row-major; padding is no cell at all
+    cells = [[[(i * sh + m - ph, j * sw + n - pw) for m in range(kh) for n in range(kw)
+               if 0 <= i * sh + m - ph < h and 0 <= j * sw + n - pw < w] for j in range(ow)] for i in range(oh)]
+    geometry = {"input_shape": (h, w), "window": (kh, kw), "stride": (sh, sw), "pad": (ph, pw),
+                "output_shape": (oh, ow)}
+    steps = [Step("pool.shapes", {**geometry, "formula": "1 + (H + 2*pad - k) // s"})]
+    if kind == "mean":
+        forward, grads, rules, pitfalls, more, general, coef = mean_parts(A, G, cells, geometry)
+    else:
+        forward, grads, rules, pitfalls, more, general, coef = max_parts(A, G, cells, geometry, vals)
+    steps += [Step("pool.forward", {"output": B, "forward": forward}), *more,
+              Step("pool.proof", {"rules": rules, "pitfalls": pitfalls})]
+    meets = {}
+    for i, j in indices((oh, ow)):
+        for (r, c), k in zip(cells[i][j], coef[i][j]):
+            meets.setdefault((r, c), []).append((k, B[i, j]))
+    association = tuple(Meeting(A[r, c], tuple(meets.get((r, c), ()))) for r, c in indices((h, w)))
+    params = {"kind": kind, **{k: (v if v[0] != v[1] or k.endswith("shape") else v[0]) for k, v in geometry.items()}}
+    return Derivation(f"{kind}-pool", params, {"input": "A", "output": "B", "upstream": "G"},
+                      {"A": A, "G": G, "B": B}, forward, grads, tuple(rules), association, tuple(steps),
+                      general=general, pitfalls=tuple(pitfalls))
