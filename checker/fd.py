@@ -47,7 +47,7 @@ class Differences:
 
     h: np.ndarray  # the actual step x+h - x (exactly representable), per element
     delta: np.ndarray  # (4, size): L(x + t h) - L(x) for t in SIGNS
-    mag: np.ndarray  # (size,): sum of (|out_0| + rms out_0) |dout| over the outputs each element touches
+    mag: np.ndarray  # (size,): sum of (|out_0| + rms out_0) |dout| over the outputs each element changes
     steps: np.ndarray  # (4, size): the actual signed steps (x + t h) - x
     calls: int  # forward calls spent
 
@@ -133,7 +133,7 @@ def differences(call: Callable, args: Sequence[np.ndarray], dout: np.ndarray, *,
             outs.append(call(*_replace(args, arg, a)))
             calls += 1
         outs = np.stack(outs)
-        _gather(delta, mag, (outs - out0) * dout, weight0, outs[0] != out0, p.owner)
+        _gather(delta, mag, (outs - out0) * dout, weight0, outs[2] != out0, p.owner)
     # stacked rows: every (probe, step) pair is one row of a batch, so the four steps share calls too
     rows_all = [(p, k) for p in stacked for k in range(4)]
     for start in range(0, len(rows_all), chunk):
@@ -155,8 +155,12 @@ def differences(call: Callable, args: Sequence[np.ndarray], dout: np.ndarray, *,
         own = np.where(own >= 0, own + (ks * size).reshape((-1,) + (1,) * (own.ndim - 1)), -1).ravel()
         keep = own >= 0
         delta += np.bincount(own[keep], contrib.ravel()[keep], minlength=4 * size).reshape(4, size)
-        sel = keep & changed.ravel() & (own < size)  # the round-off scale, from the +h rows
-        mag += np.bincount(own[sel], weight0[rows].ravel()[sel], minlength=4 * size)[:size]
+        # the round-off scale, from the +2h rows (the larger step changes every output the entry reaches)
+        sel = keep & changed.ravel() & (own >= 2 * size) & (own < 3 * size)
+        mag += np.bincount(own[sel] - 2 * size, weight0[rows].ravel()[sel], minlength=size)
+    # an entry whose steps changed no output by even one unit in the last place still has that unit as
+    # its resolution: at least one typical output's round-off
+    mag = np.maximum(mag, float(np.sqrt(np.mean(weight0 * weight0))))
     return Differences(h=h.ravel().astype(np.float64), delta=delta, mag=mag, steps=steps, calls=calls)
 
 
@@ -166,7 +170,7 @@ def _replace(args, i, value):
 
 def _gather(delta, mag, contrib, weight0, changed, owner):
     """Add each output's loss change (contrib: one row per step) to the entry that owns it, and the
-    round-off scale |out*dout| of the outputs the +h step changed to ``mag``."""
+    round-off scale |out*dout| of the outputs the +2h step changed to ``mag``."""
     size = delta.shape[1]
     if np.ndim(owner) == 0:
         delta[:, owner] += contrib.reshape(4, -1).sum(axis=1)

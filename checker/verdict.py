@@ -95,10 +95,12 @@ def tolerances(d: Differences, got: np.ndarray, *, eps: float, safety: float = S
     spread = np.abs(d1 - d2)
     noise = eps * d.mag / h
     # The forward's own round-off grows with the size of its terms, which a black box does not show; the
-    # argument's elements measure it: kappa = how many times eps*M/h their spreads |D1 - D2| reach (90th
-    # percentile, so one wrong element cannot inflate it), and every element gets kappa * eps * M / h.
-    live = noise > 0
-    kappa = max(1.0, float(np.quantile(spread[live] / noise[live], 0.9))) if live.any() else 1.0
+    # argument's elements measure it: kappa = the most times eps*M/h any spread |D1 - D2| reaches, and
+    # every element gets kappa * eps * M / h. Spreads depend on the forward alone, so a wrong gradient
+    # cannot inflate kappa; kinks (slope jumps, not round-off) are left out of it.
+    scale = float(np.mean(np.abs(r))) if r.size else 0.0
+    smooth = (noise > 0) & (d.curvature <= KINK_REL * scale)
+    kappa = max(1.0, float(np.max(spread[smooth] / noise[smooth]))) if smooth.any() else 1.0
     tol = safety * (spread / 3.0 + kappa * noise) + 4 * eps * (np.abs(got) + np.abs(r))
     return r, np.maximum(tol, np.finfo(np.float64).tiny)
 

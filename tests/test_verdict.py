@@ -63,3 +63,26 @@ def test_patterns_name_the_shape_of_the_mistake():
     assert "transposed" in describe(np.swapaxes(e, -1, -2), e, everywhere)
     assert "rotated" in describe(e[..., ::-1, ::-1], e, everywhere)
     assert describe(e, e, np.zeros(e.shape, bool)) == ()
+
+
+def test_smooth_functions_never_cry_wolf_and_still_see_small_errors():
+    from checker import check_backward
+
+    def softmax(x):
+        e = np.exp(x - x.max())
+        return e / e.sum()
+    cases = [
+        (np.tanh, lambda d, x: d * (1 - np.tanh(x) ** 2)),
+        (lambda x: np.tanh(50 * x), lambda d, x: d * 50 * (1 - np.tanh(50 * x) ** 2)),  # saturates
+        (softmax, lambda d, x: softmax(x) * (d - (d * softmax(x)).sum())),
+        (lambda x: np.sin(x) * np.exp(x), lambda d, x: d * (np.cos(x) + np.sin(x)) * np.exp(x)),
+    ]
+    rng = np.random.default_rng(5)
+    for f, g in cases:
+        for seed in range(15):
+            x = np.clip(rng.standard_normal(rng.integers(1, 30)) * rng.choice([1e-3, 1.0, 10.0]), -5, 5)
+            r = check_backward(f, g, [x], seed=seed)
+            assert r.ok, r.summary()
+            assert r["x"].ratio.max() < 0.5  # margin: round-off and truncation sit well inside
+    x = rng.standard_normal(20)
+    assert not check_backward(np.tanh, lambda d, x: d * (1 - np.tanh(x) ** 2) * (1 + 1e-5), [x], seed=0).ok
