@@ -85,13 +85,33 @@ def _live_check():
 
 
 def nav(key: str, i: int, total: int) -> int | None:
-    """The screen after pressing ``key`` on screen ``i``; None ends the tour (q, or Enter on the last screen)."""
+    """The page after pressing ``key`` on page ``i``; None ends the tour (q, or Enter on the last page)."""
     key = key.strip().lower()
     if key == "q":
         return None
     if key == "b":
         return max(0, i - 1)
     return i + 1 if i + 1 < total else None
+
+
+def paginate(lines: list[str], height: int) -> list[list[str]]:
+    """Split a screen's lines into pages of at most ``height`` lines, preferably at a blank line.
+
+    >>> [len(p) for p in paginate(["a", "b", "", "c", "d", "e"], 4)]
+    [3, 3]
+    >>> paginate(["x"] * 5, 2)
+    [['x', 'x'], ['x', 'x'], ['x']]
+    """
+    height = max(height, 1)
+    pages, start = [], 0
+    while start < len(lines):
+        end = min(start + height, len(lines))
+        if end < len(lines):
+            blank = max((k for k in range(start + height // 2, end) if not lines[k].strip()), default=None)
+            end = end if blank is None else blank + 1  # cut after a blank line rather than inside a table
+        pages.append(lines[start:end])
+        start = end
+    return pages
 
 
 def read_key() -> str:
@@ -136,11 +156,20 @@ def run_tour(args=None) -> int:
             console.print()
         console.print(text("tour.end", lang))
         return 0
+    # A screen taller than the terminal is cut into pages, so that nothing scrolls out of sight.
+    pages = []  # (screen number, page number, pages of that screen, lines)
+    for n, screen in enumerate(SCREENS, 1):
+        with console.capture() as cap:
+            console.print(screen(data, lang, console.width))
+        split = paginate(cap.get().splitlines(), console.height - 2)
+        pages += [(n, k, len(split), lines) for k, lines in enumerate(split, 1)]
     i = 0
     while i is not None:
+        n, k, of, lines = pages[i]
         console.clear()
-        console.print(SCREENS[i](data, lang, console.width))
-        console.print(text("tour.footer", lang, n=i + 1, total=total), style="dim")
-        i = nav(read_key(), i, total)
+        console.file.write("\n".join(lines) + "\n")  # already rendered (and styled) for this console
+        page = text("tour.page", lang, k=k, of=of) if of > 1 else ""
+        console.print(text("tour.footer", lang, n=n, total=total, page=page), style="dim")
+        i = nav(read_key(), i, len(pages))
     console.print(text("tour.end", lang))
     return 0

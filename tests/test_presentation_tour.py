@@ -116,27 +116,53 @@ def test_interactive_tour_in_a_real_terminal(tmp_path):
     done = tmp_path / "rc"
     modes = tmp_path / "stty"  # the terminal's modes after the tour: keys must be line-buffered again
     cmd = f"cd {ROOT} && {sys.executable} cli.py --no-color; echo $? > {done}; stty -a > {modes}; sleep 60"
-    subprocess.run([*tmux, "new-session", "-d", "-s", "t", "-x", "100", "-y", "60", cmd], check=True,
+    # 80x24: every screen is taller than that, so the tour must page instead of scrolling its top away.
+    subprocess.run([*tmux, "new-session", "-d", "-s", "t", "-x", "80", "-y", "24", cmd], check=True,
                    env={k: v for k, v in os.environ.items() if k not in ("TMUX", "GRADPROOF_LANG")})
+
+    def key(k):
+        subprocess.run([*tmux, "send-keys", "-t", "t", k], check=True)
+
+    def footer(pane):
+        m = re.search(r"screen (\d)/6(?: · page (\d+)/(\d+))?", pane)
+        assert m, pane
+        return int(m[1]), int(m[2] or 1), int(m[3] or 1)
+
+    def next_page(pane):
+        before = footer(pane)
+        key("Enter")
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            now = _pane(tmux, "t")
+            if re.search(r"screen \d/6", now) and footer(now) != before:
+                return now
+            time.sleep(0.1)
+        raise AssertionError(f"Enter did not move on from {before}")
+
     try:
-        _wait_for(tmux, "t", r"screen 1/6")
-        subprocess.run([*tmux, "send-keys", "-t", "t", "Enter"], check=True)
+        pane = _wait_for(tmux, "t", r"screen 1/6 .* page 1/")
+        assert "1. Convolution" in pane and "[A11]" in pane  # the top of screen 1 is on screen
+        assert len(pane.rstrip("\n").splitlines()) <= 24
+        seen = {1: pane}
+        while footer(pane)[0] < 3:
+            pane = next_page(pane)
+            seen[footer(pane)[0]] = seen.get(footer(pane)[0], "") + pane
+        assert footer(pane) == (3, 1, footer(pane)[2]) and "2. Backward" in seen[2] and "A55" in seen[2]
+        key("b")  # back: the last page of screen 2
         pane = _wait_for(tmux, "t", r"screen 2/6")
-        assert "A55" in pane  # the bottom of the association table is on screen
-        subprocess.run([*tmux, "send-keys", "-t", "t", "b"], check=True)  # one key, no Enter
-        _wait_for(tmux, "t", r"screen 1/6")
-        for n in (2, 3):
-            subprocess.run([*tmux, "send-keys", "-t", "t", "Enter"], check=True)
-            pane = _wait_for(tmux, "t", rf"screen {n}/6")
-        assert re.search(row_of(SEED_FULL[4]), pane)
-        subprocess.run([*tmux, "send-keys", "-t", "t", "q"], check=True)
+        assert footer(pane)[1] == footer(pane)[2]
+        pane = next_page(pane)
+        text_3 = pane
+        while footer(pane)[0] == 3 and footer(pane)[1] < footer(pane)[2]:
+            pane = next_page(pane)
+            text_3 += pane
+        assert re.search(row_of(SEED_FULL[4]), text_3)
+        key("q")
         _wait_for(tmux, "t", r"End of the tour")
         end = time.monotonic() + 10
-        while not done.exists() and time.monotonic() < end:
+        while not (done.exists() and modes.exists()) and time.monotonic() < end:
             time.sleep(0.1)
         assert done.read_text().strip() == "0"
-        while not modes.exists() and time.monotonic() < end:
-            time.sleep(0.1)
         assert re.search(r"(?<!-)icanon", modes.read_text()) and re.search(r"(?<!-)echo\b", modes.read_text())
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
