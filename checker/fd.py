@@ -79,12 +79,13 @@ def step_sizes(x: np.ndarray, *, eps: float) -> np.ndarray:
     """h = cbrt(eps) * scale: it balances truncation (h^2 f''') against round-off (eps |f| / h).
 
     The scale of an entry is its magnitude, but never below the mean magnitude of the argument (an entry
-    at 0 still lives among values of that size), nor below 1e-3 (an all-zero argument).
+    at 0 still lives among values of that size); an all-zero argument has no size of its own: scale 1.
 
     >>> step_sizes(np.array([0.0, 1.0, 2.0]), eps=1e-15).round(12).tolist()
     [1e-05, 1e-05, 2e-05]
     """
-    scale = np.maximum(np.abs(x), max(float(np.mean(np.abs(x))) if x.size else 0.0, 1e-3))
+    typical = float(np.mean(np.abs(x))) if x.size else 0.0
+    scale = np.maximum(np.abs(x), typical if typical > 0 else 1.0)
     return (eps ** (1.0 / 3.0)) * scale
 
 

@@ -147,6 +147,12 @@ def test_tiny_derivative_under_a_large_value_is_not_a_false_failure():
     x, w, b = np.zeros((1, 1, 4, 4)), np.full((1, 1, 3, 3), 1e-6), np.ones(1)
     assert conv_check(good(), x=x, w=w, b=b).ok
 
+    def one_percent_off(d, x, w, b):  # dx is about 1e-6: a fixed rtol on top of out = 1 could not see this
+        dx, dw, db = conv2d_backward(d, x, w, pad=1)
+        return dx * 1.01, dw, db
+    r = conv_check(one_percent_off, x=x, w=w, b=b)
+    assert not r.ok and r["x"].n_failed > 0 and r["w"].ok
+
 
 def test_in_place_mutation_is_reported():
     def backward(d, x):
