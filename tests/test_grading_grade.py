@@ -67,3 +67,32 @@ def test_consistent_zeros_earn_nothing():
 def test_missing_file_is_reported_not_raised(tmp_path):
     r = grade_submission(tmp_path / "nope.py", "cs231n")
     assert r.score == 0 and r.status.startswith("not graded")
+
+
+NATIVE = [
+    ("mistake_full_conv_not_rotated.py", "full_conv2d", "not_rotated"),
+    ("mistake_meanpool_missing_k2.py", "meanpool_backward2d", "missing_1_k2"),
+    ("mistake_rot180_transposed.py", "rot180", "transposed"),
+    ("mistake_maxpool_assign.py", "maxpool_backward", "assign"),
+    ("mistake_dw_swapped.py", "conv_backward", "dw_swapped"),
+]
+
+
+@pytest.mark.parametrize("name, function, key", NATIVE)
+def test_native_mistakes_are_named(name, function, key):
+    r = grade_submission(EX / "native" / name, "native", limits=LIM)
+    f = {f.name: f for f in r.functions}[function]
+    assert not f.passed and key in [d.key for d in f.diagnoses]
+    # the functions that are right keep full marks
+    assert sum(g.points for g in r.functions if g.passed) == sum(g.max_points for g in r.functions if g.passed)
+
+
+def test_missing_function_and_wrong_arity_cost_only_that_function(tmp_path):
+    src = (EX / "cs231n" / "correct.py").read_text()
+    src = src.replace("def max_pool_backward_naive", "def _gone").replace("    return dx, dw, db", "    return dx, dw")
+    (tmp_path / "partial.py").write_text(src)
+    r = grade_submission(tmp_path / "partial.py", "cs231n", limits=LIM)
+    by = {f.name: f for f in r.functions}
+    assert by["conv_forward_naive"].points == 10 and by["max_pool_forward_naive"].points == 10
+    assert by["conv_backward_naive"].points == 0 and "tuple of 3" in by["conv_backward_naive"].parts[0].messages[0]
+    assert by["max_pool_backward_naive"].points == 0 and "AttributeError" in by["max_pool_backward_naive"].error

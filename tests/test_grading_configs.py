@@ -1,0 +1,46 @@
+"""The battery covers the known bug classes; drawn and shrunk cases are valid."""
+import numpy as np
+from hypothesis import given, strategies as st
+
+from checker.grading.configs import (ConvConfig, PoolConfig, conv_battery, drawn, pool_battery, random_conv,
+                                     random_pool, smaller)
+
+
+def test_battery_covers_the_bug_classes():
+    conv, pool = conv_battery(), pool_battery()
+    assert any(c.stride == 2 and c.pad > 0 for c in conv)
+    assert any(c.N > 1 for c in conv) and any(c.H != c.W or c.HH != c.WW for c in conv)
+    assert {0, 1, 2} <= {c.pad for c in conv} and {1, 5} <= {c.HH for c in conv}
+    assert any((c.H + 2 * c.pad - c.HH) % c.stride for c in conv)  # strides that do not divide the input
+    assert any((p.PH, p.stride) == (3, 2) for p in pool) and any((p.PH, p.stride) == (2, 1) for p in pool)
+    assert any((p.H - p.PH) % p.stride for p in pool)
+
+
+def test_pool_inputs_are_tie_free():
+    for cfg in pool_battery():
+        x = cfg.inputs(3)["x"].ravel()
+        assert np.diff(np.sort(x)).min() > 0.05
+
+
+def test_drawn_cases_are_seeded_and_valid():
+    a, b = drawn("conv", 7, 3), drawn("conv", 7, 3)
+    assert a == b and all(isinstance(c, ConvConfig) for c in a)
+    assert all(isinstance(c, PoolConfig) for c in drawn("pool", 7, 3))
+
+
+@given(st.integers(0, 10_000))
+def test_random_cases_are_valid_and_shrink_to_smaller_valid_ones(seed):
+    for cfg in random_conv(seed, 2) + random_pool(seed, 2):
+        ho, wo = cfg.out_hw
+        assert ho >= 1 and wo >= 1
+        for s in smaller(cfg)[:20]:
+            assert s.size < cfg.size and min(s.out_hw) >= 1
+
+
+def test_bad_config_names_the_argument():
+    import pytest
+
+    with pytest.raises(ValueError, match="stride"):
+        ConvConfig(1, 1, 4, 4, 1, 3, 3, stride=0)
+    with pytest.raises(ValueError, match="window"):
+        PoolConfig(1, 1, 2, 2, 3, 3, 1)

@@ -1,0 +1,44 @@
+"""Every known-wrong variant is recognised by its own name; the right answer is never called a mistake."""
+import numpy as np
+import pytest
+
+from checker.grading.compare import close
+from checker.grading.configs import ConvConfig, PoolConfig
+from checker.grading.diagnose import ROLES, _variants, diagnose
+from checker.grading.interfaces import INTERFACES
+
+CONV = ConvConfig(2, 2, 5, 5, 2, 3, 3, stride=2, pad=1)   # F == C so that swapped axes keep the shape
+POOL = PoolConfig(2, 1, 5, 5, 3, 3, 2)                    # overlapping windows
+
+CASES = [(f, CONV if f.family == "conv" else POOL) for i in INTERFACES.values() for f in i.functions]
+
+
+@pytest.mark.parametrize("spec, cfg", CASES, ids=[f"{f.name}" for f, _ in CASES])
+def test_each_variant_is_named_and_the_right_answer_is_not(spec, cfg):
+    inputs = spec.inputs(cfg, 1)
+    refs = spec.reference(cfg, inputs)
+    seen = 0
+    for j, part in enumerate(spec.parts):
+        assert diagnose(spec.name, part, cfg, inputs, refs[j]) == []
+        for key, words, thunk in _variants(ROLES[spec.name], part, cfg, inputs):
+            wrong = thunk()
+            if wrong is None or close(wrong, np.asarray(refs[j])):
+                continue  # this slip makes no difference on this case
+            found = [d.key for d in diagnose(spec.name, part, cfg, inputs, wrong)]
+            assert key in found, (key, words)
+            seen += 1
+    assert seen >= 1  # every function has at least one mistake the grader can name
+
+
+def test_off_by_one_output_size_is_named():
+    inputs = CONV.inputs(0)
+    short = np.zeros((2, 2, 2, 2))  # H' is 3 here
+    [d] = diagnose("conv_forward_naive", "out", CONV, inputs, short)
+    assert d.key == "off_by_one" and "= 3" in d.words
+    assert d.command == "python cli.py derive conv --input 5x5 --kernel 3x3 --stride 2 --pad 1"
+
+
+def test_unrelated_garbage_is_not_named():
+    inputs = CONV.inputs(0)
+    rng = np.random.default_rng(0)
+    assert diagnose("conv_backward_naive", "dx", CONV, inputs, rng.standard_normal((2, 2, 5, 5))) == []

@@ -1,0 +1,41 @@
+"""Running cases: verdicts per case, and finite differences of the student's forward taken by the grader."""
+from pathlib import Path
+
+import numpy as np
+
+from checker.grading.interfaces import FD_CONV, FD_POOL, INTERFACES
+from checker.grading.runner import finite_differences, prepare, run_cases
+from checker.grading.sandbox import Limits
+
+EX = Path(__file__).resolve().parent.parent / "examples" / "cs231n"
+CS = INTERFACES["cs231n"]
+
+
+def _files(name):
+    return {"student.py": (EX / name).read_bytes()}
+
+
+def test_finite_differences_of_a_right_forward_equal_the_reference_gradient():
+    for fwd, bwd, cfg in [("conv_forward_naive", "conv_backward_naive", FD_CONV),
+                          ("max_pool_forward_naive", "max_pool_backward_naive", FD_POOL)]:
+        spec = CS.function(bwd)
+        [case] = prepare(spec, [cfg], 0)
+        grads = finite_differences(CS.function(fwd), _files("correct.py"), "student", case, spec.wrt, Limits())
+        for j, name in enumerate(spec.wrt):
+            assert np.allclose(grads[name], case.refs[j], atol=1e-6), (bwd, name)
+
+
+def test_finite_differences_follow_the_students_own_forward():
+    spec = CS.function("conv_backward_naive")
+    [case] = prepare(spec, [FD_CONV], 0)
+    grads = finite_differences(CS.function("conv_forward_naive"), _files("mistake_no_bias.py"), "student", case,
+                               spec.wrt, Limits())
+    assert np.allclose(grads["b"], 0) and not np.allclose(case.refs[2], 0)  # no bias: no gradient for b
+
+
+def test_run_cases_judges_each_case():
+    spec = CS.function("conv_backward_naive")
+    cases = prepare(spec, spec.battery(0)[:3], 0)
+    run_cases(spec, _files("mistake_db_batch.py"), "student", cases, Limits())
+    assert all(c.verdicts[0].ok and c.verdicts[1].ok for c in cases)
+    assert [c.verdicts[2].ok for c in cases] == [c.cfg.N == 1 for c in cases]

@@ -1,0 +1,34 @@
+"""Shrinking: the smallest failing case is smaller, and its reproduction reproduces it exactly."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from checker.grading.interfaces import INTERFACES
+from checker.grading.runner import prepare, run_cases
+from checker.grading.sandbox import BLOCKED, Limits
+from checker.grading.shrink import shrink
+
+EX = Path(__file__).resolve().parent.parent / "examples" / "cs231n"
+
+
+def _run(script: str, folder: Path) -> float:
+    out = subprocess.run([sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return float(out.stdout.split()[-1])
+
+
+def test_shrunk_case_is_smaller_and_reproduces(tmp_path):
+    spec = INTERFACES["cs231n"].function("max_pool_backward_naive")
+    files = {"student.py": (EX / "mistake_assign_pool.py").read_bytes()}
+    cases = prepare(spec, spec.battery(0), 0)
+    run_cases(spec, files, "student", cases, Limits())
+    failing = next(c for c in cases if not c.verdicts[0].ok)
+    rep = shrink(spec, files, "student", failing, 0, Limits(), 1, BLOCKED)
+    assert rep.function == "max_pool_backward_naive" and rep.part == "dx"
+    assert rep.worst is not None and len(rep.worst) == 4
+    assert rep.config != failing.cfg.describe()
+    shutil.copy(EX / "mistake_assign_pool.py", tmp_path / "student.py")
+    assert _run(rep.code, tmp_path) > 1e-3  # the bug shows
+    shutil.copy(EX / "correct.py", tmp_path / "student.py")
+    assert _run(rep.code, tmp_path) < 1e-9  # and the same script passes a correct solution exactly

@@ -1,0 +1,24 @@
+"""The student report renders every part of a result: table, mistake, command, reproduction."""
+from pathlib import Path
+
+from rich.console import Console
+
+from checker.grading.batch import summary
+from checker.grading.grade import grade_submission
+from presentation.grading import render_submission, render_summary
+
+EX = Path(__file__).resolve().parent.parent / "examples" / "cs231n"
+
+
+def test_report_shows_points_mistake_command_and_reproduction():
+    rec = grade_submission(EX / "mistake_assign_pool.py", "cs231n").to_dict()
+    con = Console(record=True, width=140)
+    render_submission(rec, con, "en")
+    render_summary(summary([rec]), con, "en")
+    out = con.export_text()
+    assert f"{rec['score']:g} / 40" in out and rec['score'] < 40 and "max_pool_backward_naive" in out
+    assert "Likely mistake" in out and "python cli.py derive max-pool" in out
+    assert "expected_dx = np.array(" in out and "1 x max_pool_backward_naive" in out
+    zh = Console(record=True, width=140)
+    render_submission(rec, zh, "zh")
+    assert "可能的错误" in zh.export_text()
