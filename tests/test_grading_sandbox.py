@@ -79,11 +79,11 @@ def test_spawn_mode_behaves_like_the_fork_server(body, words):
 
 
 def test_a_dead_fork_server_is_replaced():
-    from checker.grading.sandbox import _Zygote
+    from checker.grading.forkserver import ForkServer
 
     run("return x")
-    _Zygote._current.proc.kill()
-    _Zygote._current.proc.wait()
+    ForkServer._current.proc.kill()
+    ForkServer._current.proc.wait()
     assert np.array_equal(run("return x + 1").results[0]["r0"], np.arange(4.0) + 1)
 
 

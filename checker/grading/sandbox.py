@@ -1,6 +1,7 @@
 """Run one student function in a fresh, limited child interpreter and read back only numeric arrays.
 
-The child (``_child.py``, started with ``sys.executable -I``) gets the submission's files in an empty
+The child (``_child.py``: forked by the fork server in ``forkserver.py``, or in ``mode="spawn"`` a new
+``sys.executable -I`` each time) gets the submission's files in an empty
 temporary directory, the input arrays on stdin, and a pipe to write results to. Limits (defaults in
 ``Limits``): wall-clock timeout, CPU seconds, address space (RLIMIT_AS), file size, no new processes
 (RLIMIT_NPROC 0 in the child, plus an audit hook that refuses fork/exec/kill/ctypes), and when the
@@ -15,26 +16,23 @@ from __future__ import annotations
 import io
 import json
 import os
-import resource
 import selectors
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-CHILD = str(Path(__file__).with_name("_child.py"))
+from ._child import _limits
+from .forkserver import CHILD, ENV, ForkServer
+
 BLOCKED = ("checker", "derivations", "torch", "jax", "jaxlib", "tensorflow", "autograd")
 NOBODY = 65534
-_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,10 @@ class Limits:
         if self.memory_mb < 256:
             raise ValueError(f"memory_mb must be >= 256 (numpy needs it), got {self.memory_mb!r}")
 
+    def child_spec(self, workdir: str) -> dict:
+        """What the child needs to limit itself: the CPU limit leaves the wall clock room to act first."""
+        return {"workdir": workdir, "memory_mb": self.memory_mb, "cpu_s": int(self.timeout_s) + 2}
+
 
 @dataclass
 class ChildRun:
@@ -68,13 +70,9 @@ class ChildRun:
 
 
 def _preexec(limits: Limits, workdir: str):
+    """Spawn mode: the same limits the fork server applies, set between fork and exec."""
     def apply():
-        mem = limits.memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        cpu = int(limits.timeout_s) + 2
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (16 << 20, 16 << 20))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        _limits(limits.child_spec(workdir))
         os.chdir(workdir)
     return apply
 
@@ -114,56 +112,18 @@ def _parse(stream: bytes, run: ChildRun) -> None:
             run.results[index] = arrays
 
 
-class _Zygote:
-    """The per-process fork server (``_child.zygote``): started lazily, restarted if it dies, never shared
-    with a forked copy of this process (a ProcessPool worker starts its own)."""
-
-    _current = None
-    _lock = threading.Lock()
-
-    def __init__(self):
-        self.owner = os.getpid()
-        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.proc = subprocess.Popen([sys.executable, "-I", CHILD, "--zygote", str(theirs.fileno())],
-                                     pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, env=_ENV, cwd="/", start_new_session=True)
-        theirs.close()
-
-    @classmethod
-    def spawn(cls, fds, spec: dict) -> int:
-        with cls._lock:
-            for attempt in (1, 2):
-                z = cls._current
-                if z is None or z.owner != os.getpid() or z.proc.poll() is not None:
-                    z = cls._current = cls()
-                try:
-                    socket.send_fds(z.sock, [json.dumps(spec).encode()], fds)
-                    reply = b""
-                    while not reply.endswith(b"\n"):
-                        chunk = z.sock.recv(64)
-                        if not chunk:
-                            raise ConnectionError("the fork server closed its socket")
-                        reply += chunk
-                    return int(reply)
-                except (OSError, ValueError):
-                    cls._current = None
-                    if attempt == 2:
-                        raise
-
-
 def _start(limits: Limits, workdir: str, wfd: int):
     """Start the child; returns (pid, Popen or None, stdin write fd, stdout read fd)."""
     if limits.mode == "zygote":
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
         try:
-            pid = _Zygote.spawn([in_r, out_w, wfd], {"workdir": workdir, "memory_mb": limits.memory_mb,
-                                                      "cpu_s": int(limits.timeout_s) + 2})
+            pid = ForkServer.spawn([in_r, out_w, wfd], limits.child_spec(workdir))
         finally:
             os.close(in_r), os.close(out_w)
         return pid, None, in_w, out_r
     proc = subprocess.Popen([sys.executable, "-I", CHILD, str(wfd)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, pass_fds=(wfd,), env=_ENV, cwd="/",
+                            stderr=subprocess.STDOUT, pass_fds=(wfd,), env=ENV, cwd="/",
                             preexec_fn=_preexec(limits, workdir), start_new_session=True)
     return proc.pid, proc, os.dup(proc.stdin.fileno()), os.dup(proc.stdout.fileno())
 

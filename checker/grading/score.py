@@ -28,6 +28,21 @@ class Weights:
         if self.per_function < 0:
             raise ValueError(f"per_function must be >= 0, got {self.per_function!r}")
 
+    @classmethod
+    def from_json(cls, text: str) -> "Weights":
+        """Weights from JSON such as ``{"per_function": 10, "functions": {...}, "parts": {"f": {"dx": 6}}}``.
+
+        >>> Weights.from_json('{"functions": {"rot180": 2}}').functions
+        {'rot180': 2}
+        """
+        import json
+
+        data = json.loads(text)
+        unknown = set(data) - {"per_function", "functions", "parts"}
+        if unknown:
+            raise ValueError(f"weights keys must be per_function, functions, parts; got {sorted(unknown)!r}")
+        return cls(**data)
+
     def for_parts(self, function: str, parts: tuple[str, ...]) -> dict[str, float]:
         """Points of each part of ``function``: explicit parts, else the default split scaled to its total."""
         if function in self.parts:
