@@ -51,7 +51,19 @@ def _cmd_tour(args) -> int:
 
 # --- derive -----------------------------------------------------------------------------------------
 DERIVE_OPS = {"conv": "2-D convolution (cross-correlation, as frameworks compute it)",
-              "full-conv": "full-mode convolution: pad = kernel - 1 on each side (the shape backward uses)"}
+              "full-conv": "full-mode convolution: pad = kernel - 1 on each side (the shape backward uses)",
+              "mean-pool": "mean pooling: Kronecker expansion when stride = window, scatter-add otherwise",
+              "max-pool": "max pooling at concrete --values: first-argmax routing, overlaps accumulate"}
+
+
+def _numbers(text: str) -> list[str]:
+    """'1,0,4.5' -> ['1', '0', '4.5'] (kept as text so the derivation reads them exactly)."""
+    parts = [t.strip() for t in text.split(",")]
+    try:
+        [float(t) for t in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 1,0,4, got {text!r}") from None
+    return parts
 
 
 def _add_derive(sub):
@@ -62,14 +74,19 @@ def _add_derive(sub):
                        epilog="examples:\n  python cli.py derive conv --input 5x5 --kernel 3x3\n"
                               "  python cli.py derive conv --input 5x5 --kernel 3x3 --stride 2 --pad 1\n"
                               "  python cli.py derive full-conv --input 3x3 --kernel 3x3 --format markdown > h.md\n"
-                              "  python cli.py derive conv --format latex --lang zh > handout.tex")
+                              "  python cli.py derive conv --format latex --lang zh > handout.tex\n"
+                              "  python cli.py derive mean-pool --input 7x7 --window 3 --stride 2\n"
+                              "  python cli.py derive max-pool --input 2x2 --window 2 --values 1,3,3,2")
     p.add_argument("op", choices=list(DERIVE_OPS), help="the operation")
     p.add_argument("--input", type=_shape, default=(5, 5), help="HxW or NxCxHxW (default 5x5)")
     p.add_argument("--kernel", type=_shape, default=(3, 3), help="HHxWW or FxCxHHxWW (default 3x3)")
-    p.add_argument("--stride", type=int, default=1, help="stride (default 1)")
+    p.add_argument("--stride", type=int, default=None, help="stride (default 1; pooling: the window)")
     p.add_argument("--pad", type=int, default=0, help="zero padding on each side (default 0; full-conv sets it)")
     p.add_argument("--dilation", type=int, default=1, help="kernel dilation (default 1)")
     p.add_argument("--no-bias", action="store_true", help="leave out the bias term")
+    p.add_argument("--window", type=_shape, default=(2,), help="pooling window k or KHxKW (default 2)")
+    p.add_argument("--values", type=_numbers, default=None,
+                   help="pooling: the input's H*W numbers, row-major, comma-separated (max-pool needs them)")
     p.add_argument("--format", choices=["text", "markdown", "latex", "json"], default="text",
                    help="text for the terminal; markdown/latex: a complete handout; json: the data (default text)")
     p.add_argument("--all", action="store_true", help="text format: print every entry, not the first 12")
@@ -81,6 +98,13 @@ def _derive_op(args):
     """The Derivation an op of ``derive`` names (other ops register further branches here)."""
     from derivations import derive_conv2d
 
+    if args.op in ("mean-pool", "max-pool"):
+        from derivations import derive_pool2d
+
+        window = args.window[0] if len(args.window) == 1 else args.window
+        return derive_pool2d(args.op.split("-")[0], args.input, window, stride=args.stride, pad=args.pad,
+                             values=args.values)
+    args.stride = 1 if args.stride is None else args.stride
     pad = args.pad
     if args.op == "full-conv":
         pad = args.dilation * (args.kernel[-1] - 1)
