@@ -93,6 +93,21 @@ def _pairs(d):
     return sections
 
 
+def _matrices(d):
+    """(label, 2-D array) for every symbol array: 4-D ones slice by slice (x[0,1]), vectors as one row.
+
+    A handout holds every slice; the terminal view shows only the first few.
+    """
+    for name, a in d.symbols.items():
+        shape = tuple(a.shape)
+        if len(shape) == 4:
+            for n in range(shape[0]):
+                for c in range(shape[1]):
+                    yield f"{name}[{n},{c}]", a[n, c, :, :]
+        elif len(shape) <= 2:
+            yield name, a
+
+
 def _meets(d) -> str:
     """The association table's middle column: kernel entries for a convolution, window weights for pooling."""
     return "col.kernel" if "kernel" in d.names else "col.weight"
@@ -119,9 +134,8 @@ def to_markdown(d, lang: str = "en") -> str:
            f"## {text('derive.params', lang)}", "", "| | |", "|---|---|"]
     out += [f"| {k} | {shape_text(v)} |" for k, v in d.params.items()]
     out += ["", f"## {text('derive.symbols', lang)}", ""]
-    for n, a in d.symbols.items():
-        if len(a.shape) <= 2:
-            out += [f"**{n}**", "", md_table(a), ""]
+    for label, m in _matrices(d):
+        out += [f"**{label}**", "", md_table(m), ""]
     for key, pairs in _pairs(d):
         title = text("derive.forward", lang) if key == "forward" else \
             text("derive.grads", lang, upstream=names.get("upstream", "G"), output=names.get("output", "B"))
@@ -155,10 +169,11 @@ def to_latex(d, lang: str = "en") -> str:
            rf"\section*{{{tex_escape(text('derive.title', lang, op=d.op))}}}", tex_escape(text("derive.doc_intro", lang)),
            rf"\subsection*{{{tex_escape(text('derive.params', lang))}}}", r"\begin{tabular}{ll}"]
     out += [rf"{tex_escape(k)} & {tex_escape(shape_text(v))} \\" for k, v in d.params.items()]
-    out += [r"\end{tabular}", rf"\subsection*{{{tex_escape(text('derive.symbols', lang))}}}", r"\["]
-    mats = [f"{n} = " + sympy.latex(sympy.Matrix(a.tolist()), mat_str="bmatrix", mat_delim="")
-            for n, a in d.symbols.items() if len(a.shape) == 2]
-    out += [r",\quad ".join(mats) if mats else r"\text{--}", r"\]"]
+    out += [r"\end{tabular}", rf"\subsection*{{{tex_escape(text('derive.symbols', lang))}}}"]
+    mats = [f"{sympy.latex(sympy.Symbol(label))} = " + sympy.latex(sympy.Matrix(rows_of(m)), mat_str="bmatrix",
+                                                                    mat_delim="")
+            for label, m in _matrices(d)]
+    out += [rf"\[ {m} \]" for m in mats]  # one display each: a row of matrices would run off the page
     for key, pairs in _pairs(d):
         title = text("derive.forward", lang) if key == "forward" else \
             text("derive.grads", lang, upstream=names.get("upstream", "G"), output=names.get("output", "B"))

@@ -178,3 +178,11 @@ def test_pooling_derivation_renders_with_window_weights():
     assert re.search(r"✗ rejected\s+assign_not_add", out) and "G₁₁ + G₁₂ + G₂₁ + G₂₂" in out
     md = render_derivation(d, "markdown", console=Console(file=io.StringIO()))
     assert "| A22 | 1, 1, 1, 1 | B11, B12, B21, B22 |" in md
+
+
+def test_four_dimensional_exports_hold_every_slice():
+    d = derive_conv2d((1, 2, 3, 3), (1, 2, 2, 2), bias=False)
+    md = render_derivation(d, "markdown", console=Console(file=io.StringIO()))
+    assert "**x[0,1]**" in md and "| x_0_1_2_0 | x_0_1_2_1 | x_0_1_2_2 |" in md and "**w[0,1]**" in md
+    tex = render_derivation(d, "latex", console=Console(file=io.StringIO()))
+    assert tex.count(r"\begin{bmatrix}") == 2 + 2 + 1 + 1  # x: 2 slices, w: 2, dout and out: 1 each
