@@ -76,3 +76,25 @@ def test_selfcheck_table_at_80_columns_in_both_languages():
     assert all(len(line) <= 80 for line in en.splitlines())
     zh = render(render_selfcheck, rep, lang="zh", width=80)
     assert "平均池化" in zh and "最大池化" in zh
+
+
+def test_every_key_the_check_screens_use_exists_in_both_languages():
+    # text() falls back to the key, so a missing key would print "note.kinks" instead of failing
+    import re
+    from pathlib import Path
+
+    from presentation.i18n import EN, ZH
+
+    root = Path(__file__).resolve().parents[1]
+    used = set()
+    for path in ("presentation/check.py", "checker/engine.py", "checker/check.py"):
+        used |= set(re.findall(r"""["']((?:check|note|selfcheck)\.[a-z0-9_.]+)["']""", (root / path).read_text()))
+    used |= {f"check.col.{k}" for k in ("arg", "verdict", "worst", "got", "numeric", "error", "failed", "kinks",
+                                          "pattern")}
+    used |= {f"selfcheck.col.{k}" for k in ("op", "verdict", "cases", "elements", "failed", "adjoint", "ratio",
+                                              "time")}
+    used |= {f"op.{o}" for o in ("conv", "mean-pool", "max-pool")}
+    used |= {f"pattern.{p}" for p in ("border", "one-channel", "one-sample", "factor", "transposed", "rotated")}
+    assert {"note.kinks", "note.mutated", "check.tol_source"} <= used
+    assert not used - set(EN), sorted(used - set(EN))
+    assert not used - set(ZH), sorted(used - set(ZH))
