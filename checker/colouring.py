@@ -48,6 +48,12 @@ class Window2d:
         return (shape[1] if self.mixes_channels else 1) * min(sh, shape[2]) * min(sw, shape[3])
 
     def probes(self, shape, out_shape, *, batched: bool) -> Iterator[Probe]:
+        if len(shape) != 4 or len(out_shape) != 4 or shape[0] != out_shape[0]:
+            raise ValueError(f"structure Window2d needs (N,C,H,W) input and output with the same N, got input "
+                             f"{tuple(shape)} and output {tuple(out_shape)}")
+        if not self.mixes_channels and shape[1] != out_shape[1]:
+            raise ValueError(f"structure Window2d(mixes_channels=False) needs as many output channels as input "
+                             f"channels, got {shape[1]} and {out_shape[1]}")
         n, c, h, w = shape
         sh, sw = self.span()
         (st_h, st_w), (p_h, p_w) = _pair(self.stride), _pair(self.pad)
@@ -92,6 +98,9 @@ class PerFilter:
         return int(np.prod(shape[1:]))
 
     def probes(self, shape, out_shape, *, batched: bool = False) -> Iterator[Probe]:
+        if len(out_shape) <= self.out_axis or out_shape[self.out_axis] != shape[0]:
+            raise ValueError(f"structure PerFilter needs output axis {self.out_axis} of length {shape[0]} "
+                             f"(the argument's axis 0), got output {tuple(out_shape)}")
         f, rest = shape[0], int(np.prod(shape[1:]))
         fshape = [1] * len(out_shape)
         fshape[self.out_axis] = f

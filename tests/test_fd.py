@@ -1,5 +1,6 @@
 """The differencing engine and the colourings: exact where the maths is exact, equal to one-at-a-time probes."""
 import numpy as np
+import pytest
 from hypothesis import given, settings
 
 from checker.colouring import PerFilter, Window2d, conv2d_structure, pool2d_structure
@@ -93,3 +94,10 @@ def test_colour_counts():
     assert Window2d(3, 3, dilation=2).colours((1, 1, 16, 16)) == 25  # dilated span 5
     assert Window2d(2, 2, mixes_channels=False).colours((1, 8, 9, 9)) == 4
     assert PerFilter().colours((4, 3, 3, 3)) == 27
+
+
+def test_a_structure_that_cannot_fit_is_a_value_error_naming_it():
+    with pytest.raises(ValueError, match="Window2d"):
+        list(Window2d(3, 3).probes((2, 3, 8), (2, 4, 6, 6), batched=False))
+    with pytest.raises(ValueError, match="PerFilter"):
+        list(PerFilter().probes((5, 3, 3, 3), (2, 4, 6, 6)))
