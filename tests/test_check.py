@@ -136,6 +136,12 @@ def test_float32_correct_layer_passes_with_a_precision_note():
     keys = [n.key for n in r.notes]
     assert "note.float32_in_float64" in keys and "note.precision_only" in keys
 
+    def off(d, x, w, b):  # a logic error stays an error in float32
+        dx, dw, db = conv2d_backward(d, x, w, pad=1)
+        return dx, dw * np.float32(1 + 1e-3), db
+    r = conv_check(off, x=X.astype(np.float32), w=W.astype(np.float32), b=B.astype(np.float32))
+    assert not r.ok and not r["w"].ok and r["x"].ok
+
 
 def test_function_computing_in_float32_is_judged_with_float32_round_off():
     f = lambda x: (x.astype(np.float32) ** 2)
