@@ -202,6 +202,8 @@ def _add_grade(sub):
     p.add_argument("--resume", action="store_true", help="skip submissions already in the JSON-lines log")
     p.add_argument("--log", help="JSON-lines log, one line per finished submission (default OUTPUT.jsonl)")
     p.add_argument("--single", action="store_true", help="PATH is one submission (a file or a folder)")
+    p.add_argument("--weights", metavar="FILE", help='JSON points, e.g. {"per_function": 10, "parts": '
+                                                      '{"conv_backward_naive": {"dx": 6, "dw": 3, "db": 1}}}')
     _add_display(p)
     p.set_defaults(func=_cmd_grade)
 

@@ -5,6 +5,7 @@ the same whether it was graded now or read back from a log.
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from rich.table import Table
 from checker.grading import batch, report, templates
 from checker.grading.grade import grade_submission
 from checker.grading.sandbox import Limits
+from checker.grading.score import Weights
 from presentation.i18n import resolve_lang, text
 from presentation.matrices import make_console
 
@@ -72,10 +74,17 @@ def run_grade(args) -> int:
     """The ``grade`` command: grade, log, render in the chosen format."""
     lang = resolve_lang(args.lang)
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
+    try:
+        weights = Weights.from_json(Path(args.weights).read_text()) if args.weights else Weights()
+    except (OSError, json.JSONDecodeError, TypeError) as exc:
+        raise ValueError(f"--weights could not be read from {args.weights!r}: {exc}") from None
+    if args.format == "gradescope" and not args.single and len(batch.find_submissions(args.paths)) != 1:
+        raise ValueError("--format gradescope writes one submission's results.json: add --single, or give one "
+                         "submission (Gradescope runs one container per submission)")
     if args.single:
         if len(args.paths) != 1:
             raise ValueError(f"--single takes exactly one PATH, got {len(args.paths)}")
-        records = [grade_submission(args.paths[0], args.interface, limits=limits).to_dict()]
+        records = [grade_submission(args.paths[0], args.interface, limits=limits, weights=weights).to_dict()]
     else:
         log = Path(args.log or ((args.output or "gradproof-grades") + ".jsonl"))
         subs = batch.find_submissions(args.paths)
@@ -83,11 +92,9 @@ def run_grade(args) -> int:
                       console=Console(stderr=True), transient=False) as prog:
             task = prog.add_task(text("grade.progress", lang), total=len(subs))
             records = batch.grade_batch(args.paths, args.interface, log=log, jobs=args.jobs, resume=args.resume,
-                                        limits=limits, on_result=lambda rec: prog.advance(task))
+                                        limits=limits, weights=weights, on_result=lambda rec: prog.advance(task))
     if args.format == "gradescope":
-        if len(records) != 1:
-            raise ValueError(f"--format gradescope writes one submission's results.json, got {len(records)}")
-        body = __import__("json").dumps(report.gradescope(records[0]), indent=2)
+        body = json.dumps(report.gradescope(records[0]), indent=2)
     elif args.format == "json":
         body = report.to_json(records if len(records) > 1 else records[0])
     elif args.format == "junit":

@@ -34,3 +34,29 @@ def test_homework_gradescope_and_bad_arguments(tmp_path):
     bad = subprocess.run([sys.executable, "cli.py", "grade", str(tmp_path / "missing.txt")], cwd=ROOT,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "error" in bad.stderr
+
+
+def test_run_autograder_command_writes_a_gradescope_results_json(tmp_path):
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    (sub / "layers.py").write_bytes((ROOT / "examples" / "cs231n" / "correct.py").read_bytes())
+    results = tmp_path / "results" / "results.json"
+    # the command run_autograder runs, with Gradescope's folders moved under tmp_path
+    cmd = [sys.executable, "cli.py", "grade", str(sub), "--single", "--interface", "cs231n", "--format",
+           "gradescope", "-o", str(results)]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    import json
+
+    data = json.loads(results.read_text())
+    assert data["score"] == 40 and {"execution_time", "output", "visibility", "tests"} <= set(data)
+    assert all(t["status"] == "passed" and t["name"].split(":")[0] in run_autograder_names() for t in data["tests"])
+    many = subprocess.run([sys.executable, "cli.py", "grade", str(ROOT / "examples" / "cs231n"), "--format",
+                           "gradescope"], cwd=ROOT, capture_output=True, text=True)
+    assert many.returncode == 2 and "--single" in many.stderr
+
+
+def run_autograder_names():
+    from checker.grading.interfaces import INTERFACES
+
+    return {f.name for f in INTERFACES["cs231n"].functions}
