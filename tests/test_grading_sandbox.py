@@ -92,3 +92,20 @@ def test_limits_reject_bad_values():
         Limits(mode="thread")
     with pytest.raises(ValueError, match="timeout_s"):
         Limits(timeout_s=0)
+
+
+def test_grader_source_and_other_files_cannot_be_read():
+    import checker.ops
+
+    r = run(f"open({checker.ops.__file__!r}).read()\nreturn x")
+    assert "not allowed" in r.errors[0]
+    r = run("open('/etc/hostname').read()\nreturn x")
+    assert "not allowed" in r.errors[0]
+    assert np.array_equal(run("import json, os\nopen('notes.txt', 'w').write('ok')\nreturn x").results[0]["r0"],
+                          np.arange(4.0))  # its own working directory is fine
+
+
+def test_a_submission_named_like_a_stdlib_module_still_loads():
+    r = run_function({"copy.py": b"def f(x):\n    return x * 3\n"}, "copy", "f", [{"args": [{"a": "x"}], "nout": 1}],
+                     {"0.x": np.ones(2)}, FAST)
+    assert np.array_equal(r.results[0]["r0"], np.full(2, 3.0))

@@ -49,10 +49,19 @@ def _block_imports(names):
             del sys.modules[name]
 
 
+READABLE: tuple = ()  # set in main(): the working directory and the Python installation
+
+
 def _audit(event, args):
     # An audit hook cannot be removed once installed: the student's code cannot switch it off.
     if event.startswith(BLOCKED_EVENTS):
         raise PermissionError(f"{event} is not allowed while grading")
+    if event == "open" and isinstance(args[0], (str, bytes)):
+        # Files outside the submission and the Python installation (the grader's own source, other
+        # students' work) are not the submission's business.
+        path = os.path.realpath(os.fsdecode(args[0]))
+        if not (path.startswith(READABLE) or path in ("/dev/null", "/dev/urandom")):
+            raise PermissionError(f"opening {path} is not allowed while grading")
 
 
 def _arg(item, arrays, index):
@@ -62,6 +71,18 @@ def _arg(item, arrays, index):
     if "t" in item:
         return tuple(_arg(x, arrays, index) for x in item["t"])
     return item["v"]
+
+
+def _load(name):
+    """Import the submission; a file named like an already-loaded module (copy.py) is loaded by path."""
+    if name not in sys.modules:
+        return __import__(name)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"_submission_{name}", os.path.join(os.getcwd(), name + ".py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def _run_call(mod, func, call, arrays, index):
@@ -74,7 +95,8 @@ def _run_call(mod, func, call, arrays, index):
         # cannot run, the cache the assignment describes is used so the backward still gets graded.
         cache_args = [_arg(item, arrays, index) for item in call["cache_args"]]
         try:
-            cache = getattr(mod, call["cache_from"])(*cache_args)[1]
+            res = getattr(mod, call["cache_from"])(*cache_args)
+            cache = res[1] if isinstance(res, tuple) and len(res) == 2 else _arg({"t": call["fallback"]}, arrays, index)
         except BaseException:  # noqa: BLE001 - any failure of the forward, even SystemExit
             cache = _arg({"t": call["fallback"]}, arrays, index)
         args.append(cache)
@@ -122,11 +144,14 @@ def main(fd: int):
         os.setuid(NOBODY)
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
     _block_imports(set(header["blocked"]))
+    global READABLE
+    READABLE = tuple(os.path.join(os.path.realpath(p), "") for p in {os.getcwd(), sys.prefix, sys.base_prefix,
+                                                                       sys.exec_prefix, sys.base_exec_prefix})
     sys.addaudithook(_audit)
     sys.path.insert(0, os.getcwd())
     sys.argv = ["submission"]
     try:
-        mod = __import__(header["module"])
+        mod = _load(header["module"])
         func = getattr(mod, header["func"])
     except BaseException as exc:  # noqa: BLE001 - a SyntaxError or sys.exit at import is the student's
         _write(out, -1, {}, f"{type(exc).__name__}: {exc}")
