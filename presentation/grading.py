@@ -14,6 +14,7 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.text import Text
 
 from checker.grading import batch, report, templates
 from checker.grading.grade import grade_submission
@@ -27,7 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
     """One student's report: points per function and part, what failed, the likely mistake, a reproduction."""
-    table = Table(title=f"{rec['submission']}  {rec['score']:g} / {rec['max_score']:g}", show_lines=False)
+    # Everything that comes from a submission (file names, exception text) is shown as plain Text, never
+    # parsed as markup: "[/]" in a student's error message must not break a class's report.
+    table = Table(title=Text(f"{rec['submission']}  {rec['score']:g} / {rec['max_score']:g}"), show_lines=False)
     for col in (text("grade.function", lang), text("grade.part", lang), text("grade.cases", lang),
                 text("grade.points", lang)):
         table.add_column(col)
@@ -38,7 +41,7 @@ def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
                           f"{p['points']:g}/{p['max_points']:g}")
     console.print(table)
     if rec["status"] != "graded":
-        console.print(f"[red]{rec['status']}[/]")
+        console.print(Text(rec["status"], style="red"))
     for f in rec["functions"]:
         lines = [m for p in f["parts"] for m in p["messages"][:1]] + [p["note"] for p in f["parts"] if p["note"]]
         if f["error"]:
@@ -47,10 +50,10 @@ def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
             lines.append(f"{text('grade.likely', lang)}: {d['words']}\n  {text('grade.see', lang)}: {d['command']}")
         if not lines:
             continue
-        console.print(Panel("\n".join(dict.fromkeys(lines)), title=f["name"], expand=False))
+        console.print(Panel(Text("\n".join(dict.fromkeys(lines))), title=f["name"], expand=False))
         rep = f["repro"]
         if rep:
-            console.print(f"{text('grade.smallest', lang)}: {rep['config']} ({rep['part']}, worst {rep['worst']})")
+            console.print(Text(f"{text('grade.smallest', lang)}: {rep['config']} ({rep['part']}, worst {rep['worst']})"))
             console.print(Syntax(rep["code"], "python", word_wrap=True))
         if f["output"].strip():
             console.print(f"{text('grade.printed', lang)}:\n{f['output'][:2000]}", markup=False)
@@ -65,9 +68,9 @@ def render_summary(summ: dict, console: Console, lang: str = "en") -> None:
         t.add_row(band, str(n))
     console.print(t)
     for words, n in summ["common_mistakes"]:
-        console.print(f"  {n} x {words}")
+        console.print(Text(f"  {n} x {words}"))
     for why, n in summ["not_graded"].items():
-        console.print(f"  [red]{n} x {why}[/]")
+        console.print(Text(f"  {n} x {why}", style="red"))
 
 
 def run_grade(args) -> int:

@@ -22,3 +22,13 @@ def test_report_shows_points_mistake_command_and_reproduction():
     zh = Console(record=True, width=140)
     render_submission(rec, zh, "zh")
     assert "可能的错误" in zh.export_text()
+
+
+def test_markup_in_a_submission_cannot_break_the_report(tmp_path):
+    bad = tmp_path / "[red]evil[bold].py"
+    bad.write_text("def conv_forward_naive(x, w, b, p):\n    raise ValueError('[/bold] [link=x]')\n")
+    rec = grade_submission(bad, "cs231n").to_dict()
+    con = Console(record=True, width=140)
+    render_submission(rec, con, "en")
+    out = con.export_text()
+    assert "[/bold] [link=x]" in out and "[red]evil[bold].py" in out
