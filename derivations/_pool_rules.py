@@ -3,7 +3,6 @@ r"""The pooling rules on SymPy arrays: the exact gradient, the closed forms, and
 ``cells[i][j]`` lists the input positions window (i, j) covers in row-major order (padding left out), so
 every function here is plain bookkeeping over windows; ``derive_pool2d`` builds it and the data objects.
 
->>> from sympy import symbols
 >>> ws, branches, _ = max_template(2)
 >>> branches
 ((w000, w000 >= w001), (w001, True))
@@ -166,15 +165,12 @@ def max_parts(A, G, cells, geo, vals):
     if unc is not None:
         rules.append(unc)
     mask = _arr([[sympy.Integer(wins.get((r, c), 0)) for c in range(w)] for r in range(h)])
-    values = _arr([[vals[r * w + c] for c in range(w)] for r in range(h)])
-    at = {A[rc]: vals[rc[0] * w + rc[1]] for rc in indices((h, w))}
     ws, branches, _ = max_template(len(cells[0][0]))
     first = {x: a[r][c] for x, (r, c) in zip(ws, cells[0][0])}
     pw0 = sympy.Piecewise(*[(e.xreplace(first), c.xreplace(first)) for e, c in branches], evaluate=False)
     dpw0 = sympy.Piecewise(*[(sympy.diff(e, ws[0]), c.xreplace(first)) for e, c in branches], evaluate=False)
     a0 = a[cells[0][0][0][0]][cells[0][0][0][1]]
-    more = [Step("pool.values", {"input": values, "output": forward.xreplace(at)}),
-            Step("pool.piecewise", {"output": sympy.Symbol("B11"), "piecewise": pw0, "derivative": dpw0}),
+    more = [Step("pool.piecewise", {"output": sympy.Symbol("B11"), "piecewise": pw0, "derivative": dpw0}),
             Step("pool.route", {"mask": mask, "grad": exact}),
             Step("pool.ties", {"convention": "first", "tied_windows": tuple(ties)})]
     multi = tuple(A[rc] for rc, k in sorted(wins.items()) if k > 1)

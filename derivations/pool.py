@@ -125,6 +125,11 @@ def _derive(kind, shape, window, stride, pad, vals) -> Derivation:
         forward, grads, rules, pitfalls, more, general, coef = mean_parts(A, G, cells, geometry)
     else:
         forward, grads, rules, pitfalls, more, general, coef = max_parts(A, G, cells, geometry, vals)
+    symbols = {"A": A, "G": G, "B": B}
+    if vals is not None:  # shown beside the symbols: the routing (and the output) depend on them
+        symbols["values"] = sympy.ImmutableDenseNDimArray(vals, (h, w))
+        at = dict(zip(sympy.flatten(A.tolist()), vals))
+        more = [Step("pool.values", {"input": symbols["values"], "output": forward.xreplace(at)}), *more]
     steps += [Step("pool.forward", {"output": B, "forward": forward}), *more,
               Step("pool.proof", {"rules": rules, "pitfalls": pitfalls})]
     meets = {}
@@ -134,5 +139,5 @@ def _derive(kind, shape, window, stride, pad, vals) -> Derivation:
     association = tuple(Meeting(A[r, c], tuple(meets.get((r, c), ()))) for r, c in indices((h, w)))
     params = {"kind": kind, **{k: (v if v[0] != v[1] or k.endswith("shape") else v[0]) for k, v in geometry.items()}}
     return Derivation(f"{kind}-pool", params, {"input": "A", "output": "B", "upstream": "G"},
-                      {"A": A, "G": G, "B": B}, forward, grads, tuple(rules), association, tuple(steps),
+                      symbols, forward, grads, tuple(rules), association, tuple(steps),
                       general=general, pitfalls=tuple(pitfalls))
