@@ -151,6 +151,8 @@ def _add_check(sub):
     p.add_argument("op", choices=["conv", "mean-pool", "max-pool", "all"], help="the operation, or all of them")
     p.add_argument("--examples", type=_positive, default=20, help="hypothesis cases per operation (default 20)")
     p.add_argument("--seed", type=int, default=0, help="hypothesis seed, for reproducible cases (default 0)")
+    p.add_argument("--formulas", type=int, default=3,
+                   help="cases per operation whose derived SymPy formula is checked too (default 3; slow)")
     _add_display(p)
     p.set_defaults(func=_cmd_check)
 
@@ -160,7 +162,8 @@ def _cmd_check(args) -> int:
     from presentation.check import render_selfcheck
     from presentation.matrices import make_console
 
-    report = selfcheck(OPS if args.op == "all" else (args.op,), examples=args.examples, seed=args.seed)
+    report = selfcheck(OPS if args.op == "all" else (args.op,), examples=args.examples, seed=args.seed,
+                       formulas=args.formulas)
     render_selfcheck(report, console=make_console(no_color=args.no_color), lang=args.lang)
     return 0 if report.ok else 1
 
@@ -202,6 +205,8 @@ def _add_grade(sub):
     p.add_argument("--resume", action="store_true", help="skip submissions already in the JSON-lines log")
     p.add_argument("--log", help="JSON-lines log, one line per finished submission (default OUTPUT.jsonl)")
     p.add_argument("--single", action="store_true", help="PATH is one submission (a file or a folder)")
+    p.add_argument("--no-fd-credit", action="store_true",
+                   help="no credit for a backward that is only the exact gradient of a wrong forward")
     p.add_argument("--weights", metavar="FILE", help='JSON points, e.g. {"per_function": 10, "parts": '
                                                       '{"conv_backward_naive": {"dx": 6, "dw": 3, "db": 1}}}')
     _add_display(p)

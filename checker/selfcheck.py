@@ -2,22 +2,25 @@ r"""Self-check: our own numpy rules against finite differences on hypothesis-dra
 
 ``python cli.py check conv|mean-pool|max-pool|all`` calls :func:`selfcheck` and renders the report.
 Each case runs ``check_backward`` in compressed mode (every element localised) and, for the layers that
-are linear in an argument (convolution in x, w and b; mean pooling), the exact adjoint test too.
+are linear in an argument (convolution in x, w and b; mean pooling), the exact adjoint test too. The first
+``formulas`` cases of each operation also check the derived SymPy formulas themselves (lambdified, see
+``checker.formulas``) against finite differences.
 
->>> rep = selfcheck(["mean-pool"], examples=2, seed=0)
->>> rep.ok, rep.ops[0].cases
-(True, 2)
+>>> rep = selfcheck(["mean-pool"], examples=2, seed=0, formulas=1)
+>>> rep.ok, rep.ops[0].cases, rep.ops[0].formula_cases
+(True, 2, 1)
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from checker.adjoint import adjoint_check
 from checker.check import CheckResult, check_backward
 from checker.colouring import conv2d_structure, pool2d_structure
+from checker.formulas import conv_formula, pool_formula
 from checker.ops import conv2d_backward, conv2d_forward
 from checker.pool_ops import maxpool_backward, maxpool_forward, meanpool_backward, meanpool_forward
 
@@ -37,10 +40,12 @@ class OpReport:
     seconds: float
     worst: CheckResult | None
     worst_params: tuple[tuple[str, object], ...] = ()
+    formula_cases: int = 0  # cases whose derived SymPy formula was checked too
+    formula_failed: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0 and self.adjoint_failed == 0
+        return self.failed == 0 and self.adjoint_failed == 0 and self.formula_failed == 0
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,18 @@ class SelfCheckReport:
     @property
     def ok(self) -> bool:
         return all(o.ok for o in self.ops)
+
+
+def _conv_formula(case):
+    p = dict(stride=case.stride, pad=case.pad, dilation=case.dilation)
+    fwd, bwd = conv_formula(case.x.shape, case.w.shape, **p)
+    return check_backward(fwd, bwd, {"x": case.x, "w": case.w, "b": case.b}, dout=case.dout)
+
+
+def _pool_formula(case):
+    # one (H, W) slice: the derivations use the seed's single-channel names
+    fwd, bwd = pool_formula(case.kind, case.x[0, 0], (case.kh, case.kw), stride=case.stride, pad=case.pad)
+    return check_backward(fwd, bwd, {"x": case.x[0, 0]}, dout=case.dout[0, 0])
 
 
 def _conv(case):
@@ -81,8 +98,12 @@ def _pool(case):
     return r, adj, (("x", case.x.shape), ("kernel", k), *p.items())
 
 
-def selfcheck(ops=OPS, *, examples: int = 20, seed: int | None = 0) -> SelfCheckReport:
-    """Check each of ``ops`` on ``examples`` hypothesis cases; a report, never an exception for a failure."""
+def selfcheck(ops=OPS, *, examples: int = 20, seed: int | None = 0, formulas: int = 3) -> SelfCheckReport:
+    """Check each of ``ops`` on ``examples`` hypothesis cases; a report, never an exception for a failure.
+
+    ``formulas``: how many of those cases also check the derived formula (lambdified; slow, so few). A case
+    beyond the exact-derivation limits (e.g. a max-pool window over 25 cells) is not counted as checked.
+    """
     from checker.strategies import conv2d_cases, pool2d_cases, run_examples
 
     ops = tuple(ops)
@@ -91,17 +112,33 @@ def selfcheck(ops=OPS, *, examples: int = 20, seed: int | None = 0) -> SelfCheck
             raise ValueError(f"op must be one of {', '.join(OPS)}, got {op!r}")
     if not isinstance(examples, int) or examples < 1:
         raise ValueError(f"examples must be a whole number >= 1, got {examples!r}")
+    if not isinstance(formulas, int) or formulas < 0:
+        raise ValueError(f"formulas must be a whole number >= 0, got {formulas!r}")
     reports = []
     for op in ops:
         if op == "conv":
-            strategy, one = conv2d_cases(max_side=9, strides=(1, 2, 3), pads=(0, 1, 2), dilations=(1, 2)), _conv
+            strategy = conv2d_cases(max_side=9, strides=(1, 2, 3), pads=(0, 1, 2), dilations=(1, 2))
+            one, formula = _conv, _conv_formula
         else:
             kind = "max" if op == "max-pool" else "mean"
-            strategy, one = pool2d_cases(kind=kind, max_side=9, pads=(0, 1)), _pool
+            strategy, one, formula = pool2d_cases(kind=kind, max_side=9, pads=(0, 1)), _pool, _pool_formula
         seen: list = []
+        cases: list = []
         t0 = time.perf_counter()
-        run_examples(strategy, lambda case: seen.append(one(case)), examples=examples, seed=seed)
-        reports.append(_summarise(op, seen[-examples:], time.perf_counter() - t0))
+
+        def record(case):
+            seen.append(one(case))
+            cases.append(case)
+
+        run_examples(strategy, record, examples=examples, seed=seed)
+        checked = []
+        for case in cases[-examples:][:formulas]:
+            try:
+                checked.append(formula(case))
+            except ValueError:  # outside the exact-derivation limits: not checked, not counted
+                pass
+        rep = _summarise(op, seen[-examples:], time.perf_counter() - t0)
+        reports.append(replace(rep, formula_cases=len(checked), formula_failed=sum(not r.ok for r in checked)))
     return SelfCheckReport(tuple(reports), examples, seed)
 
 

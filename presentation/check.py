@@ -116,14 +116,25 @@ def render_selfcheck(report, *, console=None, lang: str | None = None) -> None:
     """Print a SelfCheckReport: one row per operation, the verdict, and the closest case in full if it failed."""
     lang = resolve_lang(lang)
     console = console or make_console()
-    t = Table(box=box.SIMPLE_HEAD, title=text("selfcheck.title", lang, examples=report.examples, seed=report.seed))
-    for key in ("op", "verdict", "cases", "elements", "failed", "adjoint", "ratio", "time"):
-        t.add_column(text(f"selfcheck.col.{key}", lang), no_wrap=key in ("op", "verdict", "time"))
-    for o in report.ops:
-        t.add_row(text(f"op.{o.op}", lang), text("check.pass" if o.ok else "check.fail", lang), str(o.cases),
-                  str(o.elements), str(o.failed), str(o.adjoint_failed), f"{o.max_ratio:.2g}", f"{o.seconds:.2f} s")
-    console.print(t)
+    keys = ("op", "verdict", "cases", "elements", "failed", "adjoint", "formulas", "ratio", "time")
+    rows = [(text(f"op.{o.op}", lang), text("check.pass" if o.ok else "check.fail", lang), str(o.cases),
+             str(o.elements), str(o.failed), str(o.adjoint_failed), f"{o.formula_cases - o.formula_failed}/"
+             f"{o.formula_cases}", f"{o.max_ratio:.2g}", f"{o.seconds:.1f} s") for o in report.ops]
+    title = text("selfcheck.title", lang, examples=report.examples, seed=report.seed)
+    if console.width >= 84:
+        t = Table(box=box.SIMPLE_HEAD, title=title)
+        for key in keys:
+            t.add_column(text(f"selfcheck.col.{key}", lang), no_wrap=True)
+        for row in rows:
+            t.add_row(*row)
+        console.print(t)
+    else:  # narrow terminal: one line per operation, every figure labelled, nothing cut
+        console.print(title, markup=False)
+        for row in rows:
+            console.print(f"{row[0]}  {row[1]}: " + ", ".join(
+                f"{text(f'selfcheck.col.{k}', lang)} {v}" for k, v in zip(keys[2:], row[2:])), markup=False)
     console.print(text("selfcheck.ratio_means", lang))
+    console.print(text("selfcheck.formulas_means", lang))
     for o in report.ops:
         params = ", ".join(f"{k}={'x'.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in o.worst_params)
         console.print(text("selfcheck.worst", lang, op=text(f"op.{o.op}", lang), params=params), markup=False)

@@ -50,3 +50,19 @@ def test_cli_check_command(capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(["check", "conv", "--examples", "0"])
     assert e.value.code == 2
+
+
+def test_derived_formulas_are_checked_and_a_wrong_one_fails(monkeypatch):
+    import checker.selfcheck as sc
+
+    rep = sc.selfcheck(["conv", "mean-pool"], examples=3, seed=1, formulas=2)
+    assert rep.ok and [o.formula_cases for o in rep.ops] == [2, 2]
+    real = sc.conv_formula
+
+    def off_by_two(*args, **kwargs):  # the derived dx doubled: must not pass
+        fwd, bwd = real(*args, **kwargs)
+        return fwd, lambda *a: (2 * bwd(*a)[0], *bwd(*a)[1:])
+
+    monkeypatch.setattr(sc, "conv_formula", off_by_two)
+    bad = sc.selfcheck(["conv"], examples=3, seed=1, formulas=2)
+    assert not bad.ok and bad.ops[0].formula_failed == 2 and bad.ops[0].failed == 0
