@@ -87,7 +87,8 @@ def run_grade(args) -> int:
     if args.single:
         if len(args.paths) != 1:
             raise ValueError(f"--single takes exactly one PATH, got {len(args.paths)}")
-        records = [grade_submission(args.paths[0], args.interface, limits=limits, weights=weights).to_dict()]
+        records = [grade_submission(args.paths[0], args.interface, limits=limits, weights=weights,
+                                    fd_credit=not args.no_fd_credit).to_dict()]
     else:
         log = Path(args.log or ((args.output or "gradproof-grades") + ".jsonl"))
         subs = batch.find_submissions(args.paths)
@@ -95,7 +96,8 @@ def run_grade(args) -> int:
                       console=Console(stderr=True), transient=False) as prog:
             task = prog.add_task(text("grade.progress", lang), total=len(subs))
             records = batch.grade_batch(args.paths, args.interface, log=log, jobs=args.jobs, resume=args.resume,
-                                        limits=limits, weights=weights, on_result=lambda rec: prog.advance(task))
+                                        limits=limits, weights=weights, on_result=lambda rec: prog.advance(task),
+                                        fd_credit=not args.no_fd_credit)
     if args.format == "gradescope":
         body = json.dumps(report.gradescope(records[0]), indent=2)
     elif args.format == "json":

@@ -57,6 +57,9 @@ def test_wrong_forward_does_not_cost_a_consistent_backward_its_credit():
     fwd, bwd = r.functions[0], r.functions[1]
     assert not fwd.passed and fwd.points < fwd.max_points / 2  # only the 1x1 kernel case survives a rotation
     assert bwd.points == bwd.max_points and any(p.fd_credit for p in bwd.parts)
+    strict = grade_submission(EX / "cs231n" / "wrong_forward_consistent_backward.py", "cs231n", limits=LIM,
+                              fd_credit=False)
+    assert strict.functions[1].points < strict.functions[1].max_points
 
 
 def test_consistent_zeros_earn_nothing():

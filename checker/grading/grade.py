@@ -48,7 +48,7 @@ def _words(case, verdict) -> str:
 
 
 def grade_function(spec, iface, files, module, *, limits: Limits, seed: int, forward_failed: set,
-                   blocked=BLOCKED) -> FunctionResult:
+                   blocked=BLOCKED, fd_credit: bool = True) -> FunctionResult:
     """Run, judge, explain and shrink one student function."""
     start = time.monotonic()
     cases = prepare(spec, spec.battery(seed), seed)
@@ -60,7 +60,7 @@ def grade_function(spec, iface, files, module, *, limits: Limits, seed: int, for
                                 [_words(c, c.verdicts[j]) for c in bad[:3]]))
     result = FunctionResult(spec.name, parts, error=run.fatal, output=run.output)
     failing = [(j, c) for j, p in enumerate(parts) for c in cases if not c.verdicts[j].ok]
-    if failing and run.fatal is None and spec.forward and spec.forward in forward_failed:
+    if fd_credit and failing and run.fatal is None and spec.forward and spec.forward in forward_failed:
         _fd_credit(spec, iface, files, module, cases[-1], parts, limits, blocked)
     seen = set()
     # a few failing cases of every part: dx failing everywhere must not hide what dw's failures say
@@ -93,9 +93,13 @@ def _fd_credit(spec, iface, files, module, case, parts, limits, blocked) -> None
 
 
 def grade_submission(path, interface: str = "cs231n", *, limits: Limits = Limits(), weights: Weights = Weights(),
-                     seed: int = 0, blocked=BLOCKED, submission_timeout_s: float = SUBMISSION_TIMEOUT_S
-                     ) -> SubmissionResult:
-    """Grade every function of ``interface`` in the submission at ``path`` (a .py file or a folder)."""
+                     seed: int = 0, blocked=BLOCKED, submission_timeout_s: float = SUBMISSION_TIMEOUT_S,
+                     fd_credit: bool = True) -> SubmissionResult:
+    """Grade every function of ``interface`` in the submission at ``path`` (a .py file or a folder).
+
+    ``fd_credit=False`` withdraws the credit a backward keeps for being the exact gradient of a wrong
+    forward (a student could pair a trivial forward with its trivial gradient to collect it).
+    """
     start = time.monotonic()
     iface = get_interface(interface)
     try:
@@ -113,7 +117,7 @@ def grade_submission(path, interface: str = "cs231n", *, limits: Limits = Limits
             res = FunctionResult(spec.name, [PartResult(p, 0, 1, [why]) for p in spec.parts], error=why)
         else:
             res = grade_function(spec, iface, files, module, limits=limits, seed=seed, forward_failed=forward_failed,
-                                 blocked=blocked)
+                                 blocked=blocked, fd_credit=fd_credit)
         if not res.passed:
             forward_failed.add(spec.name)
         apply(res, weights)
