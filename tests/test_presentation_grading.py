@@ -32,3 +32,14 @@ def test_markup_in_a_submission_cannot_break_the_report(tmp_path):
     render_submission(rec, con, "en")
     out = con.export_text()
     assert "[/bold] [link=x]" in out and "[red]evil[bold].py" in out
+
+
+def test_every_grading_text_key_exists_in_both_languages():
+    import re
+
+    from presentation.i18n import EN, ZH
+
+    src = (Path(__file__).resolve().parent.parent / "presentation" / "grading.py").read_text(encoding="utf-8")
+    used = set(re.findall(r"""text\(\s*["']([a-z0-9_.]+)["']""", src))
+    assert {"grade.likely", "grade.progress", "homework.init"} <= used
+    assert not used - set(EN) and not used - set(ZH), sorted(used - (set(EN) & set(ZH)))
