@@ -95,6 +95,8 @@ class Derivation:
         """
 
         def mat(a):
+            if len(a) > 64:  # a 24x24 array of long sums would freeze the notebook's maths renderer
+                return r"\text{(" + "x".join(str(int(k)) for k in a.shape) + r" array: see .to_dict())}"
             return sympy.latex(sympy.Matrix(a.tolist())) if len(a.shape) == 2 else sympy.latex(a)
 
         lines = [rf"\text{{{self.op}}}: \quad {self.names.get('output', 'out')} &= {mat(self.forward)}"]

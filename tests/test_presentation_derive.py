@@ -186,3 +186,8 @@ def test_four_dimensional_exports_hold_every_slice():
     assert "**x[0,1]**" in md and "| x_0_1_2_0 | x_0_1_2_1 | x_0_1_2_2 |" in md and "**w[0,1]**" in md
     tex = render_derivation(d, "latex", console=Console(file=io.StringIO()))
     assert tex.count(r"\begin{bmatrix}") == 2 + 2 + 1 + 1  # x: 2 slices, w: 2, dout and out: 1 each
+
+
+def test_jupyter_display_of_a_large_derivation_stays_small():
+    tex = derive_conv2d((12, 12), (3, 3), bias=False)._repr_latex_()
+    assert r"\text{(10x10 array: see .to_dict())}" in tex and len(tex) < 2000
