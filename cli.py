@@ -205,6 +205,8 @@ def _add_grade(sub):
     p.add_argument("--resume", action="store_true", help="skip submissions already in the JSON-lines log")
     p.add_argument("--log", help="JSON-lines log, one line per finished submission (default OUTPUT.jsonl)")
     p.add_argument("--single", action="store_true", help="PATH is one submission (a file or a folder)")
+    p.add_argument("--allow", action="append", choices=["torch", "jax", "jaxlib", "tensorflow", "autograd"],
+                   help="let submissions import this framework (repeatable; the grader's packages stay blocked)")
     p.add_argument("--no-fd-credit", action="store_true",
                    help="no credit for a backward that is only the exact gradient of a wrong forward")
     p.add_argument("--weights", metavar="FILE", help='JSON points, e.g. {"per_function": 10, "parts": '

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from checker.grading import batch, report, templates
 from checker.grading.grade import grade_submission
-from checker.grading.sandbox import Limits
+from checker.grading.sandbox import BLOCKED, Limits
 from checker.grading.score import Weights
 from presentation.i18n import resolve_lang, text
 from presentation.matrices import make_console
@@ -77,6 +77,7 @@ def run_grade(args) -> int:
     """The ``grade`` command: grade, log, render in the chosen format."""
     lang = resolve_lang(args.lang)
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
+    blocked = tuple(b for b in BLOCKED if b not in set(args.allow or ()))
     try:
         weights = Weights.from_json(Path(args.weights).read_text()) if args.weights else Weights()
     except (OSError, json.JSONDecodeError, TypeError) as exc:
@@ -88,7 +89,7 @@ def run_grade(args) -> int:
         if len(args.paths) != 1:
             raise ValueError(f"--single takes exactly one PATH, got {len(args.paths)}")
         records = [grade_submission(args.paths[0], args.interface, limits=limits, weights=weights,
-                                    fd_credit=not args.no_fd_credit).to_dict()]
+                                    fd_credit=not args.no_fd_credit, blocked=blocked).to_dict()]
     else:
         log = Path(args.log or ((args.output or "gradproof-grades") + ".jsonl"))
         subs = batch.find_submissions(args.paths)
@@ -97,7 +98,7 @@ def run_grade(args) -> int:
             task = prog.add_task(text("grade.progress", lang), total=len(subs))
             records = batch.grade_batch(args.paths, args.interface, log=log, jobs=args.jobs, resume=args.resume,
                                         limits=limits, weights=weights, on_result=lambda rec: prog.advance(task),
-                                        fd_credit=not args.no_fd_credit)
+                                        fd_credit=not args.no_fd_credit, blocked=blocked)
     if args.format == "gradescope":
         body = json.dumps(report.gradescope(records[0]), indent=2)
     elif args.format == "json":

@@ -109,3 +109,12 @@ def test_a_submission_named_like_a_stdlib_module_still_loads():
     r = run_function({"copy.py": b"def f(x):\n    return x * 3\n"}, "copy", "f", [{"args": [{"a": "x"}], "nout": 1}],
                      {"0.x": np.ones(2)}, FAST)
     assert np.array_equal(r.results[0]["r0"], np.full(2, 3.0))
+
+
+def test_an_allowed_framework_is_not_blocked():
+    src = b"def f(x):\n    import autograd\n    return x\n"
+    call = [{"args": [{"a": "x"}], "nout": 1}]
+    blocked = run_function({"s.py": src}, "s", "f", call, {"0.x": np.ones(1)}, FAST)
+    allowed = run_function({"s.py": src}, "s", "f", call, {"0.x": np.ones(1)}, FAST, blocked=("checker",))
+    assert "not allowed" in blocked.errors[0]
+    assert "not allowed" not in allowed.errors.get(0, "")  # ModuleNotFoundError here, or a result

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .grade import grade_submission
 from .interfaces import get_interface
-from .sandbox import Limits
+from .sandbox import BLOCKED, Limits
 from .score import Weights
 
 
@@ -57,8 +57,9 @@ def _append(log: Path, rec: dict) -> None:
         os.fsync(fh.fileno())
 
 
-def _grade_one(path: str, interface: str, limits: Limits, weights: Weights, fd_credit: bool) -> dict:
-    return grade_submission(path, interface, limits=limits, weights=weights, fd_credit=fd_credit).to_dict()
+def _grade_one(path: str, interface: str, limits: Limits, weights: Weights, fd_credit: bool, blocked) -> dict:
+    return grade_submission(path, interface, limits=limits, weights=weights, fd_credit=fd_credit,
+                            blocked=blocked).to_dict()
 
 
 def _failed(path: str, interface: str, why: str) -> dict:
@@ -71,7 +72,7 @@ def _failed(path: str, interface: str, why: str) -> dict:
 
 
 def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = False, limits: Limits = Limits(),
-                weights: Weights = Weights(), on_result=None, fd_credit: bool = True) -> list[dict]:
+                weights: Weights = Weights(), on_result=None, fd_credit: bool = True, blocked=BLOCKED) -> list[dict]:
     """Grade every submission under ``paths``; returns all records (resumed ones included), in path order."""
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs!r}")
@@ -85,7 +86,7 @@ def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = Fal
     while pending:
         retry = []
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futs = {pool.submit(_grade_one, s, interface, limits, weights, fd_credit): s for s in pending}
+            futs = {pool.submit(_grade_one, s, interface, limits, weights, fd_credit, blocked): s for s in pending}
             for fut in as_completed(futs):
                 s = futs[fut]
                 try:
