@@ -95,9 +95,12 @@ class Derivation:
         """
 
         def mat(a):
-            if len(a) > 64:  # a 24x24 array of long sums would freeze the notebook's maths renderer
-                return r"\text{(" + "x".join(str(int(k)) for k in a.shape) + r" array: see .to_dict())}"
-            return sympy.latex(sympy.Matrix(a.tolist())) if len(a.shape) == 2 else sympy.latex(a)
+            # A 24x24 array, or a 3x3 one of 100-term sums, would freeze the notebook's maths renderer.
+            if len(a) <= 64:
+                tex = sympy.latex(sympy.Matrix(a.tolist())) if len(a.shape) == 2 else sympy.latex(a)
+                if len(tex) <= 4000:
+                    return tex
+            return r"\text{(" + "x".join(str(int(k)) for k in a.shape) + r" array: see .to_dict())}"
 
         lines = [rf"\text{{{self.op}}}: \quad {self.names.get('output', 'out')} &= {mat(self.forward)}"]
         lines += [rf"\frac{{\partial L}}{{\partial {n}}} &= {mat(g)}" for n, g in self.grads.items()]
