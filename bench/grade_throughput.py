@@ -5,7 +5,7 @@ student function, JOBS worker processes) and prints submissions per second. The 
 the same run, is the unsafe way: import the student's module into the grader's own process and call
 it on the same battery (what a same-process grader does); the ratio is the price of isolation.
 
-    python bench/grade_throughput.py [COUNT] [JOBS]
+    python bench/grade_throughput.py [COUNT] [JOBS] [zygote|spawn]
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from checker.grading.batch import grade_batch  # noqa: E402
 from checker.grading.compare import check  # noqa: E402
 from checker.grading.interfaces import get_interface  # noqa: E402
 from checker.grading.runner import prepare  # noqa: E402
+from checker.grading.sandbox import Limits  # noqa: E402
 
 
 def in_process(path: Path) -> int:
@@ -44,7 +45,7 @@ def in_process(path: Path) -> int:
     return passed
 
 
-def main(count: int = 12, jobs: int = 2) -> None:
+def main(count: int = 12, jobs: int = 2, mode: str = "zygote") -> None:
     src = ROOT / "examples" / "cs231n" / "correct.py"
     with tempfile.TemporaryDirectory() as tmp:
         subs = Path(tmp, "subs")
@@ -52,7 +53,7 @@ def main(count: int = 12, jobs: int = 2) -> None:
         for i in range(count):
             shutil.copy(src, subs / f"student{i:03d}.py")
         t0 = time.perf_counter()
-        recs = grade_batch([subs], "cs231n", log=Path(tmp, "log.jsonl"), jobs=jobs)
+        recs = grade_batch([subs], "cs231n", log=Path(tmp, "log.jsonl"), jobs=jobs, limits=Limits(mode=mode))
         sandboxed = time.perf_counter() - t0
     assert all(r["score"] == r["max_score"] == 40 for r in recs), "the correct solution must get full marks"
     t0 = time.perf_counter()
@@ -60,10 +61,10 @@ def main(count: int = 12, jobs: int = 2) -> None:
         in_process(src)
     peer = time.perf_counter() - t0
     print(f"sandboxed batch : {count} submissions in {sandboxed:.2f} s = {count / sandboxed:.2f} submissions/s "
-          f"(jobs={jobs})")
+          f"(jobs={jobs}, children: {mode})")
     print(f"in-process peer : {count} submissions in {peer:.2f} s = {count / peer:.2f} submissions/s (unsafe)")
     print(f"ratio sandboxed/in-process time: {sandboxed / peer:.1f}x")
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    main(*(int(a) for a in sys.argv[1:3]), *sys.argv[3:4])
