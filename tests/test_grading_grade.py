@@ -99,3 +99,12 @@ def test_missing_function_and_wrong_arity_cost_only_that_function(tmp_path):
     assert by["conv_forward_naive"].points == 10 and by["max_pool_forward_naive"].points == 10
     assert by["conv_backward_naive"].points == 0 and "tuple of 3" in by["conv_backward_naive"].parts[0].messages[0]
     assert by["max_pool_backward_naive"].points == 0 and "AttributeError" in by["max_pool_backward_naive"].error
+
+
+def test_a_backward_bug_cannot_hide_behind_a_wrong_forward(tmp_path):
+    src = (EX / "cs231n" / "wrong_forward_consistent_backward.py").read_text()
+    src = src.replace("db = dout.sum(axis=(0, 2, 3))", "db = dout[0].sum(axis=(1, 2))")
+    (tmp_path / "both.py").write_text(src)
+    r = grade_submission(tmp_path / "both.py", "cs231n", limits=LIM)
+    dx, dw, db = r.functions[1].parts
+    assert dx.fd_credit and dw.fd_credit and not db.fd_credit and db.points < db.max_points

@@ -1,7 +1,9 @@
 """The harness that runs inside the sandbox child: call one student function on the inputs it is sent.
 
-Run as a script (``python -I _child.py FD``), never imported by the grader. It reads a JSON header
-line and then ``.npz`` bytes from stdin, imports the submission, and for every call writes one frame
+Run as a script: ``python -I _child.py FD`` (one child) or ``python -I _child.py --zygote SOCKET`` (the
+fork server of ``forkserver.py``, whose forks run ``main``); the grader imports only ``_limits`` from
+it. A child reads a JSON header line and then ``.npz`` bytes from stdin, imports the submission, applies
+its limits, drops privileges, installs its audit hook, and for every call writes one frame
 to file descriptor FD: ``GPF1 {json}\\n`` followed by ``.npy`` bytes. The parent trusts nothing in
 these frames except arrays, which it loads with ``allow_pickle=False`` and compares itself; the error
 text in a frame is shown to the student, never scored. The student's code runs in this process and

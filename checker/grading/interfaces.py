@@ -23,9 +23,12 @@ import numpy as np
 from .. import ops, pool_ops
 from .configs import ConvConfig, PoolConfig, conv_battery, drawn, pool_battery
 
-# The tiny cases on which a failing backward is compared with finite differences of the student's forward.
-FD_CONV = ConvConfig(1, 2, 4, 4, 2, 3, 3, stride=2, pad=1, label="tiny case for finite differences")
-FD_POOL = PoolConfig(1, 1, 4, 4, 2, 2, 1, label="tiny case for finite differences")
+# The small cases on which a failing backward is compared with finite differences of the student's own
+# forward. Each holds the bug classes at once (N > 1, non-square, stride 2 with padding, F == C so
+# swapped axes keep their shape; overlapping windows), so that a backward bug cannot hide behind a
+# wrong forward and collect the credit meant for a right backward.
+FD_CONV = ConvConfig(2, 2, 5, 4, 2, 3, 2, stride=2, pad=1, label="small case for finite differences")
+FD_POOL = PoolConfig(2, 1, 4, 5, 2, 2, 1, label="small case for finite differences")
 
 
 def A(name):
