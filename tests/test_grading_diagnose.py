@@ -42,3 +42,29 @@ def test_unrelated_garbage_is_not_named():
     inputs = CONV.inputs(0)
     rng = np.random.default_rng(0)
     assert diagnose("conv_backward_naive", "dx", CONV, inputs, rng.standard_normal((2, 2, 5, 5))) == []
+
+
+@pytest.mark.parametrize("cfg, op", [(CONV, "conv"), (POOL, "max-pool"), (POOL, "mean-pool")])
+def test_the_suggested_command_is_a_valid_derive_command(cfg, op):
+    import cli
+    from checker.grading.diagnose import command
+
+    argv = command(cfg, op).split()[2:]
+    args = cli.build_parser().parse_args(argv)
+    assert args.command == "derive" and args.op == op
+    if op == "max-pool":
+        assert sorted(int(v) for v in args.values) == list(range(1, cfg.H * cfg.W + 1))
+
+
+def test_the_max_pool_command_runs_and_rejects_assignment():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from checker.grading.diagnose import command
+
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, *command(POOL).split()[1:], "--no-color"], cwd=root, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "assign_not_add" in out.stdout

@@ -37,16 +37,21 @@ class Diagnosis:
 
 
 def command(cfg, op: str = "max-pool") -> str:
-    """The derivation that shows the right rule for this case.
+    """The derivation that shows the right rule for this case (max pooling needs concrete values:
+    a fixed shuffle of 1..H*W, tie-free and easy to follow).
 
     >>> from .configs import PoolConfig
-    >>> command(PoolConfig(1, 1, 4, 4, 2, 2, 1))
-    'python cli.py derive max-pool --input 4x4 --kernel 2x2 --stride 1'
+    >>> command(PoolConfig(1, 1, 2, 3, 2, 2, 1))
+    'python cli.py derive max-pool --input 2x3 --window 2x2 --stride 1 --values 5,1,3,6,2,4'
     """
     if hasattr(cfg, "HH"):
         return (f"python cli.py derive conv --input {cfg.H}x{cfg.W} --kernel {cfg.HH}x{cfg.WW} "
                 f"--stride {cfg.stride} --pad {cfg.pad}")
-    return f"python cli.py derive {op} --input {cfg.H}x{cfg.W} --kernel {cfg.PH}x{cfg.PW} --stride {cfg.stride}"
+    cmd = f"python cli.py derive {op} --input {cfg.H}x{cfg.W} --window {cfg.PH}x{cfg.PW} --stride {cfg.stride}"
+    if op == "max-pool":
+        values = np.random.default_rng(cfg.H * 100 + cfg.W).permutation(cfg.H * cfg.W) + 1
+        cmd += " --values " + ",".join(str(int(v)) for v in values)
+    return cmd
 
 
 def _conv(cfg, a, **kw):
