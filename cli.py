@@ -162,8 +162,11 @@ def _cmd_check(args) -> int:
     from presentation.check import render_selfcheck
     from presentation.matrices import make_console
 
-    report = selfcheck(OPS if args.op == "all" else (args.op,), examples=args.examples, seed=args.seed,
-                       formulas=args.formulas)
+    from presentation.check import selfcheck_progress
+
+    ops = OPS if args.op == "all" else (args.op,)
+    with selfcheck_progress(ops, no_color=args.no_color, lang=args.lang) as progress:
+        report = selfcheck(ops, examples=args.examples, seed=args.seed, formulas=args.formulas, progress=progress)
     render_selfcheck(report, console=make_console(no_color=args.no_color), lang=args.lang)
     return 0 if report.ok else 1
 

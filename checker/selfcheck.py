@@ -98,12 +98,15 @@ def _pool(case):
     return r, adj, (("x", case.x.shape), ("kernel", k), *p.items())
 
 
-def selfcheck(ops=OPS, *, examples: int = 20, seed: int | None = 0, formulas: int = 3) -> SelfCheckReport:
+def selfcheck(ops=OPS, *, examples: int = 20, seed: int | None = 0, formulas: int = 3,
+              progress=None) -> SelfCheckReport:
     """Check each of ``ops`` on ``examples`` hypothesis cases; a report, never an exception for a failure.
 
     ``formulas``: how many of those cases also check the derived formula (lambdified; slow, so few). A case
     beyond the exact-derivation limits (e.g. a max-pool window over 25 cells) is not counted as checked.
+    ``progress(op, done, total)``, if given, is called after every case (a renderer's progress bar).
     """
+    tick = progress or (lambda op, done, total: None)
     from checker.strategies import conv2d_cases, pool2d_cases, run_examples
 
     ops = tuple(ops)
@@ -126,17 +129,22 @@ def selfcheck(ops=OPS, *, examples: int = 20, seed: int | None = 0, formulas: in
         cases: list = []
         t0 = time.perf_counter()
 
+        total = examples + formulas
+
         def record(case):
             seen.append(one(case))
             cases.append(case)
+            tick(op, min(len(seen), examples), total)  # shrinking a failure may call more than `examples` times
 
         run_examples(strategy, record, examples=examples, seed=seed)
         checked = []
-        for case in cases[-examples:][:formulas]:
+        for i, case in enumerate(cases[-examples:][:formulas]):
             try:
                 checked.append(formula(case))
             except ValueError:  # outside the exact-derivation limits: not checked, not counted
                 pass
+            tick(op, examples + i + 1, total)
+        tick(op, total, total)
         rep = _summarise(op, seen[-examples:], time.perf_counter() - t0)
         reports.append(replace(rep, formula_cases=len(checked), formula_failed=sum(not r.ok for r in checked)))
     return SelfCheckReport(tuple(reports), examples, seed)

@@ -66,3 +66,13 @@ def test_derived_formulas_are_checked_and_a_wrong_one_fails(monkeypatch):
     monkeypatch.setattr(sc, "conv_formula", off_by_two)
     bad = sc.selfcheck(["conv"], examples=3, seed=1, formulas=2)
     assert not bad.ok and bad.ops[0].formula_failed == 2 and bad.ops[0].failed == 0
+
+
+def test_progress_reports_every_case_and_ends_at_the_total():
+    from checker.selfcheck import selfcheck
+
+    seen = []
+    selfcheck(["mean-pool"], examples=4, seed=0, formulas=1, progress=lambda *a: seen.append(a))
+    assert seen[-1] == ("mean-pool", 5, 5)
+    assert [d for _, d, _ in seen] == sorted(d for _, d, _ in seen)  # never goes backwards
+    assert len(seen) >= 5
