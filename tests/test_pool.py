@@ -153,6 +153,21 @@ def test_max_routing_holds_and_numpy_equals_the_exact_gradient(h, w, k, s, seed)
     assert assign.holds == (not multi)  # '=' is wrong exactly when some cell wins two windows
 
 
+@settings(max_examples=20)
+@given(st.integers(2, 5), st.integers(2, 5), st.integers(1, 3), st.integers(1, 2), st.integers(0, 2**32 - 1))
+def test_tie_convention_is_the_checkers(h, w, k, s, seed):
+    assume(k <= min(h, w))
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 3, size=(h, w)).astype(float)  # three values only: ties everywhere
+    d = derive_pool2d("max", (h, w), k, stride=s, values=x.tolist())
+    oh, ow = d.params["output_shape"]
+    g = rng.normal(size=(oh, ow))
+    sub = dict(zip(sympy.flatten(d.symbols["G"].tolist()), g.ravel()))
+    # the Piecewise's first branch and numpy's first argmax pick the same cell: same sums of g (1e-12 as above)
+    np.testing.assert_allclose(_num(d.grads["A"], sub), maxpool_backward(g, x, k, k, stride=s),
+                               rtol=0, atol=1e-12 * np.abs(g).max())
+
+
 @pytest.mark.parametrize("kind, h, k, s, p", [("max", 7, 3, 2, 1), ("mean", 7, 3, 2, 1), ("mean", 6, 2, 2, 0),
                                              ("max", 5, 2, 1, 0)])
 def test_against_torch_autograd(kind, h, k, s, p):

@@ -32,6 +32,12 @@ def test_seed_max_window_gives_25_and_routes_to_that_cell_alone():
     assert np.array_equal(dx, expected)
 
 
+def test_ties_route_to_the_first_maximum_in_row_major_order():
+    x = np.array([[3.0, 7.0, 7.0], [7.0, 1.0, 7.0]])
+    dx = maxpool_backward(np.ones((1, 1)), x, 2, 3, stride=1)
+    assert dx.tolist() == [[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]  # numpy.argmax: the first of four 7s
+
+
 def test_out_size_formula():
     assert pool_out_size(28, 2, stride=2) == 14
     assert pool_out_size(26, 2, stride=2) == 13  # the seed's Keras model: 26x26 -> 13x13
