@@ -12,7 +12,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -54,7 +53,8 @@ def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
         rep = f["repro"]
         if rep:
             console.print(Text(f"{text('grade.smallest', lang)}: {rep['config']} ({rep['part']}, worst {rep['worst']})"))
-            console.print(Syntax(rep["code"], "python", word_wrap=True))
+            # soft_wrap: long lines stay single lines, so what the student copies still runs
+            console.print(Text(rep["code"]), soft_wrap=True)
         if f["output"].strip():
             console.print(f"{text('grade.printed', lang)}:\n{f['output'][:2000]}", markup=False)
 

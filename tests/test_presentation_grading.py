@@ -43,3 +43,21 @@ def test_every_grading_text_key_exists_in_both_languages():
     used = set(re.findall(r"""text\(\s*["']([a-z0-9_.]+)["']""", src))
     assert {"grade.likely", "grade.progress", "homework.init"} <= used
     assert not used - set(EN) and not used - set(ZH), sorted(used - (set(EN) & set(ZH)))
+
+
+def test_the_reproduction_copied_from_a_narrow_terminal_still_runs(tmp_path):
+    import io
+    import shutil
+    import subprocess
+    import sys
+
+    rec = grade_submission(EX / "mistake_whole_window.py", "cs231n").to_dict()
+    buf = io.StringIO()
+    render_submission(rec, Console(file=buf, width=60, no_color=True), "en")
+    text = buf.getvalue()
+    script = text[text.index("import numpy as np"):]
+    script = script[: script.index("# worst element")]
+    shutil.copy(EX / "mistake_whole_window.py", tmp_path)
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout.split()[-1]) > 1e-3

@@ -13,7 +13,7 @@ that shows the right derivation. Variants run in the grader only, on the grader'
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -191,7 +191,9 @@ def diagnose(function: str, part: str, cfg, inputs: dict, actual) -> list[Diagno
         except (ValueError, IndexError):
             continue  # this mistake cannot even produce an answer here
         if wrong is not None and close(actual, np.asarray(wrong, dtype=float)):
-            found.append(Diagnosis(key, words, command(cfg, "mean-pool" if role == "mean2d" else "max-pool")))
+            # meanpool_backward2d pools with stride = window, whatever the case's stride says
+            shown = replace(cfg, stride=cfg.PH) if role == "mean2d" else cfg
+            found.append(Diagnosis(key, words, command(shown, "mean-pool" if role == "mean2d" else "max-pool")))
     if not found and role in ("conv_forward", "pool_forward") and actual.ndim == 4:
         ref = ops.out_size(cfg.H, getattr(cfg, "HH", getattr(cfg, "PH", 1)), stride=cfg.stride,
                            pad=getattr(cfg, "pad", 0))

@@ -81,8 +81,11 @@ def shrink(spec, files, module: str, failing: CaseOutcome, part: int, limits, se
                 break
     v = best.verdicts[part]
     act = best.actual[part]
-    return Repro(spec.name, spec.parts[part], best.cfg.describe(), code_for(spec, module, best),
-                 np.round(best.refs[part], 6).tolist(),
-                 None if act is None or np.asarray(act).dtype.kind not in "fiu" else np.round(
-                     np.asarray(act, dtype=float), 6).tolist(),
-                 v.worst, v.message)
+    numeric = act is not None and np.asarray(act).dtype.kind in "fiu"
+    code = code_for(spec, module, best)
+    if numeric:
+        code += f"\n# what your {spec.parts[part]} returned on this case:\n# {_lit(act)}"
+    if v.worst is not None:
+        code += f"\n# worst element {v.worst}: expected {v.expected_value:.6g}, got {v.actual_value:.6g}"
+    return Repro(spec.name, spec.parts[part], best.cfg.describe(), code, np.round(best.refs[part], 6).tolist(),
+                 np.round(np.asarray(act, dtype=float), 6).tolist() if numeric else None, v.worst, v.message)
