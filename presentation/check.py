@@ -69,6 +69,26 @@ def check_table(result, lang: str) -> Table:
     return t
 
 
+def check_lines(result, lang: str) -> list[str]:
+    """The table's content as one labelled line per argument, for terminals too narrow for eight columns."""
+    lines = [text("check.title", lang, mode=result.mode)]
+    for a in result.args:
+        mark = text("check.pass" if a.ok else "check.fail", lang)
+        total = int(np.prod(a.shape))
+        failed = f"{text('check.col.failed', lang)} {a.n_failed}/{total}"
+        if a.problem or a.worst is None:
+            lines.append(f"d{a.name}  {mark}: {a.problem or ''}  {failed}")
+            continue
+        w = a.worst
+        idx = "[" + ", ".join(map(str, w.index)) + "]"
+        lines.append(f"d{a.name}  {mark}: {text('check.col.worst', lang)} d{a.name}{idx}, "
+                     f"{text('check.col.got', lang)} {_num(w.got)}, "
+                     f"{text('check.col.numeric', lang)} {_num(w.expected)} ± {w.tol:.1g}, "
+                     f"{text('check.col.error', lang)} {w.error:.2g}, {failed}, "
+                     f"{text('check.col.kinks', lang)} {a.n_kinks}")
+    return lines
+
+
 def heatmaps(arg, lang: str) -> list[str]:
     """Text heat maps of one argument: one grid per (sample, channel) slice, failing slices first."""
     ratio = arg.ratio
@@ -98,7 +118,11 @@ def render_check(result, *, console=None, lang: str | None = None, heat: bool = 
         g, n, tol = result.directional
         console.print(text("check.directional", lang, got=_num(g), num=_num(n), tol=f"{tol:.1g}"))
     if result.args:
-        console.print(check_table(result, lang))
+        if console.width >= 110:
+            console.print(check_table(result, lang))
+        else:  # eight columns would cut the numbers a reader came for: labelled lines instead
+            for line in check_lines(result, lang):
+                console.print(line, markup=False)
         for a in result.args:
             if a.patterns:
                 pats = "; ".join(_pattern(p, lang) for p in a.patterns)

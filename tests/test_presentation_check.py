@@ -98,3 +98,13 @@ def test_every_key_the_check_screens_use_exists_in_both_languages():
     assert {"note.kinks", "note.mutated", "check.tol_source"} <= used
     assert not used - set(EN), sorted(used - set(EN))
     assert not used - set(ZH), sorted(used - set(ZH))
+
+
+def test_numbers_are_never_cut_at_any_width():
+    r = mean_pool_result(4)
+    w = r.args[0].worst
+    for width in (60, 80, 109, 120):
+        out = render(render_check, r, width=width)
+        # the worst element's backward value and numeric value appear whole, whatever the width
+        assert f"{w.got:.6g}" in out and f"{w.expected:.6g}" in out, width
+        assert "…" not in out.split("Each tolerance")[0], width
