@@ -60,6 +60,11 @@ def _geometry(shape, kh, kw, stride, pad):
     return sh, sw, ph, pw, ho, wo
 
 
+def _check_dout(dout, ho, wo):
+    if dout.shape[-2:] != (ho, wo):
+        raise ValueError(f"dout must end in the output shape {(ho, wo)}, got shape {dout.shape}")
+
+
 def _windows(xp: np.ndarray, kh: int, kw: int, sh: int, sw: int) -> np.ndarray:
     """(..., H', W', kh, kw) view of the pooling windows of a padded array."""
     return sliding_window_view(xp, (kh, kw), axis=(-2, -1))[..., ::sh, ::sw, :, :]
@@ -91,6 +96,7 @@ def meanpool_backward(dout, x_shape, kh: int, kw: int, *, stride, pad=0) -> np.n
     """
     dout = np.asarray(dout, dtype=float)
     sh, sw, ph, pw, ho, wo = _geometry(x_shape, kh, kw, stride, pad)
+    _check_dout(dout, ho, wo)
     h, w = x_shape[-2:]
     dxp = np.zeros(dout.shape[:-2] + (h + 2 * ph, w + 2 * pw))
     share = dout / (kh * kw)
@@ -112,6 +118,7 @@ def meanpool_backward_fullconv(dout, x_shape, kh: int, kw: int, *, stride, pad=0
     """
     dout = np.asarray(dout, dtype=float)
     sh, sw, ph, pw, ho, wo = _geometry(x_shape, kh, kw, stride, pad)
+    _check_dout(dout, ho, wo)
     h, w = x_shape[-2:]
     dil = np.zeros(dout.shape[:-2] + ((ho - 1) * sh + 1, (wo - 1) * sw + 1))
     dil[..., ::sh, ::sw] = dout
@@ -187,6 +194,7 @@ def maxpool_backward(dout, x, kh: int, kw: int, *, stride, pad=0) -> np.ndarray:
     x = np.asarray(x)
     dout = np.asarray(dout, dtype=float)
     _, _, rows, cols, pshape, (ph, pw) = _argmax_cells(x, kh, kw, stride, pad)
+    _check_dout(dout, *rows.shape[-2:])
     lead = x.shape[:-2]
     b = int(np.prod(lead, dtype=int))
     dxp = np.zeros((b,) + pshape[-2:])

@@ -55,6 +55,14 @@ def test_bad_geometry_names_the_argument(kwargs, word):
         pool_out_size(kwargs.pop("size"), kwargs.pop("k"), **kwargs)
 
 
+def test_dout_of_the_wrong_shape_is_named():
+    for call in (lambda: maxpool_backward(np.ones((2, 2)), np.ones((6, 6)), 3, 3, stride=1),
+                 lambda: meanpool_backward(np.ones((3, 3)), (6, 6), 3, 3, stride=3),
+                 lambda: meanpool_backward_fullconv(np.ones((3, 3)), (6, 6), 3, 3, stride=3)):
+        with pytest.raises(ValueError, match="dout"):
+            call()
+
+
 def test_maxpool_pad_at_least_window_is_rejected():
     with pytest.raises(ValueError, match="pad"):
         maxpool_forward(np.ones((3, 3)), 2, 2, stride=1, pad=2)
