@@ -85,7 +85,9 @@ def run_grade(args) -> int:
     if args.format == "gradescope" and not args.single and len(batch.find_submissions(args.paths)) != 1:
         raise ValueError("--format gradescope writes one submission's results.json: add --single, or give one "
                          "submission (Gradescope runs one container per submission)")
-    if args.single:
+    # one .py file and no log asked for: a student checking their work; no log file, no progress bar
+    single = args.single or (len(args.paths) == 1 and args.paths[0].endswith(".py") and not (args.log or args.resume))
+    if single:
         if len(args.paths) != 1:
             raise ValueError(f"--single takes exactly one PATH, got {len(args.paths)}")
         records = [grade_submission(args.paths[0], args.interface, limits=limits, weights=weights,

@@ -60,3 +60,13 @@ def run_autograder_names():
     from checker.grading.interfaces import INTERFACES
 
     return {f.name for f in INTERFACES["cs231n"].functions}
+
+
+def test_a_student_checking_one_file_gets_a_report_and_no_log(tmp_path):
+    shutil_src = ROOT / "examples" / "cs231n" / "mistake_no_bias.py"
+    (tmp_path / "layers.py").write_bytes(shutil_src.read_bytes())
+    out = subprocess.run([sys.executable, str(ROOT / "cli.py"), "grade", "layers.py", "--no-color"], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr  # 0: grading ran, whatever the score
+    assert "30 / 40" in out.stdout and "bias" in out.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["layers.py"]
