@@ -6,7 +6,9 @@ the same whether it was graded now or read back from a log.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -76,6 +78,8 @@ def render_summary(summ: dict, console: Console, lang: str = "en") -> None:
 def run_grade(args) -> int:
     """The ``grade`` command: grade, log, render in the chosen format."""
     lang = resolve_lang(args.lang)
+    # the drawn cases come from hypothesis, whose cache would otherwise land in the student's folder
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "gradproof-hypothesis"))
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
     blocked = tuple(b for b in BLOCKED if b not in set(args.allow or ()))
     try:
