@@ -54,7 +54,8 @@ def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
         console.print(Panel(Text("\n".join(dict.fromkeys(lines))), title=f["name"], expand=False))
         rep = f["repro"]
         if rep:
-            console.print(Text(f"{text('grade.smallest', lang)}: {rep['config']} ({rep['part']}, worst {rep['worst']})"))
+            where = f"{rep['config']} ({rep['part']}, worst {rep['worst']})"
+            console.print(Text(f"{text('grade.smallest', lang)}: {where}"))
             # soft_wrap: long lines stay single lines, so what the student copies still runs
             console.print(Text(rep["code"]), soft_wrap=True)
         if f["output"].strip():
@@ -113,7 +114,8 @@ def run_grade(args) -> int:
         body = report.junit(records)
     else:
         out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-        console = make_console(no_color=args.no_color or bool(args.output), file=out, width=110 if args.output else None)
+        console = make_console(no_color=args.no_color or bool(args.output), file=out,
+                               width=110 if args.output else None)
         for rec in records:
             render_submission(rec, console, lang)
         if len(records) > 1:

@@ -13,7 +13,8 @@ def _result():
     bad = PartResult("dx", 2, 4, ["stride 2: wrong values"], points=2.5, max_points=5)
     good = PartResult("db", 4, 4, points=2, max_points=2)
     f = FunctionResult("conv_backward_naive", [bad, good],
-                       diagnoses=[Diagnosis("not_rotated", "dx uses the kernel unrotated", "python cli.py derive conv")])
+                       diagnoses=[Diagnosis("not_rotated", "dx uses the kernel unrotated",
+                                            "python cli.py derive conv")])
     return SubmissionResult("s.py", "cs231n", [f], seconds=1.5)
 
 

@@ -116,6 +116,7 @@ def summary(records: list[dict], bins: int = 5) -> dict:
         dist[f"{lo}-{lo + 100 // bins}%"] += 1
     mistakes = Counter(f"{f['name']}: {d['words']}" for r in records for f in r["functions"] for d in f["diagnoses"])
     problems = Counter(r["status"] for r in records if r["status"] != "graded")
-    return {"submissions": len(records), "distribution": dict(sorted(dist.items(), key=lambda kv: int(kv[0].split("-")[0]))),
+    bands = dict(sorted(dist.items(), key=lambda kv: int(kv[0].split("-")[0])))
+    return {"submissions": len(records), "distribution": bands,
             "mean_score": round(sum(r["score"] for r in records) / max(1, len(records)), 3),
             "common_mistakes": mistakes.most_common(5), "not_graded": dict(problems)}

@@ -6,7 +6,8 @@ each test with ``name``, ``score``, ``max_score``, ``status`` (passed/failed), `
 function's name.
 
 >>> from .results import FunctionResult, PartResult, SubmissionResult
->>> r = SubmissionResult("a.py", "cs231n", [FunctionResult("rot180", [PartResult("out", 1, 1, points=2, max_points=2)])])
+>>> part = PartResult("out", 1, 1, points=2, max_points=2)
+>>> r = SubmissionResult("a.py", "cs231n", [FunctionResult("rot180", [part])])
 >>> gradescope(r)["tests"][0]["name"], gradescope(r)["tests"][0]["status"]
 ('rot180: out', 'passed')
 """
