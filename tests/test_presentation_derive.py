@@ -1,6 +1,5 @@
 """The derive renderer and its exports, on the seed's 5x5 input with a 3x3 kernel and on a hand-made refuted rule."""
 import io
-import importlib.util
 import json
 import re
 
@@ -166,8 +165,6 @@ def test_large_derivations_stay_short():
     assert "terms in all" not in c.file.getvalue()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("derivations.pool") is None,
-                    reason="the pooling derivations are not part of this build")
 def test_pooling_derivation_renders_with_window_weights():
     from derivations.pool import derive_pool2d
 

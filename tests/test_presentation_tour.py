@@ -1,5 +1,4 @@
 """The default tour: printed whole when not in a terminal, driven by keys in a real terminal (tmux)."""
-import importlib.util
 import os
 import re
 import shutil
@@ -182,8 +181,6 @@ def test_every_text_key_used_exists_in_both_languages():
     assert not used - set(ZH), sorted(used - set(ZH))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("derivations.pool") is None,
-                    reason="the pooling derivations are not part of this build")
 def test_pooling_screen_shows_the_exact_routing(capsys, monkeypatch):
     out = tour_text(capsys, monkeypatch, lang="en")
     screen = out.split("5. Pooling")[1].split("6. Proof")[0]
