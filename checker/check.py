@@ -11,14 +11,12 @@ loss differenced is L = <forward(...), dout> with a random ``dout`` unless one i
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from checker.fd import differences, element_probes
-from checker.verdict import ArgResult, failed, judge
+from checker.verdict import ArgResult
 
 MODES = ("auto", "element", "batched", "compressed", "directional")
 KINK_POLICIES = ("interval", "exclude", "strict")

@@ -74,7 +74,7 @@ def general_conv2d(*, stride: int = 1, pad: int = 0, dilation: int = 1) -> dict:
     loss = sympy.Sum(K[m, n] * sympy.Sum(G[i, j] * A[s * i + d * m - P, s * j + d * n - P],
                                          (j, 0, WO - 1), (i, 0, HO - 1)), (n, 0, WW - 1), (m, 0, HH - 1))
     raw = sympy.diff(loss, A[p, q]).doit()  # Sum(Piecewise(...), (n, ...), (m, ...))
-    body, (vn, ln, hn), (vm, lm, hm) = raw.function, raw.limits[0], raw.limits[1]
+    body, (_, ln, hn), (_, lm, hm) = raw.function, raw.limits[0], raw.limits[1]
     body, lo_n, hi_n = _limits(body, n, ln, hn)
     body = sympy.Piecewise((body, True)) if not isinstance(body, sympy.Piecewise) else body
     body, lo_m, hi_m = _limits(body, m, lm, hm) if isinstance(body, sympy.Piecewise) and body.args[0].cond != True \

@@ -1,5 +1,4 @@
 """selfcheck: our rules pass on drawn cases, a broken rule is reported as data (never raised), bad arguments."""
-import numpy as np
 import pytest
 
 import checker.selfcheck as sc
