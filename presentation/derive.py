@@ -21,8 +21,15 @@ from .matrices import labelled, make_console, matrix_table, side_by_side
 FORMATS = ("text", "markdown", "latex", "json")
 
 
-def rule_mark(holds: bool, lang: str = "en") -> str:
-    """The mark a rule gets: proved (✓) or rejected (✗)."""
+def rule_mark(holds: bool, lang: str = "en", *, pitfall: bool = False) -> str:
+    """The mark a rule gets: proved (✓) or rejected (✗).
+
+    A classic mistake that happens to agree with the exact derivative at these shapes or values (a 1x1
+    kernel is its own rotation; no cell is the maximum of two windows) is not "proved": it is only not
+    refuted here, and says so.
+    """
+    if pitfall and holds:
+        return text("mark.not_refuted", lang)
     return text("mark.proved" if holds else "mark.rejected", lang)
 
 
@@ -90,8 +97,8 @@ def array_view(name: str, arr, lang: str = "en"):
     return labelled(name, matrix_table(arr))
 
 
-def rules_table(rules, lang: str, derivation=None) -> Table:
-    """Rules with their mark, statement and, when rejected, the first wrong entry."""
+def rules_table(rules, lang: str, derivation=None, *, pitfalls: bool = False) -> Table:
+    """Rules with their mark, statement and, when rejected, the first wrong entry (``pitfalls``: mistakes)."""
     t = Table(box=box.SIMPLE, show_header=False, padding=(0, 1), expand=False)
     t.add_column(no_wrap=True)
     t.add_column(overflow="fold")
@@ -100,7 +107,8 @@ def rules_table(rules, lang: str, derivation=None) -> Table:
                                                                    style="dim")]
         if r.counterexample is not None:
             body.append(Text(counterexample_text(r.counterexample, lang, derivation)))
-        t.add_row(Text(rule_mark(r.holds, lang), style="green" if r.holds else "red"), Group(*body))
+        style = "yellow" if pitfalls and r.holds else "green" if r.holds else "red"
+        t.add_row(Text(rule_mark(r.holds, lang, pitfall=pitfalls), style=style), Group(*body))
     return t
 
 
@@ -166,7 +174,7 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
     parts.append(labelled(text("derive.rules", lang), rules_table(d.rules, lang, d)))
     pitfalls = getattr(d, "pitfalls", ())
     if pitfalls:
-        parts.append(labelled(text("derive.pitfalls", lang), rules_table(pitfalls, lang, d)))
+        parts.append(labelled(text("derive.pitfalls", lang), rules_table(pitfalls, lang, d, pitfalls=True)))
     return Group(*(x for p in parts for x in (p, Text(""))))
 
 

@@ -120,9 +120,10 @@ def _general(d):
 
 
 def _rule_lines(d, rules, lang):
+    pitfall = rules is getattr(d, "pitfalls", None)
     for r in rules:
         cx = "" if r.counterexample is None else counterexample_text(r.counterexample, lang, d)
-        yield r, rule_mark(r.holds, lang), text("rule.checked", lang, n=r.checked), cx
+        yield r, rule_mark(r.holds, lang, pitfall=pitfall), text("rule.checked", lang, n=r.checked), cx
 
 
 def to_markdown(d, lang: str = "en") -> str:

@@ -77,7 +77,7 @@ def screen_reveal(data, lang, width):
                          side_by_side(labelled("convn(ones(3), K, 'full')", matrix_table(data.full)),
                                       labelled("∂L/∂A", matrix_table(data.exact)))),
                 labelled(text("tour.s3.wrong", lang), matrix_table(data.unrotated)),
-                rules_table(getattr(d, "pitfalls", ()), lang, d))
+                rules_table(getattr(d, "pitfalls", ()), lang, d, pitfalls=True))
 
 
 def screen_stride(data, lang, width):
@@ -110,7 +110,7 @@ def screen_pooling(data, lang, width):
     routed, shared = _nonzero(data.max_dx), _nonzero(data.overlap_dx)
     overlap = pools.get("overlap")
     refuted = [r for r in getattr(overlap, "pitfalls", ()) if not r.holds]  # the '=' instead of '+=' mistake
-    pitfalls = [rules_table(refuted, lang, overlap)] if refuted else []
+    pitfalls = [rules_table(refuted, lang, overlap, pitfalls=True)] if refuted else []
     return _gap(_title("tour.s5.title", lang), _para("tour.s5.mean", lang),
                 side_by_side(labelled("G", matrix_table(data.mean_g)), labelled(dx, matrix_table(data.mean_dx)),
                              *exact("mean")),
@@ -160,7 +160,7 @@ def screen_proof(data, lang, width):
     setup = {k: "x".join(map(str, v)) if isinstance(v, tuple) else v for k, v in CHECK_SETUP.items()}
     check = _para("tour.s6.nocheck", lang) if data.check is None else _fd_view(data.check, lang)
     return _gap(_title("tour.s6.title", lang), _para("tour.s6.proof", lang), *proofs,
-                _para("tour.s6.pitfalls", lang), rules_table(getattr(d, "pitfalls", ()), lang, d),
+                _para("tour.s6.pitfalls", lang), rules_table(getattr(d, "pitfalls", ()), lang, d, pitfalls=True),
                 _para("tour.s6.check", lang, **setup), check)
 
 

@@ -188,3 +188,25 @@ def test_four_dimensional_exports_hold_every_slice():
 def test_jupyter_display_of_a_large_derivation_stays_small():
     tex = derive_conv2d((12, 12), (3, 3), bias=False)._repr_latex_()
     assert r"\text{(10x10 array: see .to_dict())}" in tex and len(tex) < 2000
+
+
+def test_a_mistake_these_values_do_not_expose_is_not_called_proved():
+    from derivations import derive_pool2d
+    from presentation.derive import derivation_view
+
+    d = derive_pool2d("max", (3, 3), 3, values=[1, 0, 4, 8, 2, 5, 20, 13, 25])  # one window: nothing overlaps
+    assert all(r.holds for r in d.pitfalls)
+    c = Console(file=io.StringIO(), width=100, color_system=None)
+    c.print(derivation_view(d, "en", width=100))
+    out = c.file.getvalue()
+    pit = out[out.index("Classic mistakes"):]
+    assert "not refuted here" in pit and "✓ proved" not in pit
+
+
+def test_tour_names_the_rule_correctly():
+    from presentation.i18n import EN
+
+    # full cross-correlation with rot180(K) == full convolution with K; "full convolution with rot180(K)"
+    # would be the unrotated mistake
+    for key in ("tour.s3.title", "tour.s3.intro", "tour.s4.intro"):
+        assert "convolution with rot180" not in EN[key], key
