@@ -13,6 +13,13 @@ class UserError(Exception):
     """A mistake in the command line: reported in one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a mistake in one line (not the whole usage block), exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
+
+
 def _shape(text: str) -> tuple[int, ...]:
     """'5x5' -> (5, 5); '2x3x8x8' -> (2, 3, 8, 8)."""
     try:
@@ -107,6 +114,8 @@ def _derive_op(args):
     args.stride = 1 if args.stride is None else args.stride
     pad = args.pad
     if args.op == "full-conv":
+        if args.pad:  # full mode fixes the padding; silently replacing the user's number would mislead
+            raise UserError(f"--pad cannot be set for full-conv (it pads by dilation*(kernel - 1)), got --pad {args.pad}")
         pad = args.dilation * (args.kernel[-1] - 1)
         if args.kernel[-2] != args.kernel[-1]:
             raise UserError(f"full-conv needs a square kernel, got {'x'.join(map(str, args.kernel))}")
@@ -228,7 +237,7 @@ def _cmd_grade(args) -> int:
 
 # --- main -------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gradproof",
         description="Derive, prove and check the gradients of convolutional networks.",
         epilog="Run with no command for the default walkthrough.",
