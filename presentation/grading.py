@@ -31,7 +31,10 @@ def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
     """One student's report: points per function and part, what failed, the likely mistake, a reproduction."""
     # Everything that comes from a submission (file names, exception text) is shown as plain Text, never
     # parsed as markup: "[/]" in a student's error message must not break a class's report.
-    table = Table(title=Text(f"{rec['submission']}  {rec['score']:g} / {rec['max_score']:g}"), show_lines=False)
+    # The path is a line of its own that never wraps (a deep folder must not push the score onto two lines,
+    # and a path copied from the terminal stays whole); the score is the table's title alone, always one piece.
+    console.print(Text(str(rec["submission"]), style="bold"), soft_wrap=True)
+    table = Table(title=Text(f"{rec['score']:g} / {rec['max_score']:g}", style="bold"), show_lines=False)
     for col in (text("grade.function", lang), text("grade.part", lang), text("grade.cases", lang),
                 text("grade.points", lang)):
         table.add_column(col)
@@ -47,11 +50,14 @@ def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
         lines = [m for p in f["parts"] for m in p["messages"][:1]] + [p["note"] for p in f["parts"] if p["note"]]
         if f["error"]:
             lines.insert(0, f["error"])
-        for d in f["diagnoses"]:
-            lines.append(f"{text('grade.likely', lang)}: {d['words']}\n  {text('grade.see', lang)}: {d['command']}")
+        lines += [f"{text('grade.likely', lang)}: {d['words']}" for d in f["diagnoses"]]
         if not lines:
             continue
         console.print(Panel(Text("\n".join(dict.fromkeys(lines))), title=f["name"], expand=False))
+        # the commands go outside the panel, one unwrapped line each: wrapped inside a border, a command
+        # copied from the terminal no longer runs
+        for cmd in dict.fromkeys(d["command"] for d in f["diagnoses"]):
+            console.print(Text(f"{text('grade.see', lang)}: {cmd}"), soft_wrap=True)
         rep = f["repro"]
         if rep:
             where = f"{rep['config']} ({rep['part']}, worst {rep['worst']})"

@@ -10,9 +10,15 @@ from presentation.grading import render_submission, render_summary
 EX = Path(__file__).resolve().parent.parent / "examples" / "cs231n"
 
 
-def test_report_shows_points_mistake_command_and_reproduction():
-    rec = grade_submission(EX / "mistake_assign_pool.py", "cs231n").to_dict()
-    con = Console(record=True, width=140)
+def test_report_shows_points_mistake_command_and_reproduction(tmp_path):
+    import shutil
+
+    # a long folder name, as in a deep clone or a class folder: the score must stay whole wherever the file lives
+    deep = tmp_path / ("a-long-folder-name-for-a-class-of-submissions-" * 3) / "student-one"
+    deep.mkdir(parents=True)
+    sub = shutil.copy(EX / "mistake_assign_pool.py", deep)
+    rec = grade_submission(sub, "cs231n").to_dict()
+    con = Console(record=True, width=100)
     render_submission(rec, con, "en")
     render_summary(summary([rec]), con, "en")
     out = con.export_text()
@@ -61,3 +67,12 @@ def test_the_reproduction_copied_from_a_narrow_terminal_still_runs(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert float(out.stdout.split()[-1]) > 1e-3
+
+
+def test_the_derive_command_is_printed_whole_on_one_line_in_a_narrow_terminal():
+    rec = grade_submission(EX / "mistake_assign_pool.py", "cs231n").to_dict()
+    [cmd] = {d["command"] for f in rec["functions"] for d in f["diagnoses"]}
+    con = Console(record=True, width=60)
+    render_submission(rec, con, "en")
+    # copied from the terminal line by line, the command must still run: no wrap, no border inside it
+    assert any(line.rstrip().endswith(cmd) for line in con.export_text().splitlines()), con.export_text()
