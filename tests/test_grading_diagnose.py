@@ -68,3 +68,41 @@ def test_the_max_pool_command_runs_and_rejects_assignment():
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "assign_not_add" in out.stdout
+
+
+# the derivation's pitfall that each mistake is: the command a diagnosis suggests must show it refuted
+PITFALL = {"assign": "assign_not_add", "not_rotated": "dx_unrotated_kernel", "no_dilation": "dx_no_dilation"}
+
+
+def _suggested_derivation(cfg, op):
+    import cli
+    from checker.grading.diagnose import command
+    from derivations import derive_conv2d, derive_pool2d
+
+    args = cli.build_parser().parse_args(command(cfg, op).split()[2:])
+    if op == "conv":
+        return derive_conv2d(args.input, args.kernel, stride=args.stride, pad=args.pad)
+    window = args.window[0] if len(args.window) == 1 else args.window
+    return derive_pool2d("max", args.input, window, stride=args.stride, values=args.values)
+
+
+@pytest.mark.parametrize("spec, cfg", [(f, c) for f, cfg in CASES if f.name in (
+    "conv_backward_naive", "max_pool_backward_naive") for c in f.battery(0) + [cfg]],
+    ids=lambda v: getattr(v, "label", "") or getattr(v, "name", "") or None)
+def test_the_suggested_derivation_refutes_the_mistake_it_names(spec, cfg):
+    """A diagnosis whose derivation showed the student's slip as holding would tell them their bug is right."""
+    inputs = spec.inputs(cfg, 1)
+    refs = spec.reference(cfg, inputs)
+    op = "conv" if spec.family == "conv" else "max-pool"
+    checked = set()
+    for j, part in enumerate(spec.parts):
+        for key, words, thunk in _variants(ROLES[spec.name], part, cfg, inputs):
+            wrong = thunk() if key in PITFALL else None
+            if wrong is None or wrong.shape != np.shape(refs[j]) or close(wrong, np.asarray(refs[j])):
+                continue  # never diagnosed on this case
+            assert key in [d.key for d in diagnose(spec.name, part, cfg, inputs, wrong)]
+            checked.add(PITFALL[key])
+    if not checked:
+        pytest.skip(f"no mistake with a pitfall can be told apart on {cfg.describe()}")
+    pitfalls = {r.name: r.holds for r in _suggested_derivation(cfg, op).pitfalls}
+    assert {name: pitfalls.get(name) for name in checked} == {name: False for name in checked}, cfg

@@ -36,21 +36,41 @@ class Diagnosis:
     command: str
 
 
+def pool_values(cfg) -> np.ndarray:
+    """Values for a max-pool derivation: a fixed shuffle of 1..H*W (tie-free, easy to follow) with the
+    largest, H*W, moved to the cell the most windows share. With overlapping windows that cell is then
+    the maximum of two or more of them, so the derivation refutes '=' instead of '+=' (on a shuffle where
+    no cell wins two windows, '=' gives the right answer and the derivation would mark it as holding).
+
+    >>> from .configs import PoolConfig
+    >>> int(pool_values(PoolConfig(1, 1, 5, 5, 3, 3, 2)).reshape(5, 5)[2, 2])   # the centre is in all 4 windows
+    25
+    """
+    h, w = cfg.H, cfg.W
+    shared = np.zeros((h, w), dtype=int)
+    for i in range(0, h - cfg.PH + 1, cfg.stride):
+        for j in range(0, w - cfg.PW + 1, cfg.stride):
+            shared[i : i + cfg.PH, j : j + cfg.PW] += 1
+    values = np.random.default_rng(h * 100 + w).permutation(h * w) + 1
+    top, cell = int(np.argmax(values)), int(np.argmax(shared))  # argmax: the first of the most-shared cells
+    values[top], values[cell] = values[cell], values[top]
+    return values
+
+
 def command(cfg, op: str = "max-pool") -> str:
-    """The derivation that shows the right rule for this case (max pooling needs concrete values:
-    a fixed shuffle of 1..H*W, tie-free and easy to follow).
+    """The derivation that shows the right rule for this case (max pooling needs concrete values,
+    see ``pool_values``).
 
     >>> from .configs import PoolConfig
     >>> command(PoolConfig(1, 1, 2, 3, 2, 2, 1))
-    'python cli.py derive max-pool --input 2x3 --window 2x2 --stride 1 --values 5,1,3,6,2,4'
+    'python cli.py derive max-pool --input 2x3 --window 2x2 --stride 1 --values 5,6,3,1,2,4'
     """
     if hasattr(cfg, "HH"):
         return (f"python cli.py derive conv --input {cfg.H}x{cfg.W} --kernel {cfg.HH}x{cfg.WW} "
                 f"--stride {cfg.stride} --pad {cfg.pad}")
     cmd = f"python cli.py derive {op} --input {cfg.H}x{cfg.W} --window {cfg.PH}x{cfg.PW} --stride {cfg.stride}"
     if op == "max-pool":
-        values = np.random.default_rng(cfg.H * 100 + cfg.W).permutation(cfg.H * cfg.W) + 1
-        cmd += " --values " + ",".join(str(int(v)) for v in values)
+        cmd += " --values " + ",".join(str(int(v)) for v in pool_values(cfg))
     return cmd
 
 
