@@ -69,7 +69,8 @@ def general_conv2d(*, stride: int = 1, pad: int = 0, dilation: int = 1) -> dict:
         if isinstance(val, bool) or not isinstance(val, int) or val < low:
             raise ValueError(f"{name} must be a whole number >= {low}, got {val!r}")
     s, P, d = stride, pad, dilation
-    entry = sympy.Sum(A[s * i + d * m - P, s * j + d * n - P] * K[m, n], (m, 0, HH - 1), (n, 0, WW - 1))
+    entry = sympy.Sum(A[s * i + d * m - P, s * j + d * n - P] * K[m, n], (m, 0, HH - 1), (n, 0, WW - 1)) \
+        + sympy.Symbol("b", real=True)
     # Output indices innermost: then the deltas resolve against i and j, the summation variables of G.
     loss = sympy.Sum(K[m, n] * sympy.Sum(G[i, j] * A[s * i + d * m - P, s * j + d * n - P],
                                          (j, 0, WO - 1), (i, 0, HO - 1)), (n, 0, WW - 1), (m, 0, HH - 1))

@@ -134,14 +134,47 @@ def association_table(meetings, lang: str, limit: int | None = None, *, kernel: 
     return t
 
 
-def general_formula(label: str, expr, width: int) -> Group:
+#: Left-hand sides of the general formulas, in the index names the formulas use.
+GENERAL_LHS = {"forward": "B[i, j]", "dA": "∂L/∂A[p, q]", "dK": "∂L/∂K[u, v]", "loss": "L"}
+
+
+def split_divisibility(expr):
+    """``Sum(delta(0, Mod(e, s)) * body, ...)`` as ``(Sum(body, ...), [(e, s), ...])``: the stride's
+    integrality conditions read better as a sentence than as factors that triple the formula's width.
+
+    >>> from derivations import general_conv2d
+    >>> _, conds = split_divisibility(general_conv2d(stride=2)["dA"])
+    >>> [str(m) for _, m in conds]
+    ['2', '2']
+    """
+    import sympy
+
+    if not isinstance(expr, sympy.Sum):
+        return expr, []
+    factors = sympy.Mul.make_args(expr.function)
+    deltas = [f for f in factors if isinstance(f, sympy.KroneckerDelta) and f.has(sympy.Mod)]
+    if not deltas:
+        return expr, []
+    conds = []
+    for f in deltas:
+        mod = next(a for a in f.args if isinstance(a, sympy.Mod))
+        conds.append(mod.args)
+    body = sympy.Mul(*[f for f in factors if f not in deltas])
+    return sympy.Sum(body, *expr.limits), conds
+
+
+def general_formula(label: str, expr, width: int, lang: str = "en") -> Group:
     """An index-notation formula: SymPy's 2-D layout when it fits the width, else one line rich can wrap."""
     import sympy
 
+    expr, conds = split_divisibility(expr)
     art = sympy.pretty(expr, use_unicode=True, wrap_line=False)
     if max(len(line) for line in art.splitlines()) > width:
         art = str(expr)  # the 2-D sum signs would be cut into unreadable strips
-    return Group(Text(f"{label} =", style="bold"), Text(art), Text(""))
+    parts = [Text(f"{GENERAL_LHS.get(label, label)} =", style="bold"), Text(art)]
+    for e, m in conds:
+        parts.append(Text(text("derive.general_divisible", lang, expr=sympy.sstr(e), m=m)))
+    return Group(*parts, Text(""))
 
 
 def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None = 12) -> Group:
@@ -164,7 +197,9 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
                                output=names.get("output", "B")), Group(*grads)))
     if d.general:
         parts.append(labelled(text("derive.general", lang),
-                              Group(*(general_formula(k, v, width) for k, v in d.general.items()))))
+                              Group(*(general_formula(k, v, width, lang) for k, v in d.general.items()
+                                      if k != "loss"),  # the summed loss is the derivation's input, not a result
+                                    Text(text("derive.general_note", lang)))))
     if d.association:
         lim = None if len(d.association) <= 36 else limit
         rest = [] if lim is None else [Text(text("more", lang, n=len(d.association) - lim), style="dim")]

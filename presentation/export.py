@@ -113,10 +113,22 @@ def _meets(d) -> str:
     return "col.kernel" if "kernel" in d.names else "col.weight"
 
 
-def _general(d):
+def _general(d, lang="en"):
+    """(left-hand side, LaTeX body) per general formula; a stride's divisibility becomes a '\\text' note."""
     import sympy
 
-    return [(k, sympy.latex(v)) for k, v in d.general.items()]
+    from .derive import GENERAL_LHS, split_divisibility
+
+    out = []
+    for k, v in d.general.items():
+        if k == "loss":  # the summed loss is the derivation's input, not one of its results
+            continue
+        body, conds = split_divisibility(v)
+        tex = sympy.latex(body)
+        for e, m in conds:
+            tex += r", \quad \text{" + text("derive.general_divisible", lang, expr=sympy.sstr(e), m=m).strip() + "}"
+        out.append((GENERAL_LHS.get(k, k), tex))
+    return out
 
 
 def _rule_lines(d, rules, lang):
@@ -143,7 +155,7 @@ def to_markdown(d, lang: str = "en") -> str:
         out += [f"## {title}", ""] + [f"- ${lhs} = {latex(rhs)}$" for lhs, rhs in pairs] + [""]
     if d.general:
         out += [f"## {text('derive.general', lang)}", ""]
-        out += [x for k, v in _general(d) for x in (f"{k} =", "", f"$${v}$$", "")]
+        out += [x for k, v in _general(d, lang) for x in (f"{k} =", "", f"$${v}$$", "")]
     if d.association:
         out += [f"## {text('derive.association', lang)}", "",
                 f"| {text('col.input', lang)} | {text(_meets(d), lang)} | {text('col.output', lang)} |",
@@ -183,7 +195,7 @@ def to_latex(d, lang: str = "en") -> str:
         out += [r"\end{align*}"]
     if d.general:
         out += [rf"\subsection*{{{tex_escape(text('derive.general', lang))}}}"]
-        out += [x for k, v in _general(d) for x in (rf"\noindent {tex_escape(k)} =", rf"\[ {v} \]")]
+        out += [x for k, v in _general(d, lang) for x in (rf"\noindent {tex_escape(k)} =", rf"\[ {v} \]")]
     if d.association:
         out += [rf"\subsection*{{{tex_escape(text('derive.association', lang))}}}", r"\begin{longtable}{lp{6cm}p{6cm}}",
                 rf"{tex_escape(text('col.input', lang))} & {tex_escape(text(_meets(d), lang))} & "
