@@ -93,7 +93,19 @@ def run_grade(args) -> int:
         weights = Weights.from_json(Path(args.weights).read_text()) if args.weights else Weights()
     except (OSError, json.JSONDecodeError, TypeError) as exc:
         raise ValueError(f"--weights could not be read from {args.weights!r}: {exc}") from None
-    if args.format == "gradescope" and not args.single and len(batch.find_submissions(args.paths)) != 1:
+    for p in args.paths:
+        if not Path(p).exists():  # checked first: a .py path below goes straight to grade_submission
+            raise ValueError(f"PATH {p} does not exist")
+    subs = []
+    if not args.single:
+        skipped = []
+        subs = batch.find_submissions(args.paths, skipped)
+        if skipped:
+            # once, not once per folder: a class folder may hold many folders that are not submissions
+            where = sorted({str(s.parent) for s in skipped})
+            print(f"gradproof: skipped {len(skipped)} subfolder{'s' * (len(skipped) != 1)} of {', '.join(where)} "
+                  f"with no .py file", file=sys.stderr)
+    if args.format == "gradescope" and not args.single and len(subs) != 1:
         raise ValueError("--format gradescope writes one submission's results.json: add --single, or give one "
                          "submission (Gradescope runs one container per submission)")
     # one .py file and no log asked for: a student checking their work; no log file, no progress bar
@@ -105,7 +117,6 @@ def run_grade(args) -> int:
                                     fd_credit=not args.no_fd_credit, blocked=blocked).to_dict()]
     else:
         log = Path(args.log or ((args.output or "gradproof-grades") + ".jsonl"))
-        subs = batch.find_submissions(args.paths)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=False) as prog:
             task = prog.add_task(text("grade.progress", lang), total=len(subs))

@@ -59,3 +59,41 @@ def test_killed_batch_resumes_with_nothing_lost(tmp_path):
     scores = {Path(r["submission"]).name: r["score"] for r in recs}
     assert scores["correct.py"] == 40.0 and scores["mistake_no_bias.py"] == 30.0
     assert json.loads(json.dumps(recs))  # plain data all the way down
+
+
+def test_a_missing_path_is_named_as_missing(capsys):
+    import cli
+
+    assert cli.main(["grade", "/nonexistent/sub.py"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "gradproof: error: PATH /nonexistent/sub.py does not exist"
+    assert cli.main(["grade", "/nonexistent/subs"]) == 2
+    assert capsys.readouterr().err.strip() == "gradproof: error: PATH /nonexistent/subs does not exist"
+
+
+def test_subfolders_without_python_are_skipped_and_counted(tmp_path, capsys):
+    import cli
+
+    d = _folder(tmp_path, "cs231n/correct.py")
+    for name in ("notes", "data", "alice"):
+        (d / name).mkdir()
+    (d / "alice" / "layers.py").write_text((EX / "cs231n" / "correct.py").read_text())
+    skipped = []
+    assert [p.name for p in find_submissions([d], skipped)] == ["alice", "correct.py"]
+    assert sorted(p.name for p in skipped) == ["data", "notes"]
+    out = tmp_path / "grades.json"
+    assert cli.main(["grade", str(d), "--format", "json", "-o", str(out), "--log", str(tmp_path / "l.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("skipped 2 subfolders") == 1 and "holds no .py file" not in out.read_text()
+    assert len(json.loads(out.read_text())) == 2
+
+
+def test_a_folder_with_nothing_gradable_is_an_error(tmp_path, capsys):
+    import cli
+
+    for name in ("a", "b"):
+        (tmp_path / "dir" / name).mkdir(parents=True)
+    assert cli.main(["grade", str(tmp_path / "dir"), "--log", str(tmp_path / "l.jsonl")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(tmp_path / "dir") in err and "no submissions" in err, err
+    assert not (tmp_path / "l.jsonl").exists()

@@ -21,19 +21,33 @@ from .sandbox import BLOCKED, Limits
 from .score import Weights
 
 
-def find_submissions(paths) -> list[Path]:
-    """Each .py file given, and in each folder given: each .py file and each subfolder; ValueError if none."""
-    found = []
+def find_submissions(paths, skipped: list | None = None) -> list[Path]:
+    """Each .py file given, and in each folder given: each .py file and each subfolder that holds one.
+
+    Subfolders without a .py file (data, notes, anything that is not a submission) are left out and, if
+    ``skipped`` is a list, appended to it; ValueError if a path does not exist or nothing is gradable.
+    """
+    found, passed_over = [], []
     for p in map(Path, paths):
+        if not p.exists():
+            raise ValueError(f"PATH {p} does not exist")
         if p.is_file() and p.suffix == ".py":
             found.append(p)
         elif p.is_dir():
-            kids = sorted(c for c in p.iterdir() if not c.name.startswith((".", "_")))
-            found += [c for c in kids if (c.is_file() and c.suffix == ".py") or c.is_dir()]
+            for c in sorted(c for c in p.iterdir() if not c.name.startswith((".", "_"))):
+                if c.is_file() and c.suffix == ".py":
+                    found.append(c)
+                elif c.is_dir():
+                    # load_submission reads a folder's own *.py files, so that is what makes it gradable
+                    (found if any(c.glob("*.py")) else passed_over).append(c)
         else:
-            raise ValueError(f"path must be a .py file or a folder, got {str(p)!r}")
+            raise ValueError(f"PATH {p} is neither a .py file nor a folder")
+    if skipped is not None:
+        skipped += passed_over
     if not found:
-        raise ValueError(f"no submissions found in {[str(p) for p in paths]!r}")
+        why = f" ({len(passed_over)} subfolders without one)" if passed_over else ""
+        raise ValueError(f"no submissions in PATH {' '.join(map(str, paths))}: no .py file, and no subfolder "
+                         f"holding one{why}")
     return found
 
 
