@@ -5,6 +5,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,12 +38,25 @@ def test_every_attack_scores_zero_and_the_batch_finishes(tmp_path):
     assert summary(recs)["submissions"] == len(attacks) + 1
 
 
-def test_killed_batch_resumes_with_nothing_lost(tmp_path):
+def test_killed_batch_resumes_with_nothing_lost(tmp_path, monkeypatch):
+
+    # The killed grader cannot remove its sandbox folders, so it gets a temp dir of its own that the test
+    # removes; /tmp/pytest-of-* is closed to the nobody user the children run as, hence one outside it.
+    tmp = Path(tempfile.mkdtemp(prefix="gradproof-test-"))
+    try:
+        tmp.chmod(0o711)
+        _killed_then_resumed(tmp_path, tmp, monkeypatch)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _killed_then_resumed(tmp_path, tmp, monkeypatch):
     d = _folder(tmp_path, "cs231n/correct.py", "cs231n/mistake_no_bias.py", "cs231n/mistake_db_batch.py")
     log = tmp_path / "log.jsonl"
     cmd = [sys.executable, str(ROOT / "cli.py"), "grade", str(d), "--jobs", "1", "--log", str(log), "--format", "json",
            "-o", str(tmp_path / "out.json")]
-    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "TMPDIR": str(tmp)})
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not (log.exists() and log.read_text().count("\n") >= 1):
         time.sleep(0.2)
@@ -52,6 +66,8 @@ def test_killed_batch_resumes_with_nothing_lost(tmp_path):
     assert 1 <= len(first) < 3
     with open(log, "a") as fh:
         fh.write('{"submission": "cut short by the ki')  # a line half-written when the kill came
+    left_by_kill = set(tmp.glob("gradproof-sub-*"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))  # the resumed grader's sandbox folders go there too
     graded = []
     recs = grade_batch([d], "cs231n", log=log, jobs=1, resume=True, on_result=graded.append)
     assert len(graded) == 3 - len(first)
@@ -59,6 +75,7 @@ def test_killed_batch_resumes_with_nothing_lost(tmp_path):
     scores = {Path(r["submission"]).name: r["score"] for r in recs}
     assert scores["correct.py"] == 40.0 and scores["mistake_no_bias.py"] == 30.0
     assert json.loads(json.dumps(recs))  # plain data all the way down
+    assert set(tmp.glob("gradproof-sub-*")) == left_by_kill  # a grader that is not killed removes its own
 
 
 def test_a_missing_path_is_named_as_missing(capsys):

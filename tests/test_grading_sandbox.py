@@ -118,3 +118,19 @@ def test_an_allowed_framework_is_not_blocked():
     allowed = run_function({"s.py": src}, "s", "f", call, {"0.x": np.ones(1)}, FAST, blocked=("checker",))
     assert "not allowed" in blocked.errors[0]
     assert "not allowed" not in allowed.errors.get(0, "")  # ModuleNotFoundError here, or a result
+
+
+def test_an_interrupted_run_leaves_no_copy_of_the_submission(monkeypatch):
+    from checker.grading import sandbox
+
+    made = []
+    real = sandbox._workdir
+    monkeypatch.setattr(sandbox, "_workdir", lambda files: made.append(real(files)) or made[-1])
+
+    def interrupted(*args):
+        raise KeyboardInterrupt  # Ctrl-C while the grader waits on the child
+
+    monkeypatch.setattr(sandbox, "_drain", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run("return x")
+    assert len(made) == 1 and not os.path.exists(made[0])

@@ -135,33 +135,42 @@ def run_function(files: dict[str, bytes], module: str, func: str, calls: list[di
     np.savez(buf, **arrays)
     header = json.dumps({"module": module, "func": func, "calls": calls, "blocked": list(blocked)}).encode()
     workdir = _workdir(files)
+    try:
+        return _run_in(workdir, header + b"\n" + buf.getvalue(), len(calls), limits)
+    finally:
+        # whatever ends the run (a Ctrl-C in the drain included), the submission's copy does not outlive it
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run_in(workdir: str, payload: bytes, n_calls: int, limits: Limits) -> ChildRun:
     rfd, wfd = os.pipe()
     start, run = time.monotonic(), ChildRun()
     try:
         pid, proc, in_w, out_r = _start(limits, workdir, wfd)
     except BaseException:
-        os.close(rfd), shutil.rmtree(workdir, ignore_errors=True)
+        os.close(rfd)
         raise
     finally:
         os.close(wfd)
     if proc is not None:
         proc.stdin.close(), proc.stdout.close()
     try:
-        with open(in_w, "wb", closefd=True) as fh:
-            fh.write(header + b"\n" + buf.getvalue())
-    except OSError:
-        pass  # the child died before reading its input: reported below as missing results
-    stream, output, why = _drain(out_r, rfd, limits, start)
-    try:
-        os.killpg(pid, signal.SIGKILL)  # whatever it left running in its session goes too
-    except (ProcessLookupError, PermissionError):
-        pass
+        try:
+            with open(in_w, "wb", closefd=True) as fh:
+                fh.write(payload)
+        except OSError:
+            pass  # the child died before reading its input: reported below as missing results
+        stream, output, why = _drain(out_r, rfd, limits, start)
+    finally:
+        try:
+            os.killpg(pid, signal.SIGKILL)  # whatever it left running in its session goes too
+        except (ProcessLookupError, PermissionError):
+            pass
     code = proc.wait() if proc is not None else None
-    shutil.rmtree(workdir, ignore_errors=True)
     _parse(stream, run)
     run.output = output.decode("utf-8", "replace")
     run.seconds = time.monotonic() - start
-    if why is None and len(run.results) + len(run.errors) < len(calls):
+    if why is None and len(run.results) + len(run.errors) < n_calls:
         why = _died(code)
     if why and run.fatal is None:
         run.fatal = why
