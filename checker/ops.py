@@ -2,7 +2,8 @@ r"""The proven convolution rules as fast numpy functions (cs231n layout: x (N,C,
 
 Every function here implements a rule that ``derivations.derive_conv2d`` proves exactly; the tests
 compare them with the symbolic gradients on random values. Windows come from
-``sliding_window_view`` and are contracted with ``einsum``: no Python loop over pixels.
+``sliding_window_view`` and are contracted with ``einsum`` (the forward: im2col slices and one matmul);
+no Python loop over pixels.
 
 >>> import numpy as np
 >>> full_conv2d(np.ones((3, 3)), np.arange(1, 10.).reshape(3, 3))[0]
@@ -49,8 +50,14 @@ def pad2d(a: np.ndarray, top: int, bottom: int | None = None, left: int | None =
     bottom = top if bottom is None else bottom
     left = top if left is None else left
     right = left if right is None else right
-    widths = [(0, 0)] * (a.ndim - 2) + [(top, bottom), (left, right)]
-    return np.pad(a, widths)
+    if not (top or bottom or left or right):
+        return a
+    # zeros + one slice assignment: np.pad's generality costs ~90 us a call, and the checker pads the
+    # input of every one of its hundreds of forward calls
+    h, w = a.shape[-2:]
+    out = np.zeros(a.shape[:-2] + (h + top + bottom, w + left + right), dtype=a.dtype)
+    out[..., top : top + h, left : left + w] = a
+    return out
 
 
 def crop2d(a: np.ndarray, p: int) -> np.ndarray:
@@ -76,17 +83,24 @@ def full_conv2d(g: np.ndarray, k: np.ndarray) -> np.ndarray:
     return xcorr2d(pad2d(g, kh - 1, kh - 1, kw - 1, kw - 1), rot180(k))
 
 
-def _windows(xp: np.ndarray, kh: int, kw: int, stride: int, dilation: int) -> np.ndarray:
-    """(N,C,H',W',HH,WW) view of the receptive fields of a padded input."""
-    span_h, span_w = dilation * (kh - 1) + 1, dilation * (kw - 1) + 1
-    v = sliding_window_view(xp, (span_h, span_w), axis=(2, 3))
-    return v[:, :, ::stride, ::stride, ::dilation, ::dilation]
-
-
 def conv2d_forward(x, w, b=None, *, stride: int = 1, pad: int = 0, dilation: int = 1) -> np.ndarray:
-    """out[n,f,i,j] = sum_{c,p,q} xpad[n,c,i*s+p*d, j*s+q*d] w[f,c,p,q] + b[f]."""
+    """out[n,f,i,j] = sum_{c,p,q} xpad[n,c,i*s+p*d, j*s+q*d] w[f,c,p,q] + b[f].
+
+    Written as im2col and one matmul: HH*WW strided slice copies, then BLAS. At 2x3x16x16 with 4x3x3x3
+    this measured 38 us against 338 us for the einsum over the window view (whose path search costs more
+    than the arithmetic), and the checker calls the forward hundreds of times per check.
+    """
+    n, c, h, wd = x.shape
+    f, _, kh, kw = w.shape
     xp = pad2d(x, pad)
-    out = np.einsum("nchwij,fcij->nfhw", _windows(xp, w.shape[2], w.shape[3], stride, dilation), w, optimize=True)
+    ho = out_size(h, kh, stride=stride, pad=pad, dilation=dilation)
+    wo = out_size(wd, kw, stride=stride, pad=pad, dilation=dilation)
+    cols = np.empty((n, c, kh, kw, ho, wo), dtype=np.result_type(x, w))
+    for i in range(kh):
+        for j in range(kw):
+            r, q = i * dilation, j * dilation
+            cols[:, :, i, j] = xp[:, :, r : r + stride * (ho - 1) + 1 : stride, q : q + stride * (wo - 1) + 1 : stride]
+    out = np.matmul(w.reshape(f, -1), cols.reshape(n, c * kh * kw, ho * wo)).reshape(n, f, ho, wo)
     if b is not None:
         out = out + b[None, :, None, None]
     return out
