@@ -27,7 +27,9 @@ height, width; w (F, C, HH, WW) filters; b (F,). Output size of a convolution or
 
 Check your work locally (the same battery the grader uses; nothing is uploaded anywhere):
 
-    python cli.py grade {module} --interface {interface}
+    gradproof grade {module} --interface {interface}
+
+(gradproof is the command pip installs; from a gradproof checkout, python cli.py grade works the same.)
 
 Rules: use numpy only (autodiff frameworks and the grader's own packages cannot be imported); do not
 modify the arrays you are given (copy them first); return floating-point numpy arrays.
