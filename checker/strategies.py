@@ -23,6 +23,11 @@ from checker.ops import out_size
 
 
 class Conv2dCase(NamedTuple):
+    """One convolution test case: arrays in the cs231n layout and the parameters that make them fit.
+
+    ``dout`` has the output's shape ``(N, F, H', W')`` with ``H' = 1 + (H + 2*pad - dilation*(HH-1) - 1) // stride``.
+    """
+
     x: np.ndarray  # (N, C, H, W)
     w: np.ndarray  # (F, C, HH, WW)
     b: np.ndarray  # (F,)
@@ -33,6 +38,12 @@ class Conv2dCase(NamedTuple):
 
 
 class Pool2dCase(NamedTuple):
+    """One pooling test case: input, upstream gradient of the pooled shape, window, stride, pad and kind.
+
+    With ``tie_free`` (the default for max pooling) every window's maximum beats the rest by a gap, so
+    finite differences never straddle a tie.
+    """
+
     x: np.ndarray  # (N, C, H, W)
     dout: np.ndarray
     kh: int
