@@ -157,7 +157,7 @@ EN: dict[str, str] = {
     "grade.summary": "Submissions graded",
     "grade.band": "score band",
     "grade.progress": "grading",
-    "homework.init": "Wrote {path} ({interface} interface). Fill it in, then check it with: python cli.py grade {path} --interface {interface}",
+    "homework.init": "Wrote {path} ({interface} interface). Fill it in, then check it with: gradproof grade {path} --interface {interface}",
     "homework.gradescope": "Wrote setup.sh, run_autograder and gradproof/ in {dir}: zip the folder's contents and upload it as the Gradescope autograder.",
     # --- pooling, activations, layer deltas (derivations/pool.py, activations.py, chain.py) ---
     "pool.shapes": "Output size per axis: 1 + (H + 2*pad - k) // s.",
@@ -327,7 +327,7 @@ ZH: dict[str, str] = {
     "grade.summary": "已评分的提交",
     "grade.band": "分数段",
     "grade.progress": "评分中",
-    "homework.init": "已写入 {path}（{interface} 接口）。完成后用以下命令自查：python cli.py grade {path} --interface {interface}",
+    "homework.init": "已写入 {path}（{interface} 接口）。完成后用以下命令自查：gradproof grade {path} --interface {interface}",
     "homework.gradescope": "已在 {dir} 写入 setup.sh、run_autograder 和 gradproof/：把该文件夹的内容打包为 zip，作为 Gradescope 自动评分器上传。",
     # --- 池化、激活函数、层间误差 ---
     "pool.shapes": "每个方向的输出尺寸：1 + (H + 2*pad - k) // s。",

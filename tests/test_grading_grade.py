@@ -45,7 +45,7 @@ def test_each_mistake_is_caught_at_its_function_and_named(name, function, key):
         assert any("in place" in m for p in f.parts for m in p.messages)
     else:
         assert key in [d.key for d in f.diagnoses]
-        assert all(d.command.startswith("python cli.py derive") for d in f.diagnoses)
+        assert all(d.command.startswith("gradproof derive") for d in f.diagnoses)
     assert f.repro is not None and "import numpy as np" in f.repro.code
     # a wrong shape or an in-place change has no worst element; wrong values always have one
     assert f.repro.worst is not None or f.repro.message.startswith("shape") or "in place" in f.repro.message

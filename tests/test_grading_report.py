@@ -14,7 +14,7 @@ def _result():
     good = PartResult("db", 4, 4, points=2, max_points=2)
     f = FunctionResult("conv_backward_naive", [bad, good],
                        diagnoses=[Diagnosis("not_rotated", "dx uses the kernel unrotated",
-                                            "python cli.py derive conv")])
+                                            "gradproof derive conv")])
     return SubmissionResult("s.py", "cs231n", [f], seconds=1.5)
 
 

@@ -23,7 +23,7 @@ def test_report_shows_points_mistake_command_and_reproduction(tmp_path):
     render_summary(summary([rec]), con, "en")
     out = con.export_text()
     assert f"{rec['score']:g} / 40" in out and rec['score'] < 40 and "max_pool_backward_naive" in out
-    assert "Likely mistake" in out and "python cli.py derive max-pool" in out
+    assert "Likely mistake" in out and "gradproof derive max-pool" in out
     assert "expected_dx = np.array(" in out and "1 x max_pool_backward_naive" in out
     zh = Console(record=True, width=140)
     render_submission(rec, zh, "zh")

@@ -59,16 +59,16 @@ def pool_values(cfg) -> np.ndarray:
 
 def command(cfg, op: str = "max-pool") -> str:
     """The derivation that shows the right rule for this case (max pooling needs concrete values,
-    see ``pool_values``).
+    see ``pool_values``), as the installed ``gradproof`` command: students grade outside a checkout.
 
     >>> from .configs import PoolConfig
     >>> command(PoolConfig(1, 1, 2, 3, 2, 2, 1))
-    'python cli.py derive max-pool --input 2x3 --window 2x2 --stride 1 --values 5,6,3,1,2,4'
+    'gradproof derive max-pool --input 2x3 --window 2x2 --stride 1 --values 5,6,3,1,2,4'
     """
     if hasattr(cfg, "HH"):
-        return (f"python cli.py derive conv --input {cfg.H}x{cfg.W} --kernel {cfg.HH}x{cfg.WW} "
+        return (f"gradproof derive conv --input {cfg.H}x{cfg.W} --kernel {cfg.HH}x{cfg.WW} "
                 f"--stride {cfg.stride} --pad {cfg.pad}")
-    cmd = f"python cli.py derive {op} --input {cfg.H}x{cfg.W} --window {cfg.PH}x{cfg.PW} --stride {cfg.stride}"
+    cmd = f"gradproof derive {op} --input {cfg.H}x{cfg.W} --window {cfg.PH}x{cfg.PW} --stride {cfg.stride}"
     if op == "max-pool":
         cmd += " --values " + ",".join(str(int(v)) for v in pool_values(cfg))
     return cmd
