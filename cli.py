@@ -124,17 +124,13 @@ def _derive_op(args):
 
 
 def _cmd_derive(args) -> int:
-    from contextlib import nullcontext
-
-    from presentation.derive import render_derivation
-    from presentation.i18n import resolve_lang, text
+    from presentation.derive import derive_progress, render_derivation
+    from presentation.i18n import resolve_lang
     from presentation.matrices import make_console
 
     lang = resolve_lang(args.lang)
     console = make_console(no_color=args.no_color)
-    # The spinner goes to stderr so that an export on stdout stays a clean document.
-    status = make_console(no_color=args.no_color, file=sys.stderr)
-    with status.status(text("derive.working", lang, op=args.op)) if status.is_terminal else nullcontext():
+    with derive_progress(args.op, no_color=args.no_color, lang=lang):
         d = _derive_op(args)
     render_derivation(d, fmt=args.format, console=console, lang=lang, limit=None if args.all else 12)
     return 0

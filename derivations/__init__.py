@@ -2,6 +2,7 @@
 
 This package imports SymPy only: no numpy, no rich. Each ``derive_*`` returns a frozen ``Derivation``.
 """
+from ._progress import reporting
 from ._types import Derivation, Meeting, Mismatch, Rule, Step
 from .conv import derive_conv2d
 from .conv_general import general_conv2d
@@ -11,4 +12,4 @@ from .chain import derive_layer_deltas
 from .pool import derive_pool2d
 
 __all__ = ["Derivation", "Meeting", "Mismatch", "Rule", "Step", "derive_conv2d", "general_conv2d", "out_size",
-           "conv_params", "summarize", "derive_pool2d", "derive_activation", "derive_layer_deltas"]
+           "conv_params", "summarize", "reporting", "derive_pool2d", "derive_activation", "derive_layer_deltas"]

@@ -17,6 +17,7 @@ from typing import Mapping
 
 import sympy
 
+from ._progress import every, report
 from ._symbols import indices
 from ._symops import prod, total
 
@@ -36,7 +37,10 @@ def scatter_grads(forward: sympy.Array, upstream: sympy.Array, variables: Mappin
             terms[(name, idx)] = []
     flat_g = _flat(upstream)
     flat_f = _flat(forward)
-    for g, entry in zip(flat_g, flat_f):
+    step = every(len(flat_f))
+    for done, (g, entry) in enumerate(zip(flat_g, flat_f)):
+        if done % step == 0:
+            report("gradients", done, len(flat_f))
         for term in sympy.Add.make_args(entry if expanded else sympy.expand(entry)):
             factors = sympy.Mul.make_args(term)
             for i, f in enumerate(factors):
@@ -47,6 +51,7 @@ def scatter_grads(forward: sympy.Array, upstream: sympy.Array, variables: Mappin
                 rest = factors[:i] + factors[i + 1:]
                 coef = sympy.Mul(*rest) if power == 1 else power * base ** (power - 1) * sympy.Mul(*rest)
                 terms[key].append(prod(g, coef))
+    report("gradients", len(flat_f), len(flat_f))
     out = {}
     for name, arr in variables.items():
         shape = tuple(arr.shape)

@@ -23,6 +23,7 @@ from functools import lru_cache
 import sympy
 
 from ._backward import scatter_grads
+from ._progress import every, report
 from ._conv_rules import conv_pitfalls, conv_rules
 from ._symbols import cs231n_tensor, indices, seed_tensor
 from ._symops import nested, paused_gc, prod, total
@@ -116,7 +117,10 @@ def _derive(input_shape, kernel_shape, stride, pad, dilation, bias) -> Derivatio
     X4, K4, G4, B = nested(X4), nested(K4), nested(G4), nested(bs)
     # Forward: one product per (input entry, kernel entry) pair that meets; padding contributes nothing.
     fwd, meets = [], {}
-    for nn, ff, i, j in indices((n, f, oh, ow)):
+    entries, step = n * f * oh * ow, every(n * f * oh * ow)
+    for done, (nn, ff, i, j) in enumerate(indices((n, f, oh, ow))):
+        if done % step == 0:
+            report("forward", done, entries)
         prods = [] if not bias else [B[ff]]
         for cc, p, q in indices((c, kh, kw)):
             r, s = i * stride + p * dilation - pad, j * stride + q * dilation - pad
@@ -130,6 +134,7 @@ def _derive(input_shape, kernel_shape, stride, pad, dilation, bias) -> Derivatio
     variables = {names["input"]: x, names["kernel"]: k}
     if bias:
         variables["b"] = bs if not seed else bs
+    report("forward", entries, entries)
     grads = scatter_grads(forward, g, variables, expanded=True)
     if seed and bias:
         grads["b"] = sympy.ImmutableDenseNDimArray([grads["b"][0]], (1,))
@@ -143,8 +148,11 @@ def _derive(input_shape, kernel_shape, stride, pad, dilation, bias) -> Derivatio
     params = {"input_shape": input_shape, "kernel_shape": kernel_shape, "stride": stride, "pad": pad,
               "dilation": dilation, "bias": bias, "output_shape": out_shape}
     geometry = (stride, pad, dilation, h, w)
+    report("proofs", 0, 2)
     rules = conv_rules(names, X4, K4, G4, grads, geometry, seed=seed, bias=bias)
+    report("proofs", 1, 2)
     pitfalls = conv_pitfalls(names, X4, K4, G4, grads, geometry, seed=seed)
+    report("proofs", 2, 2)
     symbols = {names["input"]: x, names["kernel"]: k, names["upstream"]: g, names["output"]: o}
     if bias:
         symbols["b"] = bs

@@ -9,6 +9,7 @@ exports live in :mod:`presentation.export`; :func:`render_derivation` dispatches
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 from rich import box
 from rich.console import Group
@@ -232,3 +233,30 @@ def render_derivation(d, fmt: str = "text", console=None, lang: str | None = Non
     # Raw write, not console.print: a document must not be wrapped to the terminal width or styled.
     (console.file if console is not None else sys.stdout).write(doc)
     return doc
+
+
+@contextmanager
+def derive_progress(op: str, *, no_color: bool = False, lang: str = "en"):
+    """A progress bar on stderr (terminal only) fed by the derivation's stages: forward, gradients, proofs.
+
+    stderr, so that an export on stdout stays a clean document; nothing at all when not a terminal.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from derivations import reporting
+
+    console = make_console(no_color=no_color, file=sys.stderr)
+    if not console.is_terminal:
+        yield
+        return
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True)
+    tasks = {}
+
+    def update(stage, done, total):
+        if stage not in tasks:
+            tasks[stage] = bars.add_task(text(f"derive.stage.{stage}", lang, op=op), total=total)
+        bars.update(tasks[stage], completed=done, total=total)
+
+    with bars, reporting(update):
+        yield

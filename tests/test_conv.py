@@ -146,3 +146,17 @@ def test_bad_input_names_the_argument_and_value(kwargs, needle):
     shapes = (kwargs.pop("input_shape"), kwargs.pop("kernel_shape"))
     with pytest.raises(ValueError, match=needle.replace("(", r"\(").replace(")", r"\)")):
         derive_conv2d(*shapes, **kwargs)
+
+
+def test_progress_reports_each_stage_to_completion():
+    from derivations import reporting
+
+    seen = []
+    with reporting(lambda stage, done, total: seen.append((stage, done, total))):
+        derive_conv2d((1, 2, 9, 8), (2, 2, 3, 3), stride=2)  # a shape no other test derives: not cached
+    stages = [s for s, _, _ in seen]
+    assert [s for i, s in enumerate(stages) if s not in stages[:i]] == ["forward", "gradients", "proofs"]
+    for stage in ("forward", "gradients", "proofs"):
+        last = [(d, t) for s, d, t in seen if s == stage][-1]
+        assert last[0] == last[1], stage
+    assert seen == sorted(seen, key=lambda e: (["forward", "gradients", "proofs"].index(e[0]), e[1]))
