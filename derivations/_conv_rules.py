@@ -117,13 +117,13 @@ def conv_rules(names, X4, K4, G4, grads, geometry, *, seed: bool, bias: bool) ->
         g = f"dilate_{stride}({G}[n,f])" if stride > 1 else f"{G}[n,f]"
         dw = f"d{K}[f,c] = sum_n xcorr({xp}, {g})"
     if dilation > 1:
-        dw += f" sampled every {dilation}"
+        dw = f"{dw}[::{dilation}, ::{dilation}]"
     rules.append(prove("dw_xcorr", dw, {K: grads[K]}, {K: _arr(_dw(X4, K4, G4, geometry), seed)}))
     if bias:
         f = len(K4)
         db = [sympy.Add(*[G4[nn][ff][i][j] for nn in range(len(G4)) for i in range(len(G4[0][0]))
                           for j in range(len(G4[0][0][0]))]) for ff in range(f)]
-        rules.append(prove("db_sum", f"db = sum of {G}" + ("" if seed else " over n, i, j"),
+        rules.append(prove("db_sum", f"db = Σ {G}" if seed else f"db[f] = Σ_n,i,j {G}[n,f,i,j]",
                            {"b": grads["b"]}, {"b": sympy.ImmutableDenseNDimArray(db, (f,))}))
     return tuple(rules)
 

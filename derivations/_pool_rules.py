@@ -66,7 +66,7 @@ def mean_parts(A, G, cells, geo):
 
     scatter = _scatter(h, w, cells, [[[g[i][j] * q] * len(cs) for j, cs in enumerate(row)]
                                      for i, row in enumerate(cells)])
-    rules = [prove("scatter_add", "dA[is+m-p, js+n-p] += G[i,j]/(kh*kw) for every window cell", exact,
+    rules = [prove("scatter_add", "dA[is+m-p, js+n-p] += G[i,j]/(kh*kw)", exact,
                    {"A": _arr(scatter)})]
     dil = _zeros((oh - 1) * sh + 1, (ow - 1) * sw + 1)
     for i, j in indices((oh, ow)):
@@ -80,8 +80,7 @@ def mean_parts(A, G, cells, geo):
     kron = [[g[r // kh][c // kw] * q for c in range(ow * kw)] for r in range(oh * kh)]
     if oh * kh <= h + 2 * ph and ow * kw <= w + 2 * pw:  # else it keeps its wrong shape: the counterexample
         kron = crop(pad(kron, 0, h + 2 * ph - oh * kh, 0, w + 2 * pw - ow * kw), ph, ph, pw, pw)
-    kron_rule = prove("kron_expand", "dA = kron(G, ones(kh,kw))/(kh*kw), zero rows/cols where no window reaches "
-                      "(the seed's expand)", exact, {"A": _arr(kron)})
+    kron_rule = prove("kron_expand", "dA = kron(G, ones(kh,kw))/(kh*kw)", exact, {"A": _arr(kron)})
     tiles = (sh, sw) == (kh, kw)
     pitfalls = []
     (rules if tiles else pitfalls).append(kron_rule)
@@ -155,12 +154,9 @@ def max_parts(A, G, cells, geo, vals):
     exact = _arr(_scatter(h, w, cells, exact_w))
     grads = {"A": exact}
     ex = {"A": exact}
-    rules = [prove("route_first_argmax", "dA[argmax of window (i,j)] += G[i,j]; ties go to the first maximum "
-                   "in row-major order (numpy.argmax)", ex, {"A": _arr(_scatter(h, w, cells, route_w))})]
-    pitfalls = [prove("heaviside_diff", "dA = Σ G·Heaviside(A - max(others)), SymPy's diff(Max): 1/2 at a "
-                      "two-way tie", ex, {"A": _arr(_scatter(h, w, cells, heavi_w))}),
-                prove("assign_not_add", "dA[argmax] = G[i,j] ('=' instead of '+='): wrong when a cell is the "
-                      "maximum of two overlapping windows", ex, {"A": _arr(assign)})]
+    rules = [prove("route_first_argmax", "dA[argmax of window (i,j)] += G[i,j]", ex, {"A": _arr(_scatter(h, w, cells, route_w))})]
+    pitfalls = [prove("heaviside_diff", "dA = Σ G·Heaviside(A - max(others))", ex, {"A": _arr(_scatter(h, w, cells, heavi_w))}),
+                prove("assign_not_add", "dA[argmax] = G[i,j]", ex, {"A": _arr(assign)})]
     unc, missing = _uncovered_rule(exact, cells, h, w)
     if unc is not None:
         rules.append(unc)

@@ -111,7 +111,7 @@ def _derive(kind, shape, vals) -> Derivation:
     else:
         step = sympy.ImmutableDenseNDimArray([g * sympy.Piecewise((1, z > 0), (0, True))
                                               for z, g in zip(flatZ, flatG)], shape)
-        rules = [prove("relu_step", "dZ = G .* [Z > 0] (0 at the kink Z = 0)", grads, {"Z": step})]
+        rules = [prove("relu_step", "dZ = G .* [Z > 0]", grads, {"Z": step})]
         steps.append(Step("act.kink", {"convention": 0}))
     if vals is not None:
         at = dict(zip(flatZ, vals))
@@ -119,7 +119,7 @@ def _derive(kind, shape, vals) -> Derivation:
         steps.append(Step("act.values", {"values": sympy.ImmutableDenseNDimArray(vals, shape), "grad": ev}))
         if kind == "relu":
             heavi = sympy.ImmutableDenseNDimArray([g * sympy.Heaviside(v) for v, g in zip(vals, flatG)], shape)
-            pitfalls.append(prove("heaviside_kink", "dZ = G .* Heaviside(Z), SymPy's diff(Max(Z, 0)): 1/2 at Z = 0",
+            pitfalls.append(prove("heaviside_kink", "dZ = G .* Heaviside(Z)",
                                   {"Z": ev}, {"Z": heavi}))
     steps.append(Step("act.proof", {"rules": tuple(rules), "pitfalls": tuple(pitfalls)}))
     params = {"kind": kind, "shape": shape}

@@ -111,7 +111,7 @@ def _derive(input_shape, kernel, filters, scale) -> Derivation:
 
     rules = [prove("delta_conv_sigmoid_expand", "dZ = a .* (1 - a) .* expand(G, [s s 1]) / s^2", {"Z": exact_z},
                    {"Z": delta_conv(q)})]
-    pitfalls = [prove("delta_conv_without_scale", "dZ = a .* (1 - a) .* expand(G, [s s 1]) (no / s^2)",
+    pitfalls = [prove("delta_conv_without_scale", "dZ = a .* (1 - a) .* expand(G, [s s 1])",
                       {"Z": exact_z}, {"Z": delta_conv(1)})]
 
     # Delta 2: L = sum_f D_f * convn(X, K_f, 'valid'); exact gradient read off its terms.
@@ -127,7 +127,7 @@ def _derive(input_shape, kernel, filters, scale) -> Derivation:
 
     rules.append(prove("delta_pool_full_conv_rot180", "dX = sum_f convn(D_f, rot180(K_f), 'full')",
                        {"X": exact_x}, {"X": delta_pool(rot180)}))
-    pitfalls.append(prove("delta_pool_unrotated", "dX = sum_f convn(D_f, K_f, 'full') (rotation forgotten)",
+    pitfalls.append(prove("delta_pool_unrotated", "dX = sum_f convn(D_f, K_f, 'full')",
                           {"X": exact_x}, {"X": delta_pool(lambda kk: kk)}))
     forward = _arr(pooled, (F, ph, pw))
     steps = (

@@ -98,14 +98,27 @@ def array_view(name: str, arr, lang: str = "en"):
     return labelled(name, matrix_table(arr))
 
 
+def rule_note(name: str, lang: str = "en") -> str:
+    """What a rule means, in words, in the reader's language ('' when there is no note for it).
+
+    >>> rule_note("assign_not_add", "en")[:24]
+    "'=' instead of '+=': wro"
+    """
+    key = f"rule.note.{name}"
+    note = text(key, lang)
+    return "" if note == key else note
+
+
 def rules_table(rules, lang: str, derivation=None, *, pitfalls: bool = False) -> Table:
     """Rules with their mark, statement and, when rejected, the first wrong entry (``pitfalls``: mistakes)."""
     t = Table(box=box.SIMPLE, show_header=False, padding=(0, 1), expand=False)
     t.add_column(no_wrap=True)
     t.add_column(overflow="fold")
     for r in rules:
-        body = [Text(r.name, style="bold"), Text(r.statement), Text(text("rule.checked", lang, n=r.checked),
-                                                                   style="dim")]
+        body = [Text(r.name, style="bold"), Text(r.statement)]
+        if rule_note(r.name, lang):
+            body.append(Text(rule_note(r.name, lang), style="italic"))
+        body.append(Text(text("rule.checked", lang, n=r.checked), style="dim"))
         if r.counterexample is not None:
             body.append(Text(counterexample_text(r.counterexample, lang, derivation)))
         style = "yellow" if pitfalls and r.holds else "green" if r.holds else "red"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from .derive import counterexample_text, rule_mark, shape_text
+from .derive import counterexample_text, rule_mark, rule_note, shape_text
 from .i18n import text
 from .matrices import entry_text, rows_of
 
@@ -166,7 +166,9 @@ def to_markdown(d, lang: str = "en") -> str:
         if rules:
             out += [f"## {text(key, lang)}", ""]
             for r, mark, checked, cx in _rule_lines(d, rules, lang):
-                out.append(f"- {mark} **{r.name}**: `{r.statement}` ({checked})" + (f"; {cx}" if cx else ""))
+                note = rule_note(r.name, lang)
+                out.append(f"- {mark} **{r.name}**: `{r.statement}`" + (f" — {note}" if note else "") +
+                           f" ({checked})" + (f"; {cx}" if cx else ""))
             out.append("")
     return "\n".join(out)
 
@@ -207,10 +209,11 @@ def to_latex(d, lang: str = "en") -> str:
         if rules:
             out += [rf"\subsection*{{{tex_escape(text(key, lang))}}}", r"\begin{itemize}"]
             for r, mark, checked, cx in _rule_lines(d, rules, lang):
-                sym = r"$\checkmark$" if r.holds else r"$\times$"
+                sym = {"✓": r"$\checkmark$", "✗": r"$\times$"}.get(mark[:1], r"$\sim$")  # ~: not refuted here
                 word = tex_escape(mark.split(" ", 1)[1])
+                note = rule_note(r.name, lang)
                 line = rf"\item {sym} {word} \textbf{{{tex_escape(r.name)}}}: \texttt{{{tex_escape(r.statement)}}} " \
-                       rf"({tex_escape(checked)})"
+                       + (rf"\textit{{{tex_escape(note)}}} " if note else "") + rf"({tex_escape(checked)})"
                 out.append(line + (f"; {tex_escape(cx)}" if cx else ""))
             out += [r"\end{itemize}"]
     out += [r"\end{document}", ""]

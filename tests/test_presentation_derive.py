@@ -210,3 +210,20 @@ def test_tour_names_the_rule_correctly():
     # would be the unrotated mistake
     for key in ("tour.s3.title", "tour.s3.intro", "tour.s4.intro"):
         assert "convolution with rot180" not in EN[key], key
+
+
+def test_every_rule_and_pitfall_has_a_note_in_both_languages():
+    from derivations import derive_activation, derive_layer_deltas, derive_pool2d
+    from presentation.i18n import EN, ZH
+
+    ds = [derive_conv2d((6, 6), (3, 3), stride=2), derive_pool2d("mean", (4, 4), 2),
+          derive_pool2d("mean", (7, 7), 3, stride=2), derive_pool2d("max", (5, 5), 3, stride=2, values=list(range(25))),
+          derive_activation("sigmoid", (2, 2)), derive_activation("relu", (2, 2), values=[0, 1, -1, 2]),
+          derive_layer_deltas()]
+    names = {r.name for d in ds for r in (*d.rules, *d.pitfalls)}
+    assert {f"rule.note.{n}" for n in names} <= set(EN) & set(ZH), sorted(
+        n for n in names if f"rule.note.{n}" not in set(EN) & set(ZH))
+    # statements are formulas; the words live in the i18n tables
+    for d in ds:
+        for r in (*d.rules, *d.pitfalls):
+            assert not any(w in r.statement for w in ("ties go", "instead of", "forgotten", "kink", "every")), r.statement
