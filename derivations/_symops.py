@@ -162,8 +162,3 @@ def full_xcorr(g, k):
     """Full cross-correlation: pad ``g`` by the kernel size minus one on every side, then cross-correlate."""
     kh, kw = len(k), len(k[0])
     return xcorr(pad(g, kh - 1, kh - 1, kw - 1, kw - 1), k)
-
-
-def add(a, b):
-    """Entrywise sum of two nested lists of the same shape."""
-    return [[x + y for x, y in zip(ra, rb)] for ra, rb in zip(a, b)]

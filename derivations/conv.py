@@ -26,7 +26,7 @@ from ._backward import scatter_grads
 from ._progress import every, report
 from ._conv_rules import conv_pitfalls, conv_rules
 from ._symbols import cs231n_tensor, indices, seed_tensor
-from ._symops import nested, paused_gc, prod, total
+from ._symops import nested, paused_gc, prod, rot180, total
 from ._types import Derivation, Meeting, Step
 from .conv_general import LazyGeneral
 from .shapes import out_size
@@ -172,9 +172,7 @@ def _derive(input_shape, kernel_shape, stride, pad, dilation, bias) -> Derivatio
 
 
 def _rot180_array(k: sympy.Array) -> sympy.Array:
-    flat = list(reversed(k.tolist() if len(k.shape) == 2 else []))
-    if len(k.shape) != 2:  # cs231n layout: rotate each (f, c) slice
-        a = k.tolist()
-        return sympy.ImmutableDenseNDimArray([[[list(reversed(r)) for r in reversed(s)] for s in fs] for fs in a],
-                                             k.shape)
-    return sympy.ImmutableDenseNDimArray([list(reversed(r)) for r in flat], k.shape)
+    """The kernel turned by 180 degrees; in the cs231n layout each (f, c) slice is turned."""
+    if len(k.shape) == 2:
+        return sympy.ImmutableDenseNDimArray(rot180(nested(k)), k.shape)
+    return sympy.ImmutableDenseNDimArray([[rot180(s) for s in fs] for fs in nested(k)], k.shape)
