@@ -142,9 +142,10 @@ def pool2d_cases(draw, *, kind: str = "max", min_side: int = 2, max_side: int = 
     strides, pads = _check_choices("strides", strides, 1), _check_choices("pads", pads, 0)
     kh = draw(st.integers(2 if overlapping else 1, k_fit))
     kw = kh if square else draw(st.integers(2 if overlapping else 1, k_fit))
-    allowed = [s for s in strides if overlapping is None or (s < min(kh, kw)) == overlapping]
+    # neighbouring windows share cells as soon as the stride is below the window along either axis
+    allowed = [s for s in strides if overlapping is None or (s < max(kh, kw)) == overlapping]
     if not allowed:
-        s = min(kh, kw) - 1 if overlapping else max(kh, kw)  # the constraint wins over the listed strides
+        s = max(kh, kw) - 1 if overlapping else max(kh, kw)  # the constraint wins over the listed strides
     else:
         s = draw(st.sampled_from(allowed))
     # padding wider than half a window would make whole windows of padding

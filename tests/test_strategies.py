@@ -1,6 +1,7 @@
 """Public strategies: always-valid cases, the promised variety, argument validation, and the torch oracle."""
 import numpy as np
 import pytest
+from hypothesis.errors import NoSuchExample
 from hypothesis import find, given, settings
 from hypothesis.errors import InvalidArgument
 
@@ -51,7 +52,22 @@ def test_small_sides_clamp_the_kernel_instead_of_failing(case):
 @settings(max_examples=20)
 @given(pool2d_cases(overlapping=False, strides=(1, 2, 3)))
 def test_non_overlapping_pools_have_stride_at_least_the_window(case):
-    assert case.stride >= max(case.kh, case.kw) or case.stride >= min(case.kh, case.kw)
+    assert case.stride >= max(case.kh, case.kw)
+
+
+def test_non_overlapping_holds_for_non_square_windows_too():
+    from hypothesis import find
+
+    # the case that slipped through when the strategy compared the stride with min(kh, kw): a 1x2 window, stride 1
+    with pytest.raises(NoSuchExample):
+        find(pool2d_cases(overlapping=False, strides=(1, 2, 3)), lambda c: c.stride < max(c.kh, c.kw),
+             settings=settings(max_examples=300, database=None))
+
+
+@settings(max_examples=20)
+@given(pool2d_cases(overlapping=True, strides=(1, 2, 3)))
+def test_overlapping_pools_share_cells(case):
+    assert case.stride < max(case.kh, case.kw)
 
 
 @pytest.mark.parametrize("call, name", [
