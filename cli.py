@@ -58,7 +58,7 @@ def _cmd_tour(args) -> int:
 
 # --- derive -----------------------------------------------------------------------------------------
 DERIVE_OPS = {"conv": "2-D convolution (cross-correlation, as frameworks compute it)",
-              "full-conv": "full-mode convolution: pad = kernel - 1 on each side (the shape backward uses)",
+              "full-conv": "full-mode convolution: pad = dilation*(kernel - 1) on each side (the shape backward uses)",
               "mean-pool": "mean pooling: Kronecker expansion when stride = window, scatter-add otherwise",
               "max-pool": "max pooling at concrete --values: first-argmax routing, overlaps accumulate"}
 
@@ -111,15 +111,15 @@ def _derive_op(args):
         window = args.window[0] if len(args.window) == 1 else args.window
         return derive_pool2d(args.op.split("-")[0], args.input, window, stride=args.stride, pad=args.pad,
                              values=args.values)
-    args.stride = 1 if args.stride is None else args.stride
-    pad = args.pad
+    stride = 1 if args.stride is None else args.stride
     if args.op == "full-conv":
         if args.pad:  # full mode fixes the padding; silently replacing the user's number would mislead
             raise UserError(f"--pad cannot be set for full-conv (it pads by dilation*(kernel - 1)), got --pad {args.pad}")
-        pad = args.dilation * (args.kernel[-1] - 1)
-        if args.kernel[-2] != args.kernel[-1]:
-            raise UserError(f"full-conv needs a square kernel, got {'x'.join(map(str, args.kernel))}")
-    return derive_conv2d(args.input, args.kernel, stride=args.stride, pad=pad, dilation=args.dilation,
+        from derivations import derive_full_conv2d
+
+        return derive_full_conv2d(args.input, args.kernel, stride=stride, dilation=args.dilation,
+                                  bias=not args.no_bias)
+    return derive_conv2d(args.input, args.kernel, stride=stride, pad=args.pad, dilation=args.dilation,
                          bias=not args.no_bias)
 
 

@@ -18,6 +18,7 @@ A11*K11 + A12*K12 + A13*K13 + A21*K21 + A22*K22 + A23*K23 + A31*K31 + A32*K32 + 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import sympy
@@ -90,6 +91,24 @@ def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bia
                          f"terms, more than the limit of {MAX_TERMS} for symbolic work; choose smaller shapes")
     with paused_gc():
         return _derive(input_shape, kernel_shape, stride, pad, dilation, bool(bias))
+
+
+def derive_full_conv2d(input_shape, kernel_shape, *, stride=1, dilation=1, bias=True) -> Derivation:
+    r"""A convolution in 'full' mode: padded by ``dilation*(HH - 1)`` on every side, as backward uses it.
+
+    One pad serves both axes, so the kernel must be square.
+
+    >>> d = derive_full_conv2d((3, 3), (2, 2), bias=False)
+    >>> d.op, d.params["pad"], d.params["output_shape"]
+    ('full_conv2d', 1, (4, 4))
+    """
+    kernel = _check_shape("kernel_shape", kernel_shape, (2, 4))
+    if kernel[-2] != kernel[-1]:
+        raise ValueError(f"kernel_shape must be square for full mode (one pad for both axes), got {kernel_shape!r}")
+    _check_int("dilation", dilation, 1)
+    d = derive_conv2d(input_shape, kernel_shape, stride=stride, pad=dilation * (kernel[-1] - 1), dilation=dilation,
+                      bias=bias)
+    return replace(d, op="full_conv2d", params={**d.params, "mode": "full"})
 
 
 @lru_cache(maxsize=32)

@@ -160,3 +160,13 @@ def test_progress_reports_each_stage_to_completion():
         last = [(d, t) for s, d, t in seen if s == stage][-1]
         assert last[0] == last[1], stage
     assert seen == sorted(seen, key=lambda e: (["forward", "gradients", "proofs"].index(e[0]), e[1]))
+
+
+def test_full_mode_pads_by_the_kernel_and_names_itself():
+    from derivations import derive_full_conv2d
+
+    d = derive_full_conv2d((3, 3), (3, 3), bias=False)
+    assert d.op == "full_conv2d" and d.params["pad"] == 2 and d.params["output_shape"] == (5, 5)
+    assert d.all_hold
+    with pytest.raises(ValueError, match=r"kernel_shape must be square for full mode .* got \(2, 3\)"):
+        derive_full_conv2d((3, 3), (2, 3))
