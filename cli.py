@@ -250,8 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
-    commands = parser._subparsers._group_actions[0].choices  # the registered command names
-    if argv and argv[0].startswith("-") and argv[0] not in commands and argv[0] not in ("-h", "--help"):
+    if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["tour", *argv]  # `python cli.py --no-pause --lang zh` means the tour with those options
     args = parser.parse_args(argv)
     if args.command is None:
