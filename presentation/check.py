@@ -10,16 +10,14 @@ map marks every element with a character (readable without colour): ``·`` error
 """
 from __future__ import annotations
 
-import sys
 from contextlib import contextmanager
 
 import numpy as np
 from rich import box
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .i18n import resolve_lang, text
-from .matrices import make_console
+from .matrices import make_console, stderr_bars
 
 MAX_SLICES = 4  # heat maps shown per argument (sample x channel slices); the rest are summarised
 
@@ -173,21 +171,11 @@ def render_selfcheck(report, *, console=None, lang: str | None = None) -> None:
 
 @contextmanager
 def selfcheck_progress(ops, *, no_color: bool = False, lang: str | None = None):
-    """A progress bar per operation on stderr while ``selfcheck`` runs; yields its ``progress`` callback.
-
-    Only in a terminal: piped or redirected output gets no bar, so logs and exports stay clean.
-    """
-    console = make_console(no_color=no_color, file=sys.stderr)
-    if not console.is_terminal:
-        yield None
-        return
-    lang = resolve_lang(lang)
-    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True)
-    tasks = {op: bars.add_task(text(f"op.{op}", lang), total=None) for op in ops}
-
-    def progress(op, done, total):
-        bars.update(tasks[op], completed=done, total=total)
-
-    with bars:
-        yield progress
+    """A progress bar per operation while ``selfcheck`` runs (see ``stderr_bars``); yields the callback."""
+    with stderr_bars(no_color=no_color) as bars:
+        if bars is None:
+            yield None
+            return
+        lang = resolve_lang(lang)
+        tasks = {op: bars.add_task(text(f"op.{op}", lang), total=None) for op in ops}
+        yield lambda op, done, total: bars.update(tasks[op], completed=done, total=total)

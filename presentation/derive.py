@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .i18n import resolve_lang, text
-from .matrices import labelled, make_console, matrix_table, side_by_side
+from .matrices import labelled, make_console, matrix_table, side_by_side, stderr_bars
 
 FORMATS = ("text", "markdown", "latex", "json")
 
@@ -250,26 +250,19 @@ def render_derivation(d, fmt: str = "text", console=None, lang: str | None = Non
 
 @contextmanager
 def derive_progress(op: str, *, no_color: bool = False, lang: str = "en"):
-    """A progress bar on stderr (terminal only) fed by the derivation's stages: forward, gradients, proofs.
-
-    stderr, so that an export on stdout stays a clean document; nothing at all when not a terminal.
-    """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    """A progress bar per derivation stage (forward, gradients, proofs) while the block runs (``stderr_bars``)."""
     from derivations import reporting
 
-    console = make_console(no_color=no_color, file=sys.stderr)
-    if not console.is_terminal:
-        yield
-        return
-    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True)
-    tasks = {}
+    with stderr_bars(no_color=no_color) as bars:
+        if bars is None:
+            yield
+            return
+        tasks = {}
 
-    def update(stage, done, total):
-        if stage not in tasks:
-            tasks[stage] = bars.add_task(text(f"derive.stage.{stage}", lang, op=op), total=total)
-        bars.update(tasks[stage], completed=done, total=total)
+        def update(stage, done, total):
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(text(f"derive.stage.{stage}", lang, op=op), total=total)
+            bars.update(tasks[stage], completed=done, total=total)
 
-    with bars, reporting(update):
-        yield
+        with reporting(update):
+            yield

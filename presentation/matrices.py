@@ -13,6 +13,8 @@ Highlighted cells are bracketed as well as styled, so a window stays visible wit
 from __future__ import annotations
 
 import numbers
+import sys
+from contextlib import contextmanager
 from typing import Iterable
 
 from rich import box
@@ -32,6 +34,24 @@ def make_console(*, no_color: bool = False, file=None, width: int | None = None)
     """
     # rich reads NO_COLOR and COLUMNS itself; --no-color only has to add to that.
     return Console(file=file, width=width, no_color=no_color or None, highlight=False, emoji=False)
+
+
+@contextmanager
+def stderr_bars(*, no_color: bool = False):
+    """Rich progress bars on stderr while the block runs; ``None`` when stderr is not a terminal.
+
+    stderr, so an export on stdout stays a clean document; no bars at all in pipes, files and CI logs.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = make_console(no_color=no_color, file=sys.stderr)
+    if not console.is_terminal:
+        yield None
+        return
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True)
+    with bars:
+        yield bars
 
 
 def entry_text(v) -> str:
