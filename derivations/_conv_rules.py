@@ -75,8 +75,11 @@ def _arr(nested4, seed: bool) -> sympy.Array:
     return a[0, 0] if seed else a
 
 
-def _dx_statement(names, geometry, kh: int, *, rotate=True, dilate_g=True) -> str:
-    """The rule as a learner reads it, e.g. ``dA = pad_r(full_xcorr(dilate_2(G), rot180(K))), r = 1``."""
+def _dx_statement(names, geometry, kernel_hw: tuple[int, int], *, rotate=True, dilate_g=True) -> str:
+    """The rule as a learner reads it, e.g. ``dA = pad_r(full_xcorr(dilate_2(G), rot180(K))), r = 1``.
+
+    Rows and columns each have their own remainder; ``r = (rows, cols)`` when they differ.
+    """
     stride, pad, dilation, h, w = geometry
     X, K, G = names["input"], names["kernel"], names["upstream"]
     multi = X == "x"
@@ -88,24 +91,27 @@ def _dx_statement(names, geometry, kh: int, *, rotate=True, dilate_g=True) -> st
     core = f"full_xcorr({g}, {k})"
     if multi:
         core = "sum_f " + core
-    r = (h + 2 * pad - (dilation * (kh - 1) + 1)) % stride
-    if r:
+    kh, kw = kernel_hw
+    rh = (h + 2 * pad - (dilation * (kh - 1) + 1)) % stride
+    rw = (w + 2 * pad - (dilation * (kw - 1) + 1)) % stride
+    r = rh if rh == rw else f"({rh}, {rw})"
+    if rh or rw:
         core = f"pad_r({core})"
     if pad:
         core = f"crop_{pad}({core})"
     lhs = f"d{X}" + ("[n,c]" if multi else "")
     if not multi and stride == 1 and dilation == 1 and rotate:
         core = f"full_conv({G}, {K}) = {core}"
-    return f"{lhs} = {core}" + (f", r = {r}" if r else "")
+    return f"{lhs} = {core}" + (f", r = {r}" if rh or rw else "")
 
 
 def conv_rules(names, X4, K4, G4, grads, geometry, *, seed: bool, bias: bool) -> tuple[Rule, ...]:
     """Prove the dx, dw (and db) rules against the exact gradients."""
     stride, pad, dilation, h, w = geometry
     X, K, G = names["input"], names["kernel"], names["upstream"]
-    kh = len(K4[0][0])
+    kh, kw = len(K4[0][0]), len(K4[0][0][0])
     rules = [
-        prove("dx_full_conv_rot180", _dx_statement(names, geometry, kh),
+        prove("dx_full_conv_rot180", _dx_statement(names, geometry, (kh, kw)),
               {X: grads[X]}, {X: _arr(_dx(X4, K4, G4, geometry), seed)}),
     ]
     xp = f"pad_{pad}({X})" if pad else X
@@ -131,11 +137,11 @@ def conv_rules(names, X4, K4, G4, grads, geometry, *, seed: bool, bias: bool) ->
 def conv_pitfalls(names, X4, K4, G4, grads, geometry, *, seed: bool) -> tuple[Rule, ...]:
     """The classic mistakes, each refuted with its first wrong entry: no rotation; no dilation for stride."""
     X = names["input"]
-    kh = len(K4[0][0])
-    out = [prove("dx_unrotated_kernel", _dx_statement(names, geometry, kh, rotate=False),
+    kh, kw = len(K4[0][0]), len(K4[0][0][0])
+    out = [prove("dx_unrotated_kernel", _dx_statement(names, geometry, (kh, kw), rotate=False),
                  {X: grads[X]}, {X: _arr(_dx(X4, K4, G4, geometry, rotate=False), seed)})]
     if geometry[0] > 1:
-        out.append(prove("dx_no_dilation", _dx_statement(names, geometry, kh, dilate_g=False),
+        out.append(prove("dx_no_dilation", _dx_statement(names, geometry, (kh, kw), dilate_g=False),
                          {X: grads[X]}, {X: _arr(_dx(X4, K4, G4, geometry, dilate_g=False), seed)}))
     return tuple(out)
 

@@ -170,3 +170,10 @@ def test_full_mode_pads_by_the_kernel_and_names_itself():
     assert d.all_hold
     with pytest.raises(ValueError, match=r"kernel_shape must be square for full mode .* got \(2, 3\)"):
         derive_full_conv2d((3, 3), (2, 3))
+
+
+def test_the_remainder_rows_and_columns_are_stated_separately():
+    # (H + 2P - span) mod S for 7 rows and 6 columns, kernel 3, stride 2: rows 0, columns 1
+    assert derive_conv2d((7, 6), (3, 3), stride=2).rule("dx_full_conv_rot180").statement.endswith("r = (0, 1)")
+    assert derive_conv2d((6, 6), (3, 3), stride=2).rule("dx_full_conv_rot180").statement.endswith("r = 1")
+    assert "pad_r" not in derive_conv2d((7, 7), (3, 3), stride=2).rule("dx_full_conv_rot180").statement
