@@ -126,7 +126,7 @@ def conv2d_backward(dout, x, w, *, stride: int = 1, pad: int = 0, dilation: int 
     hp, wp = h + 2 * pad, wd + 2 * pad
     rh, rw = hp - full.shape[2], wp - full.shape[3]
     full = pad2d(full, 0, rh, 0, rw)
-    dx = full[:, :, pad : pad + h, pad : pad + wd]
+    dx = crop2d(full, pad)
     xp = pad2d(x, pad)
     corr = np.einsum("nchwij,nfij->fchw", sliding_window_view(xp, g.shape[-2:], axis=(2, 3)), g, optimize=True)
     dw = corr[:, :, : dilation * (kh - 1) + 1 : dilation, : dilation * (kw - 1) + 1 : dilation]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .ops import pad2d
+from .ops import out_size, pad2d
 
 
 def _pair(v, name: str) -> tuple[int, int]:
@@ -49,7 +49,7 @@ def pool_out_size(size: int, k: int, *, stride: int, pad: int = 0) -> int:
         raise ValueError(f"window must be >= 1, got {k!r}")
     if k > size + 2 * pad:
         raise ValueError(f"window {k!r} is larger than the padded input {size + 2 * pad} (size {size}, pad {pad})")
-    return 1 + (size + 2 * pad - k) // stride
+    return out_size(size, k, stride=stride, pad=pad)
 
 
 def _geometry(shape, kh, kw, stride, pad):

@@ -153,7 +153,7 @@ def pool2d_cases(draw, *, kind: str = "max", min_side: int = 2, max_side: int = 
     h = draw(st.integers(max(min_side, kh), max_side))
     w = h if square else draw(st.integers(max(min_side, kw), max_side))
     n, c = draw(st.integers(min_batch, max(max_batch, min_batch))), draw(st.integers(1, max_channels))
-    ho, wo = 1 + (h + 2 * p - kh) // s, 1 + (w + 2 * p - kw) // s
+    ho, wo = out_size(h, kh, stride=s, pad=p), out_size(w, kw, stride=s, pad=p)
     x = _tie_free(draw, (n, c, h, w), min_gap) if (tie_free and kind == "max") else _array(draw, (n, c, h, w))
     return Pool2dCase(x, _array(draw, (n, c, ho, wo)), kh, kw, s, p, kind)
 

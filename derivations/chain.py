@@ -30,7 +30,7 @@ import sympy
 from ._backward import scatter_grads
 from ._proof import prove
 from ._symbols import indices, seed_tensor
-from ._symops import full_xcorr, nested, rot180
+from ._symops import full_xcorr, nested, rot180, xcorr
 from ._types import Derivation, Step
 from .activations import sigmoid
 
@@ -45,10 +45,7 @@ def convn_valid(x, k):
     >>> convn_valid([[1, 2], [3, 4]], [[1, 0], [0, 0]])
     [[4]]
     """
-    kh, kw = len(k), len(k[0])
-    kr = rot180(k)
-    return [[sympy.Add(*[x[i + m][j + n] * kr[m][n] for m in range(kh) for n in range(kw)])
-             for j in range(len(x[0]) - kw + 1)] for i in range(len(x) - kh + 1)]
+    return xcorr(x, rot180(k))
 
 
 def convn_full(g, k):

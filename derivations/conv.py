@@ -152,11 +152,9 @@ def _derive(input_shape, kernel_shape, stride, pad, dilation, bias) -> Derivatio
 
     variables = {names["input"]: x, names["kernel"]: k}
     if bias:
-        variables["b"] = bs if not seed else bs
+        variables["b"] = bs
     report("forward", entries, entries)
     grads = scatter_grads(forward, g, variables, expanded=True)
-    if seed and bias:
-        grads["b"] = sympy.ImmutableDenseNDimArray([grads["b"][0]], (1,))
 
     O4 = nested(o.reshape(1, 1, oh, ow) if seed else o)
     association = tuple(

@@ -22,6 +22,8 @@ from functools import lru_cache
 
 import sympy
 
+from .shapes import out_size
+
 A, K, G = sympy.IndexedBase("A"), sympy.IndexedBase("K"), sympy.IndexedBase("G")
 i, j, m, n = sympy.symbols("i j m n", integer=True)
 p, q, u, v = sympy.symbols("p q u v", integer=True)  # fresh symbols: the entry differentiated
@@ -118,6 +120,6 @@ def evaluate(expr, *, H: int, W: int, kernel: tuple[int, int], at: dict, stride=
     G[0, 0]*K[0, 0]
     """
     kh, kw = kernel
-    ho = 1 + (H + 2 * pad - dilation * (kh - 1) - 1) // stride
-    wo = 1 + (W + 2 * pad - dilation * (kw - 1) - 1) // stride
+    ho = out_size(H, kh, stride=stride, pad=pad, dilation=dilation)
+    wo = out_size(W, kw, stride=stride, pad=pad, dilation=dilation)
     return expr.subs({HO: ho, WO: wo, HH: kh, WW: kw, **at}).doit()

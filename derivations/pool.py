@@ -34,6 +34,7 @@ from ._pool_rules import max_parts, mean_parts
 from ._symbols import indices, seed_tensor
 from ._symops import paused_gc
 from ._types import Derivation, Meeting, Step
+from .shapes import out_size
 
 KINDS = ("mean", "max")
 #: Exact terms (output entries x window cells) above which symbolic pooling would take minutes.
@@ -102,7 +103,7 @@ def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None)
         if ph >= kh or pw >= kw:
             raise ValueError(f"pad must be smaller than the window for max pooling (a window of padding alone "
                              f"has no maximum), got pad {pad!r} with window {window!r}")
-    oh, ow = 1 + (h + 2 * ph - kh) // sh, 1 + (w + 2 * pw - kw) // sw
+    oh, ow = out_size(h, kh, stride=sh, pad=ph), out_size(w, kw, stride=sw, pad=pw)
     if oh * ow * kh * kw > MAX_TERMS:
         raise ValueError(f"input_shape {tuple(input_shape)!r} with window {window!r} needs {oh * ow * kh * kw} "
                          f"exact terms, more than the limit of {MAX_TERMS}; choose smaller shapes")
@@ -113,7 +114,7 @@ def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None)
 @lru_cache(maxsize=32)
 def _derive(kind, shape, window, stride, pad, vals) -> Derivation:
     (h, w), (kh, kw), (sh, sw), (ph, pw) = shape, window, stride, pad
-    oh, ow = 1 + (h + 2 * ph - kh) // sh, 1 + (w + 2 * pw - kw) // sw
+    oh, ow = out_size(h, kh, stride=sh, pad=ph), out_size(w, kw, stride=sw, pad=pw)
     A, B, G = seed_tensor("A", (h, w)), seed_tensor("B", (oh, ow)), seed_tensor("G", (oh, ow))
     # cells[i][j]: the input positions window (i, j) covers, row-major; padding is no cell at all
     cells = [[[(i * sh + m - ph, j * sw + n - pw) for m in range(kh) for n in range(kw)
