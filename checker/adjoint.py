@@ -3,8 +3,9 @@ r"""The exact adjoint (dot-product) test for arguments in which a layer is linea
 If out = A x + c in argument x (the other arguments fixed), backward must return A^T g, and
 <A x, g> = <x, A^T g> holds up to round-off alone: no step, no truncation. The affine part c is removed by
 evaluating the forward with that argument set to zero. Round-off bound: each side is a sum of products;
-its error is at most eps * (number of terms) * sum |terms|; we use eps * sqrt(terms) * 8 * sum |terms|
-(random-walk accumulation, with room), where the terms are |A x| |g| and |x| |A^T g|.
+its error is at most eps * (number of terms) * sum |terms|; we use 8 * eps * sqrt(out.size + x.size) *
+sum |terms| (random-walk accumulation, with room), where the terms are |out| |g| and |out - A x| |g| (the
+forward's own round-off, twice evaluated) and |x| |A^T g|.
 
 >>> import numpy as np
 >>> a = adjoint_check(lambda x: 2 * x + 1, lambda g, x: (2 * g,), [np.arange(3.0)], arg=0, seed=0)
@@ -50,6 +51,6 @@ def adjoint_check(forward, backward, inputs, *, arg: int, name: str = "x", dout=
         raise ValueError(f"gradient of {name} has shape {atg.shape}, input has {arrays[arg].shape}")
     x = arrays[arg]
     lhs, rhs = float(np.sum(ax * g)), float(np.sum(x * atg))
-    terms = np.abs(out * g).sum() + np.abs(out - ax).__mul__(np.abs(g)).sum() + np.abs(x * atg).sum()
+    terms = np.abs(out * g).sum() + (np.abs(out - ax) * np.abs(g)).sum() + np.abs(x * atg).sum()
     eps = float(np.finfo(np.float64).eps)
     return AdjointResult(name, lhs, rhs, 8 * eps * np.sqrt(out.size + x.size) * float(terms))

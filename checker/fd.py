@@ -102,7 +102,7 @@ def element_probes(shape: tuple[int, ...], *, batched: bool = False) -> Iterable
 
 
 def differences(call: Callable, args: Sequence[np.ndarray], dout: np.ndarray, *, arg: int,
-                probes: Iterable[Probe], batched: Sequence[int] = (), chunk: int = 128,
+                probes: Iterable[Probe], batched: Sequence[int] = (), chunk: int = 64,
                 out0: np.ndarray | None = None) -> Differences:
     """Evaluate ``probes`` on argument ``arg`` of ``call(*args)`` and gather per-element loss changes.
 
@@ -171,7 +171,7 @@ def _replace(args, i, value):
 
 def _gather(delta, mag, contrib, weight0, changed, owner):
     """Add each output's loss change (contrib: one row per step) to the entry that owns it, and the
-    round-off scale |out*dout| of the outputs the +2h step changed to ``mag``."""
+    round-off scale (|out| + rms out) * |dout| (``weight0``) of the outputs the +2h step changed to ``mag``."""
     size = delta.shape[1]
     if np.ndim(owner) == 0:
         delta[:, owner] += contrib.reshape(4, -1).sum(axis=1)

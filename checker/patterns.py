@@ -1,6 +1,6 @@
 r"""Pattern summaries of where a gradient is wrong: the shape of a mistake often names the mistake.
 
-Each pattern is a short machine-readable string ("border", "one-channel:2", "one-sample:0",
+Each pattern is a short machine-readable string ("border:1" (its width), "one-channel:2", "one-sample:0",
 "factor:0.25", "transposed", "rotated"); renderers translate them.
 
 >>> import numpy as np

@@ -155,7 +155,8 @@ def kron_upsample(g, k, *, shape=None) -> np.ndarray:
 
 
 def _argmax_cells(x, kh, kw, stride, pad):
-    """Padded (row, col) of the first maximum of every window, and the padded shape."""
+    """Where each window's first maximum is: (flat padded index, argmax within the window, padded rows,
+    padded cols, padded shape, (ph, pw))."""
     x = np.asarray(x)
     sh, sw, ph, pw, ho, wo = _geometry(x.shape, kh, kw, stride, pad)
     if ph >= kh or pw >= kw:

@@ -78,7 +78,7 @@ def _conv(case):
     ins = [case.x, case.w, case.b]
     r = check_backward(fwd, bwd, {"x": case.x, "w": case.w, "b": case.b}, dout=case.dout, batched=("x",),
                        structure=conv2d_structure(case.w.shape, **p))
-    adj = [adjoint_check(fwd, bwd, ins, arg=i, dout=case.dout) for i in range(3)]
+    adj = [adjoint_check(fwd, bwd, ins, arg=i, name=n, dout=case.dout) for i, n in enumerate("xwb")]
     params = (("x", case.x.shape), ("w", case.w.shape), *p.items())
     return r, adj, params
 

@@ -1,7 +1,8 @@
 r"""Hypothesis strategies for convolution and pooling cases, in the style of ``hypothesis.extra.numpy``.
 
 Every case is valid by construction (the kernel fits the padded input), shapes are non-square unless
-``square=True``, and values are drawn as floats in [-1, 1]. This is the only checker module that imports
+``square=True``, and values are drawn as floats in [-1, 1] (tie-free max-pool inputs: distinct values
+``min_gap`` apart, so their range grows with the number of entries). This is the only checker module that imports
 hypothesis.
 
 >>> from hypothesis import given, settings

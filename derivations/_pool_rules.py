@@ -98,7 +98,8 @@ def mean_parts(A, G, cells, geo):
 
 @lru_cache(maxsize=None)
 def max_template(n: int):
-    r"""``Max`` of ``n`` ordered dummies rewritten as a Piecewise, and SymPy's own ``diff(Max)`` (Heaviside).
+    r"""``Max`` of ``n`` ordered dummies rewritten as a Piecewise, and the Heaviside form of ``diff(Max)``
+    (built directly: SymPy's own diff takes 22 s at 25 cells; a test checks the two agree for 4).
 
     Dummy names sort in window order (w000, w001, ...), so SymPy's canonical argument order is the row-major
     order and the Piecewise branches are tried first cell first: ties go to the first maximum.

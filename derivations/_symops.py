@@ -1,8 +1,10 @@
 r"""The closed-form rules written on 2-D SymPy arrays: pad, crop, dilate, rot180, cross-correlate.
 
-These mirror ``checker/ops.py`` entry for entry, but on symbols, so that a rule can be proved against the
-exact derivative. Arrays are nested lists of SymPy expressions; zero entries are skipped when products are
-formed, so a padded or dilated array costs only its non-zero terms.
+These mirror ``checker/ops.py`` on symbols, so that a rule can be proved against the exact derivative
+(one difference: ``full_xcorr`` does not rotate its kernel, ``ops.full_conv2d`` does). Arrays are nested
+lists of SymPy expressions; zero entries are skipped when products are formed, so a padded or dilated
+array costs only its non-zero terms. Also here: the fast canonical constructors ``prod``/``total`` and
+``paused_gc``, which the derivations' hot loops share.
 
 >>> from sympy import symbols
 >>> a, b, c, d = symbols("a b c d")

@@ -36,7 +36,7 @@ class Layer(NamedTuple):
 
 
 def summarize(input_hwc: tuple[int, int, int], layers) -> list[Layer]:
-    """A model summary (channels last, valid convolutions): output shape and parameters of each layer.
+    """A model summary (channels last; convolutions valid unless given a pad): shapes and parameters.
 
     ``layers`` holds ("conv", filters, kernel[, stride, pad]), ("maxpool"|"meanpool", window[, stride]),
     ("flatten",) and ("dense", units).
