@@ -38,3 +38,29 @@ def test_junit_and_json():
     root = ET.fromstring(junit([_result()]))
     assert root.find("testsuite").get("failures") == "1"
     assert json.loads(to_json(_result()))["score"] == 4.5
+
+
+def test_a_submission_that_was_not_graded_fails_in_every_output(tmp_path):
+    # a part worth 0 of 0 reads as passed (points >= max_points) in all four outputs, so a not-graded
+    # submission must keep what each part is worth
+    import io
+
+    from rich.console import Console
+
+    from checker.grading.grade import grade_submission
+    from checker.grading.results import not_graded
+    from checker.grading.score import Weights
+    from presentation.grading import render_submission
+
+    missing = grade_submission(tmp_path / "absent.py", "cs231n")
+    killed = not_graded("s.py", "cs231n", "not graded: the grading process was killed twice", Weights())
+    for r in (missing, killed):
+        d = json.loads(to_json(r))
+        assert d["score"] == 0 and d["max_score"] > 0 and d["status"].startswith("not graded")
+        tests = gradescope(r)["tests"]
+        assert tests and {t["status"] for t in tests} == {"failed"}
+        suite = ET.fromstring(junit([r])).find("testsuite")
+        assert suite.get("failures") == suite.get("tests") != "0"
+        out = io.StringIO()
+        render_submission(d, Console(file=out, width=200))
+        assert "✗" in out.getvalue() and "✓" not in out.getvalue()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .grade import grade_submission
 from .interfaces import get_interface
+from .results import not_graded
 from .sandbox import BLOCKED, Limits
 from .score import Weights
 
@@ -76,15 +77,6 @@ def _grade_one(path: str, interface: str, limits: Limits, weights: Weights, fd_c
                             blocked=blocked).to_dict()
 
 
-def _failed(path: str, interface: str, why: str) -> dict:
-    funcs = [{"name": s.name, "parts": [{"part": p, "passed": 0, "total": 1, "messages": [why], "note": "",
-                                         "fd_credit": False, "points": 0.0, "max_points": 0.0} for p in s.parts],
-              "error": why, "diagnoses": [], "repro": None, "output": "", "seconds": 0.0, "points": 0.0,
-              "max_points": 0.0} for s in get_interface(interface).functions]
-    return {"submission": path, "interface": interface, "functions": funcs, "seconds": 0.0, "status": why,
-            "score": 0.0, "max_score": 0.0}
-
-
 def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = False, limits: Limits = Limits(),
                 weights: Weights = Weights(), on_result=None, fd_credit: bool = True, blocked=BLOCKED) -> list[dict]:
     """Grade every submission under ``paths``; returns all records (resumed ones included), in path order."""
@@ -110,9 +102,11 @@ def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = Fal
                     if tries[s] < 2:
                         retry.append(s)
                         continue
-                    rec = _failed(s, interface, "not graded: the grading process was killed twice")
+                    rec = not_graded(s, interface, "not graded: the grading process was killed twice",
+                                     weights).to_dict()
                 except Exception as exc:  # noqa: BLE001 - one bad submission must not end the batch
-                    rec = _failed(s, interface, f"not graded: grader error {type(exc).__name__}: {exc}")
+                    rec = not_graded(s, interface, f"not graded: grader error {type(exc).__name__}: {exc}",
+                                     weights).to_dict()
                 _append(log, rec)
                 records[s] = rec
                 if on_result:

@@ -16,7 +16,7 @@ import numpy as np
 from .compare import close
 from .diagnose import diagnose
 from .interfaces import get_interface
-from .results import FunctionResult, PartResult, SubmissionResult
+from .results import FunctionResult, PartResult, SubmissionResult, not_graded
 from .runner import finite_differences, prepare, run_cases
 from .sandbox import BLOCKED, Limits
 from .score import Weights, apply
@@ -105,16 +105,12 @@ def grade_submission(path, interface: str = "cs231n", *, limits: Limits = Limits
     try:
         files, module = load_submission(path, interface)
     except (OSError, ValueError) as exc:
-        funcs = [FunctionResult(s.name, [PartResult(p, 0, 1, [str(exc)]) for p in s.parts], error=str(exc))
-                 for s in iface.functions]
-        for f in funcs:
-            apply(f, weights)
-        return SubmissionResult(str(path), interface, funcs, status=f"not graded: {exc}")
+        return not_graded(str(path), interface, f"not graded: {exc}", weights)
     results, forward_failed = [], set()
     for spec in iface.functions:
         if time.monotonic() - start > submission_timeout_s:
             why = f"not graded: the submission used up its {submission_timeout_s:g} s"
-            res = FunctionResult(spec.name, [PartResult(p, 0, 1, [why]) for p in spec.parts], error=why)
+            res = not_graded(str(path), interface, why, weights).functions[len(results)]
         else:
             res = grade_function(spec, iface, files, module, limits=limits, seed=seed, forward_failed=forward_failed,
                                  blocked=blocked, fd_credit=fd_credit)

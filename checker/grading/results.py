@@ -79,3 +79,19 @@ class SubmissionResult:
         for f, fd in zip(self.functions, d["functions"]):
             fd["points"], fd["max_points"] = round(f.points, 4), f.max_points
         return d
+
+
+def not_graded(submission: str, interface: str, why: str, weights) -> SubmissionResult:
+    """A submission the grader could not grade: every part failed with its real maximum and 0 points.
+
+    The maximum stays what the part is worth so that every output (text, JSON, Gradescope, JUnit) shows
+    a failure: a part worth 0 of 0 would read as passed.
+    """
+    from .interfaces import get_interface
+    from .score import apply
+
+    funcs = [FunctionResult(s.name, [PartResult(p, 0, 1, [why]) for p in s.parts], error=why)
+             for s in get_interface(interface).functions]
+    for f in funcs:
+        apply(f, weights)
+    return SubmissionResult(str(submission), interface, funcs, status=why)
