@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from .derive import counterexample_text, rule_mark, rule_note, shape_text
+from .derive import MARK_KEYS, counterexample_text, rule_note, rule_state, shape_text
 from .i18n import text
 from .matrices import entry_text, rows_of
 
@@ -131,11 +131,10 @@ def _general(d, lang="en"):
     return out
 
 
-def _rule_lines(d, rules, lang):
-    pitfall = rules is getattr(d, "pitfalls", None)
+def _rule_lines(d, rules, lang, *, pitfalls: bool):
     for r in rules:
         cx = "" if r.counterexample is None else counterexample_text(r.counterexample, lang, d)
-        yield r, rule_mark(r.holds, lang, pitfall=pitfall), text("rule.checked", lang, n=r.checked), cx
+        yield r, rule_state(r.holds, pitfall=pitfalls), text("rule.checked", lang, n=r.checked), cx
 
 
 def to_markdown(d, lang: str = "en") -> str:
@@ -162,10 +161,11 @@ def to_markdown(d, lang: str = "en") -> str:
                 "|---|---|---|"]
         out += [f"| {m.input} | {', '.join(str(k) for k, _ in m.pairs)} | {', '.join(str(o) for _, o in m.pairs)} |"
                 for m in d.association] + [""]
-    for key, rules in (("derive.rules", d.rules), ("derive.pitfalls", getattr(d, "pitfalls", ()))):
+    for key, rules in (("derive.rules", d.rules), ("derive.pitfalls", d.pitfalls)):
         if rules:
             out += [f"## {text(key, lang)}", ""]
-            for r, mark, checked, cx in _rule_lines(d, rules, lang):
+            for r, state, checked, cx in _rule_lines(d, rules, lang, pitfalls=key == "derive.pitfalls"):
+                mark = text(MARK_KEYS[state], lang)
                 note = rule_note(r.name, lang)
                 out.append(f"- {mark} **{r.name}**: `{r.statement}`" + (f" — {note}" if note else "") +
                            f" ({checked})" + (f"; {cx}" if cx else ""))
@@ -205,12 +205,12 @@ def to_latex(d, lang: str = "en") -> str:
         out += [f"${sympy.latex(m.input)}$ & ${', '.join(sympy.latex(k) for k, _ in m.pairs)}$ & "
                 f"${', '.join(sympy.latex(o) for _, o in m.pairs)}$ \\\\" for m in d.association]
         out += [r"\end{longtable}"]
-    for key, rules in (("derive.rules", d.rules), ("derive.pitfalls", getattr(d, "pitfalls", ()))):
+    for key, rules in (("derive.rules", d.rules), ("derive.pitfalls", d.pitfalls)):
         if rules:
             out += [rf"\subsection*{{{tex_escape(text(key, lang))}}}", r"\begin{itemize}"]
-            for r, mark, checked, cx in _rule_lines(d, rules, lang):
-                sym = {"✓": r"$\checkmark$", "✗": r"$\times$"}.get(mark[:1], r"$\sim$")  # ~: not refuted here
-                word = tex_escape(mark.split(" ", 1)[1])
+            for r, state, checked, cx in _rule_lines(d, rules, lang, pitfalls=key == "derive.pitfalls"):
+                sym = {"proved": r"$\checkmark$", "rejected": r"$\times$", "not_refuted": r"$\sim$"}[state]
+                word = tex_escape(text(MARK_KEYS[state], lang).split(" ", 1)[-1])  # the word, without its symbol
                 note = rule_note(r.name, lang)
                 line = rf"\item {sym} {word} \textbf{{{tex_escape(r.name)}}}: \texttt{{{tex_escape(r.statement)}}} " \
                        + (rf"\textit{{{tex_escape(note)}}} " if note else "") + rf"({tex_escape(checked)})"

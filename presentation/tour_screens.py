@@ -35,7 +35,8 @@ def _gap(*items):
 
 
 def _step(d, key):
-    return next((s.data for s in d.steps if s.key == key), {})
+    """The data of one teaching step; a step renamed in derivations/ fails here, loudly, not as a wrong picture."""
+    return next(s.data for s in d.steps if s.key == key)
 
 
 def screen_forward(data, lang, width):
@@ -68,8 +69,8 @@ def screen_backward(data, lang, width):
 def screen_reveal(data, lang, width):
     d = data.d
     rot = _step(d, "conv.rot180")
-    kernels = side_by_side(labelled("K", matrix_table(rot.get("kernel", d.symbols["K"]))),
-                           labelled("rot180(K)", matrix_table(rot.get("rotated", d.symbols["K"]))))
+    kernels = side_by_side(labelled("K", matrix_table(rot["kernel"])),
+                           labelled("rot180(K)", matrix_table(rot["rotated"])))
     proved = [r for r in d.rules if r.name.startswith("dx")]
     return _gap(_title("tour.s3.title", lang), _para("tour.s3.intro", lang),
                 labelled(text("tour.s3.kernels", lang), kernels), rules_table(proved, lang, d),
@@ -77,7 +78,7 @@ def screen_reveal(data, lang, width):
                          side_by_side(labelled("convn(ones(3), K, 'full')", matrix_table(data.full)),
                                       labelled("∂L/∂A", matrix_table(data.exact)))),
                 labelled(text("tour.s3.wrong", lang), matrix_table(data.unrotated)),
-                rules_table(getattr(d, "pitfalls", ()), lang, d, pitfalls=True))
+                rules_table(d.pitfalls, lang, d, pitfalls=True))
 
 
 def screen_stride(data, lang, width):
@@ -101,15 +102,14 @@ def _nonzero(m):
 
 def screen_pooling(data, lang, width):
     dx, x = text("tour.col.dx", lang), text("tour.col.x", lang)
-    pools = data.pools or {}
+    pools = data.pools
 
-    def exact(kind, marks=()):  # the symbolic gradient next to the numbers, when pooling is derived
-        d = pools.get(kind)
-        return [] if d is None else [labelled(text("tour.col.exact", lang), matrix_table(d.grads["A"], highlight=marks))]
+    def exact(kind, marks=()):  # the symbolic gradient next to the numbers
+        return [labelled(text("tour.col.exact", lang), matrix_table(pools[kind].grads["A"], highlight=marks))]
 
     routed, shared = _nonzero(data.max_dx), _nonzero(data.overlap_dx)
-    overlap = pools.get("overlap")
-    refuted = [r for r in getattr(overlap, "pitfalls", ()) if not r.holds]  # the '=' instead of '+=' mistake
+    overlap = pools["overlap"]
+    refuted = [r for r in overlap.pitfalls if not r.holds]  # the '=' instead of '+=' mistake
     pitfalls = [rules_table(refuted, lang, overlap, pitfalls=True)] if refuted else []
     return _gap(_title("tour.s5.title", lang), _para("tour.s5.mean", lang),
                 side_by_side(labelled("G", matrix_table(data.mean_g)), labelled(dx, matrix_table(data.mean_dx)),
@@ -138,10 +138,8 @@ def check_table(result, lang) -> Table:
 
 def _fd_view(result, lang):
     """A compact verdict table (4 columns fit 60) and the checker renderer's heat map of one input slice."""
-    try:
-        from .check import heatmaps
-    except ImportError:
-        return check_table(result, lang)
+    from .check import heatmaps
+
     heat = heatmaps(result.args[0], lang)[:1 + result.args[0].shape[-2]]  # the first slice: title and rows
     return Group(check_table(result, lang), *(Text(line) for line in heat), Text(text("check.legend", lang)))
 
@@ -152,15 +150,15 @@ def screen_proof(data, lang, width):
     d, d2 = data.d, data.d2
     proofs = [labelled(text("tour.s6.conv", lang, s=x.params["stride"]), rules_table(x.rules, lang, x))
               for x in (d, d2)]
-    for p in (data.pools or {}).values():
+    for p in data.pools.values():
         prm = p.params
         label = text("tour.s6.pool", lang, kind=text(f"tour.kind.{prm['kind']}", lang),
                      shape="x".join(map(str, prm["input_shape"])), k=prm["window"], s=prm["stride"])
         proofs.append(labelled(label, rules_table(p.rules, lang, p)))
     setup = {k: "x".join(map(str, v)) if isinstance(v, tuple) else v for k, v in CHECK_SETUP.items()}
-    check = _para("tour.s6.nocheck", lang) if data.check is None else _fd_view(data.check, lang)
+    check = _fd_view(data.check, lang)
     return _gap(_title("tour.s6.title", lang), _para("tour.s6.proof", lang), *proofs,
-                _para("tour.s6.pitfalls", lang), rules_table(getattr(d, "pitfalls", ()), lang, d, pitfalls=True),
+                _para("tour.s6.pitfalls", lang), rules_table(d.pitfalls, lang, d, pitfalls=True),
                 _para("tour.s6.check", lang, **setup), check)
 
 
