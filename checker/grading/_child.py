@@ -8,16 +8,27 @@ to file descriptor FD: ``GPF1 {json}\\n`` followed by ``.npy`` bytes. The parent
 these frames except arrays, which it loads with ``allow_pickle=False`` and compares itself; the error
 text in a frame is shown to the student, never scored. The student's code runs in this process and
 may tamper with anything here: that is why nothing decided here counts.
+
+What confines the student's code is the operating system, and only when the grader runs as root:
+the child drops to a uid and gid of its own (chosen by the parent, unused by anyone else), so the
+kernel stops it from signalling or reading the grader and every other child, and its rlimits cap
+memory, CPU, file size and processes (none). The audit hook and the import blocker installed here
+are tripwires that turn a naive ``import torch`` or ``os.system`` into a clear message; Python's
+audit hooks are not a security boundary, and a submission that sets out to defeat them can (through
+a closure cell, ``ctypes`` already loaded by a library, or an event that CPython never audits such
+as ``os.pidfd_open``). Without root there is no uid separation: the child runs as the grader's user.
 """
 import io
 import json
 import os
 import sys
 
+# Audited events a submission has no business raising. os.pidfd_open and signal.pidfd_send_signal
+# raise no audit event in CPython, so they cannot be listed here: the per-child uid is what stops them.
 BLOCKED_EVENTS = ("os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
                   "subprocess.Popen", "os.kill", "os.killpg", "signal.pthread_kill", "ctypes.dlopen",
-                  "ctypes.dlsym", "ctypes.call_function", "socket.connect", "socket.bind", "pty.spawn")
-NOBODY = 65534
+                  "ctypes.dlsym", "ctypes.call_function", "socket.connect", "socket.bind", "pty.spawn",
+                  "gc.get_objects", "gc.get_referrers", "gc.get_referents")
 PRELOAD = ("math", "itertools", "functools", "collections", "copy", "typing", "random", "time", "re", "warnings",
            "numpy.lib.stride_tricks", "numpy.linalg", "numpy.random", "dataclasses", "traceback", "signal",
            "subprocess", "pickle", "string", "operator", "heapq", "bisect", "contextlib")
@@ -38,7 +49,12 @@ def _write(out, index, arrays, error):
 
 
 def _block_imports(names):
-    """Make ``import torch`` (and the grader's own packages) fail with a message that says why."""
+    """Make ``import torch`` (and the grader's own packages) fail with a message that says why.
+
+    A tripwire for honest mistakes: a submission can take the blocker out of ``sys.meta_path``. What
+    keeps the grader's packages (and their reference answers) from it is that, installed as
+    ``templates.setup_sh`` does, their files are not readable by the child's uid.
+    """
     class Blocker:
         def find_spec(self, fullname, path=None, target=None):
             if fullname.split(".")[0] in names:
@@ -51,19 +67,22 @@ def _block_imports(names):
             del sys.modules[name]
 
 
-READABLE: tuple = ()  # set in main(): the working directory and the Python installation
+def _tripwire(blocked: tuple, readable: tuple):
+    """The audit hook: refuses the listed events and opening files outside ``readable``.
 
-
-def _audit(event, args):
-    # An audit hook cannot be removed once installed: the student's code cannot switch it off.
-    if event.startswith(BLOCKED_EVENTS):
-        raise PermissionError(f"{event} is not allowed while grading")
-    if event == "open" and isinstance(args[0], (str, bytes)):
-        # Files outside the submission and the Python installation (the grader's own source, other
-        # students' work) are not the submission's business.
-        path = os.path.realpath(os.fsdecode(args[0]))
-        if not (path.startswith(READABLE) or path in ("/dev/null", "/dev/urandom")):
-            raise PermissionError(f"opening {path} is not allowed while grading")
+    Its state is held in this closure rather than in module globals, so rebinding a name in
+    ``__main__`` does not switch it off; a determined submission can still rewrite the closure's cells
+    (see the module docstring), which is why the hook is a tripwire and the uid is the boundary.
+    """
+    def audit(event, args):
+        # An audit hook cannot be removed once installed.
+        if event.startswith(blocked):
+            raise PermissionError(f"{event} is not allowed while grading")
+        if event == "open" and isinstance(args[0], (str, bytes)):
+            path = os.path.realpath(os.fsdecode(args[0]))
+            if not (path.startswith(readable) or path in ("/dev/null", "/dev/urandom")):
+                raise PermissionError(f"opening {path} is not allowed while grading")
+    return audit
 
 
 def _arg(item, arrays, index):
@@ -133,23 +152,24 @@ def main(fd: int):
 
     arrays = dict(np.load(io.BytesIO(blob), allow_pickle=False))
     # Load what naive student code imports while the interpreter's files are still readable (cheap
-    # modules only: every millisecond here is paid once per student function), then
-    # drop to nobody: a process limit of zero then means no fork at all, and the grader cannot be signalled.
+    # modules only: every millisecond here is paid once per student function), then drop to the uid
+    # the parent chose for this child alone: the kernel then refuses it the grader's and the other
+    # children's processes and files, and a process limit of zero means no fork at all for that uid.
     for name in PRELOAD:
         try:
             __import__(name)
         except ImportError:
             pass
     if os.geteuid() == 0:
+        uid = int(header["uid"])  # missing: the child fails, and a child that fails never scores
         os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+        os.setgid(uid)
+        os.setuid(uid)
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
     _block_imports(set(header["blocked"]))
-    global READABLE
-    READABLE = tuple(os.path.join(os.path.realpath(p), "") for p in {os.getcwd(), sys.prefix, sys.base_prefix,
+    readable = tuple(os.path.join(os.path.realpath(p), "") for p in {os.getcwd(), sys.prefix, sys.base_prefix,
                                                                        sys.exec_prefix, sys.base_exec_prefix})
-    sys.addaudithook(_audit)
+    sys.addaudithook(_tripwire(BLOCKED_EVENTS, readable))
     sys.path.insert(0, os.getcwd())
     sys.argv = ["submission"]
     try:

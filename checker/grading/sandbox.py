@@ -4,9 +4,23 @@ The child (``_child.py``: forked by the fork server in ``forkserver.py``, or in 
 ``sys.executable -I`` each time) gets the submission's files in an empty
 temporary directory, the input arrays on stdin, and a pipe to write results to. Limits (defaults in
 ``Limits``): wall-clock timeout, CPU seconds, address space (RLIMIT_AS), file size, no new processes
-(RLIMIT_NPROC 0 in the child, plus an audit hook that refuses fork/exec/kill/ctypes), and when the
-grader runs as root the child drops to the ``nobody`` user (after loading numpy, since the interpreter
-may live where ``nobody`` cannot read) so that it cannot signal the grader.
+(RLIMIT_NPROC 0 in the child).
+
+The boundary, when the grader runs as root: every child gets a uid and gid of its own, fresh for each
+call and in no passwd entry (``CHILD_UIDS``), and its working directory is owned by that uid with mode
+0700. After loading numpy and the stdlib modules students import, the child drops to that uid before
+any student code runs, so the kernel stops it from signalling or reading the grader, the fork server
+and every other child, and from reading files that are not readable by others, which is why the
+grader's own packages must not be (``templates.setup_sh`` removes their group and other permissions;
+this module warns once on stderr when they are readable). An audit hook (refusing fork, exec, kill,
+ctypes, sockets, reading outside the workdir and the Python installation) and an import blocker
+(torch, the grader's packages) are tripwires for naive code, not part of the boundary: Python's audit
+hooks can be defeated by a submission that tries.
+
+Not as root there is no uid separation: a child runs as the grader's user and can signal the grader and
+the other children and read whatever that user can read (the grader's reference code included), held
+back only by the tripwires. Grade untrusted submissions as root or inside a container or VM.
+
 Stdout and stderr are drained while the child runs and kept only up to ``Limits.output_bytes``.
 Results are ``.npy`` bytes loaded with ``allow_pickle=False``; exit codes and printed text are never
 read as results.
@@ -16,6 +30,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import secrets
 import selectors
 import shutil
 import signal
@@ -32,7 +47,40 @@ from ._child import _limits
 from .forkserver import CHILD, ENV, ForkServer
 
 BLOCKED = ("checker", "derivations", "torch", "jax", "jaxlib", "tensorflow", "autograd")
-NOBODY = 65534
+# Child uids and gids: far above any range useradd hands out (1000-60000 by default, 65534 for nobody),
+# fresh for every call, so that no two children, and no real user, ever share one.
+CHILD_UIDS = range(2_000_000, 2_000_000 + (1 << 30))
+_GRADER_PACKAGES = ("checker", "derivations", "presentation")
+_warned = []
+
+
+def _child_uid() -> int:
+    return CHILD_UIDS.start + secrets.randbelow(len(CHILD_UIDS))
+
+
+def readable_packages() -> list[str]:
+    """The grader's package directories that users other than their owner can read or enter."""
+    import importlib.util
+
+    out = []
+    for name in _GRADER_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        for d in (spec.submodule_search_locations or []) if spec else []:
+            if os.stat(d).st_mode & 0o005:
+                out.append(d)
+    return out
+
+
+def _warn_readable() -> None:
+    """Once per process, as root: say so when a child could read the grader's reference code."""
+    if _warned or os.geteuid() != 0:
+        return
+    _warned.append(True)
+    open_dirs = readable_packages()
+    if open_dirs:
+        print(f"gradproof: warning: the grader's packages are readable by other users ({', '.join(open_dirs)}): "
+              "a submission that removes the import blocker could import their reference answers; run "
+              "chmod -R go-rwx on them (setup.sh does)", file=sys.stderr)
 
 
 @dataclass(frozen=True)
@@ -77,13 +125,15 @@ def _preexec(limits: Limits, workdir: str):
     return apply
 
 
-def _workdir(files: dict[str, bytes]) -> str:
+def _workdir(files: dict[str, bytes], uid: int | None) -> str:
+    """The submission's files in a fresh directory (mode 0700) owned by the child's uid when there is one."""
     d = tempfile.mkdtemp(prefix="gradproof-sub-")
     for name, data in files.items():
         Path(d, name).write_bytes(data)
-    if os.geteuid() == 0:
+    if uid is not None:
         for p in [d, *(str(Path(d, n)) for n in files)]:
-            os.chown(p, NOBODY, NOBODY)
+            os.chown(p, uid, uid)
+    os.chmod(d, 0o700)
     return d
 
 
@@ -133,8 +183,11 @@ def run_function(files: dict[str, bytes], module: str, func: str, calls: list[di
     """Run ``module.func`` on every call in one fresh child; arrays are keyed ``"{call}.{name}"``."""
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    header = json.dumps({"module": module, "func": func, "calls": calls, "blocked": list(blocked)}).encode()
-    workdir = _workdir(files)
+    uid = _child_uid() if os.geteuid() == 0 else None
+    _warn_readable()
+    header = json.dumps({"module": module, "func": func, "calls": calls, "blocked": list(blocked),
+                         "uid": uid}).encode()
+    workdir = _workdir(files, uid)
     try:
         return _run_in(workdir, header + b"\n" + buf.getvalue(), len(calls), limits)
     finally:
