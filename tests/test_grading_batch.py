@@ -41,7 +41,7 @@ def test_every_attack_scores_zero_and_the_batch_finishes(tmp_path):
 def test_killed_batch_resumes_with_nothing_lost(tmp_path, monkeypatch):
 
     # The killed grader cannot remove its sandbox folders, so it gets a temp dir of its own that the test
-    # removes; /tmp/pytest-of-* is closed to the nobody user the children run as, hence one outside it.
+    # removes; /tmp/pytest-of-* is closed to the uids the children run as, hence one outside it.
     tmp = Path(tempfile.mkdtemp(prefix="gradproof-test-"))
     try:
         tmp.chmod(0o711)

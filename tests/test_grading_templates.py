@@ -72,3 +72,11 @@ def test_a_student_checking_one_file_gets_a_report_and_no_log(tmp_path):
     assert out.returncode == 0, out.stderr  # 0: grading ran, whatever the score
     assert "30 / 40" in out.stdout and "bias" in out.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["layers.py"]
+
+
+def test_setup_sh_closes_both_copies_of_the_grader_to_other_users():
+    from checker.grading.templates import setup_sh
+
+    sh = setup_sh()
+    assert "chmod -R go-rwx /autograder/source/gradproof" in sh
+    assert "import checker, derivations, presentation" in sh and sh.rstrip().endswith("chmod -R go-rwx")

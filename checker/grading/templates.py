@@ -51,10 +51,20 @@ def student_template(interface: str) -> str:
 
 
 def setup_sh() -> str:
-    """Gradescope's setup.sh: install gradproof from the copy shipped in the autograder zip."""
+    """Gradescope's setup.sh: install gradproof from the copy shipped in the autograder zip.
+
+    Then both copies of the grader (the shipped source, which run_autograder runs, and the installed
+    packages) are made readable by root alone: they hold the reference answers, and a sandbox child
+    (its own uid) that removes the import blocker is then stopped by the files' permissions.
+    """
     return ("#!/usr/bin/env bash\nset -euo pipefail\n"
             "apt-get install -y python3 python3-pip >/dev/null 2>&1 || true\n"
-            "pip3 install /autograder/source/gradproof\n")
+            "pip3 install /autograder/source/gradproof\n"
+            "# the grader's code holds the reference answers: readable by root (the grader) only\n"
+            "chmod -R go-rwx /autograder/source/gradproof\n"
+            "cd / && python3 -I -c 'import checker, derivations, presentation, os; "
+            "print(*(os.path.dirname(m.__file__) for m in (checker, derivations, presentation)), sep=chr(10))' "
+            "| xargs -d '\\n' chmod -R go-rwx\n")
 
 
 def run_autograder(interface: str) -> str:
