@@ -22,6 +22,11 @@ from .matrices import make_console, stderr_bars
 MAX_SLICES = 4  # heat maps shown per argument (sample x channel slices); the rest are summarised
 
 
+#: Column text keys (check.col.*, selfcheck.col.*), named once so the i18n test reads what the code uses.
+CHECK_COLUMNS = ("arg", "verdict", "worst", "got", "numeric", "error", "failed", "kinks")
+SELFCHECK_COLUMNS = ("op", "verdict", "cases", "elements", "failed", "adjoint", "formulas", "ratio", "time")
+
+
 def heat_char(ratio: float, kink: bool = False) -> str:
     """One element's mark from its error / tolerance ratio."""
     if kink and ratio < 1:
@@ -52,7 +57,7 @@ def _note(n, lang: str) -> str:
 def check_table(result, lang: str) -> Table:
     """One row per argument: verdict, worst element with backward and numeric +/- tolerance, counts."""
     t = Table(box=box.SIMPLE_HEAD, title=text("check.title", lang, mode=result.mode))
-    for key in ("arg", "verdict", "worst", "got", "numeric", "error", "failed", "kinks"):
+    for key in CHECK_COLUMNS:
         t.add_column(text(f"check.col.{key}", lang), no_wrap=key in ("worst", "numeric", "verdict"))
     for a in result.args:
         mark = text("check.pass" if a.ok else "check.fail", lang)
@@ -142,7 +147,7 @@ def render_selfcheck(report, *, console=None, lang: str | None = None) -> None:
     """Print a SelfCheckReport: one row per operation, the verdict, and the closest case in full if it failed."""
     lang = resolve_lang(lang)
     console = console or make_console()
-    keys = ("op", "verdict", "cases", "elements", "failed", "adjoint", "formulas", "ratio", "time")
+    keys = SELFCHECK_COLUMNS
     rows = [(text(f"op.{o.op}", lang), text("check.pass" if o.ok else "check.fail", lang), str(o.cases),
              str(o.elements), str(o.failed), str(o.adjoint_failed), f"{o.formula_cases - o.formula_failed}/"
              f"{o.formula_cases}", f"{o.max_ratio:.2g}", f"{o.seconds:.1f} s") for o in report.ops]

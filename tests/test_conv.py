@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from checker.ops import conv2d_backward, conv2d_forward
@@ -102,6 +102,8 @@ def test_rules_hold_and_numpy_rules_equal_the_exact_gradients(g):
 
 @settings(max_examples=12)
 @given(geometries)
+@example((1, 1, 1, 5, 5, 3, 3, 1, 0, 1))  # pad 0, dilation 1, 3x3: the branch that must refute, every run
+@example((1, 1, 1, 4, 4, 1, 1, 2, 1, 1))  # a 1x1 kernel: its own rotation
 def test_pitfalls_are_refuted_with_a_genuine_counterexample(g):
     n, c, f, h, w, kh, kw, s, p, dil = g
     d = derive_conv2d((n, c, h, w), (f, c, kh, kw), stride=s, pad=p, dilation=dil)

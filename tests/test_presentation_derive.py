@@ -11,6 +11,13 @@ from derivations import Derivation, Mismatch, Rule, derive_conv2d
 from presentation.derive import render_derivation
 
 
+@pytest.fixture(autouse=True)
+def _display_env(monkeypatch):
+    """The renderers read GRADPROOF_LANG, COLUMNS and the colour variables: none may leak in from the caller."""
+    for var in ("GRADPROOF_LANG", "COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR", "TERM"):
+        monkeypatch.delenv(var, raising=False)
+
+
 def text_of(d, width=80, lang="en") -> str:
     c = Console(file=io.StringIO(), width=width, color_system=None)
     render_derivation(d, console=c, lang=lang)
@@ -94,10 +101,14 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
+_DISPLAY_VARS = ("GRADPROOF_LANG", "COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR", "TERM")
+
+
 def cli(*args, env=None):
-    e = {k: v for k, v in os.environ.items() if k != "GRADPROOF_LANG"}
+    # language, width and colour come from the arguments under test, not from the developer's environment
+    e = {k: v for k, v in os.environ.items() if k not in _DISPLAY_VARS}
     return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={**e, **(env or {})})
+                          timeout=120, env={**e, "COLUMNS": "100", **(env or {})})
 
 
 def test_general_formula_is_shown_and_fits(seed):
