@@ -1,9 +1,8 @@
 """The battery covers the known bug classes; drawn and shrunk cases are valid."""
 import numpy as np
-from hypothesis import given, strategies as st
+import pytest
 
-from checker.grading.configs import (ConvConfig, PoolConfig, conv_battery, drawn, pool_battery, random_conv,
-                                     random_pool, smaller)
+from checker.grading.configs import ConvConfig, PoolConfig, conv_battery, drawn, pool_battery, smaller
 
 
 def test_battery_covers_the_bug_classes():
@@ -28,9 +27,9 @@ def test_drawn_cases_are_seeded_and_valid():
     assert all(isinstance(c, PoolConfig) for c in drawn("pool", 7, 3))
 
 
-@given(st.integers(0, 10_000))
-def test_random_cases_are_valid_and_shrink_to_smaller_valid_ones(seed):
-    for cfg in random_conv(seed, 2) + random_pool(seed, 2):
+@pytest.mark.parametrize("seed", [0, 1, 7, 1234])
+def test_drawn_cases_are_valid_and_shrink_to_smaller_valid_ones(seed):
+    for cfg in drawn("conv", seed, 3) + drawn("pool", seed, 3):
         ho, wo = cfg.out_hw
         assert ho >= 1 and wo >= 1
         for s in smaller(cfg)[:20]:
@@ -38,8 +37,6 @@ def test_random_cases_are_valid_and_shrink_to_smaller_valid_ones(seed):
 
 
 def test_bad_config_names_the_argument():
-    import pytest
-
     with pytest.raises(ValueError, match="stride"):
         ConvConfig(1, 1, 4, 4, 1, 3, 3, stride=0)
     with pytest.raises(ValueError, match="window"):
