@@ -60,7 +60,10 @@ def prepare(spec, cases, seed: int, decimals: int | None = None) -> list[CaseOut
 
 
 def run_cases(spec, files, module, cases: list[CaseOutcome], limits: Limits, blocked=BLOCKED) -> ChildRun:
-    """Call the student's function on every case in one child and fill in actual values and verdicts."""
+    """Call the student's function on every case in one child and fill in actual values and verdicts.
+
+    A case with no references (``refs=()``) gets its actual values and no value verdicts.
+    """
     calls, arrays = [], {}
     for i, case in enumerate(cases):
         call = spec.call(case.cfg)
@@ -95,7 +98,8 @@ def finite_differences(fwd_spec, files, module, case: CaseOutcome, wrt: tuple[st
                 p = dict(base)
                 p[name] = base[name].copy()
                 p[name][idx] += sign * h
-                perturbed.append(CaseOutcome(case.cfg, p, case.refs[:1]))
+                # no references: these forwards are only evaluated, never judged
+                perturbed.append(CaseOutcome(case.cfg, p, ()))
             where.append((name, idx))
     run_cases(fwd_spec, files, module, perturbed, limits, blocked)
     dout = base["dout"]
