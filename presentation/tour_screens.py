@@ -12,7 +12,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .derive import association_table, rules_table
+from .derive import association_table, rules_table, shape_text
 from .i18n import text
 from .matrices import labelled, matrix_table, side_by_side, window
 
@@ -125,13 +125,14 @@ def screen_pooling(data, lang, width):
                 *pitfalls)
 
 
-def check_table(result, lang) -> Table:
-    """Per-argument verdict of a finite-difference check: worst element, its error and its tolerance."""
+def verdict_summary(result, lang) -> Table:
+    """The tour's four-column digest of a check (gradient, verdict, worst error, its tolerance): narrower
+    than presentation.check's full table, which a learner meets later with `gradproof check`."""
     t = Table(text("tour.col.arg", lang), text("tour.col.verdict", lang), text("tour.col.err", lang),
               text("tour.col.tol", lang), box=box.SIMPLE_HEAD, padding=(0, 1))
     for a in result.args:
         w = a.worst
-        t.add_row(f"d{a.name} {'x'.join(map(str, a.shape))}", text("tour.check.ok" if a.ok else "tour.check.bad", lang),
+        t.add_row(f"d{a.name} {shape_text(a.shape)}", text("tour.check.ok" if a.ok else "tour.check.bad", lang),
                   "-" if w is None else f"{w.error:.1e}", "-" if w is None else f"{w.tol:.1e}")
     return t
 
@@ -141,7 +142,7 @@ def _fd_view(result, lang):
     from .check import heatmaps
 
     heat = heatmaps(result.args[0], lang)[:1 + result.args[0].shape[-2]]  # the first slice: title and rows
-    return Group(check_table(result, lang), *(Text(line) for line in heat), Text(text("check.legend", lang)))
+    return Group(verdict_summary(result, lang), *(Text(line) for line in heat), Text(text("check.legend", lang)))
 
 
 def screen_proof(data, lang, width):
@@ -153,9 +154,9 @@ def screen_proof(data, lang, width):
     for p in data.pools.values():
         prm = p.params
         label = text("tour.s6.pool", lang, kind=text(f"tour.kind.{prm['kind']}", lang),
-                     shape="x".join(map(str, prm["input_shape"])), k=prm["window"], s=prm["stride"])
+                     shape=shape_text(prm["input_shape"]), k=prm["window"], s=prm["stride"])
         proofs.append(labelled(label, rules_table(p.rules, lang, p)))
-    setup = {k: "x".join(map(str, v)) if isinstance(v, tuple) else v for k, v in CHECK_SETUP.items()}
+    setup = {k: shape_text(v) for k, v in CHECK_SETUP.items()}
     check = _fd_view(data.check, lang)
     return _gap(_title("tour.s6.title", lang), _para("tour.s6.proof", lang), *proofs,
                 _para("tour.s6.pitfalls", lang), rules_table(d.pitfalls, lang, d, pitfalls=True),
