@@ -94,17 +94,18 @@ def _dx_padded(cfg, a):
 
 
 def _dw_undilated(cfg, a):
+    """dw as if the stride were 1: the reference's dw with dout correlated as it is, without its zeros."""
     if cfg.stride == 1:
         return None
-    xp, g = ops.pad2d(a["x"], cfg.pad), a["dout"]
-    if xp.shape[2] < g.shape[2] + cfg.HH - 1 or xp.shape[3] < g.shape[3] + cfg.WW - 1:
-        return None
-    win = np.lib.stride_tricks.sliding_window_view(xp, g.shape[-2:], axis=(2, 3))
-    return np.einsum("nchwij,nfij->fchw", win, g)[:, :, : cfg.HH, : cfg.WW]
+    g = a["dout"]
+    if (cfg.H + 2 * cfg.pad < g.shape[2] + cfg.HH - 1) or (cfg.W + 2 * cfg.pad < g.shape[3] + cfg.WW - 1):
+        return None  # dout undilated is too large for a whole kernel's worth of correlation
+    return ops.conv2d_backward(g, a["x"], a["w"], pad=cfg.pad)[1]
 
 
-def _route(cfg, dout, x, assign=False, whole=False, stride=None):
-    """Max-pool backward written as the loop students write, with the classic slips as switches."""
+def _route(cfg, dout, x, assign=False, stride=None):
+    """Max-pool backward written as the loop students write, with the classic slips as switches
+    (the whole-window slip is mean-pool backward times the window size, see ``_variants``)."""
     s = stride or cfg.stride
     dx = np.zeros_like(x, dtype=float)
     ho, wo = dout.shape[-2:]
@@ -115,9 +116,6 @@ def _route(cfg, dout, x, assign=False, whole=False, stride=None):
             for j in range(wo):
                 win = x[idx][i * s : i * s + cfg.PH, j * s : j * s + cfg.PW]
                 view = dx[idx][i * s : i * s + cfg.PH, j * s : j * s + cfg.PW]
-                if whole:
-                    view += dout[idx][i, j]
-                    continue
                 p, q = np.unravel_index(int(win.argmax()), win.shape)
                 if assign:
                     view[p, q] = dout[idx][i, j]
@@ -173,7 +171,7 @@ def _variants(role, part, cfg, a):
         yield "assign", "overlapping windows: the gradient is assigned (=) where it must be added (+=), so a " \
               "cell that is the maximum of two windows keeps only one gradient", lambda: _route(cfg, g, x, assign=True)
         yield "whole_window", "the gradient is sent to the whole window instead of only its maximum", \
-            lambda: _route(cfg, g, x, whole=True)
+            lambda: pool_ops.meanpool_backward(g, x.shape, cfg.PH, cfg.PW, stride=cfg.stride) * (cfg.PH * cfg.PW)
         if cfg.stride != cfg.PH:
             yield "stride_as_window", "the stride is taken as the window size", lambda: _route(cfg, g, x,
                                                                                               stride=cfg.PH)
@@ -187,9 +185,8 @@ def _variants(role, part, cfg, a):
         yield "fwd_rotated", "the kernel is rotated: that is convolution, not cross-correlation", \
             lambda: ops.xcorr2d(a["a"], ops.rot180(a["k"]))
     elif role == "full_conv2d":
-        (kh, kw) = a["k"].shape
-        yield "not_rotated", "the kernel is not rotated by 180 degrees", lambda: ops.xcorr2d(
-            ops.pad2d(a["a"], kh - 1, kh - 1, kw - 1, kw - 1), a["k"])
+        yield "not_rotated", "the kernel is not rotated by 180 degrees", lambda: ops.full_conv2d(
+            a["a"], ops.rot180(a["k"]))
     elif role == "rot180":
         yield "one_axis", "only the rows are flipped (a 180-degree rotation flips rows and columns)", \
             lambda: a["k"][::-1]
