@@ -3,7 +3,8 @@
 Grades COUNT copies of ``examples/cs231n/correct.py`` with ``grade_batch`` (a fresh limited child per
 student function, JOBS worker processes) and prints submissions per second. The peer, measured in
 the same run, is the unsafe way: import the student's module into the grader's own process and call
-it on the same battery (what a same-process grader does); the ratio is the price of isolation.
+it on the same battery through the same call harness and verdicts (what a same-process grader does);
+the ratio is the price of isolation.
 
     python bench/grade_throughput.py [COUNT] [JOBS] [zygote|spawn]
 """
@@ -19,29 +20,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from checker.grading._child import _run_call  # noqa: E402
 from checker.grading.batch import grade_batch  # noqa: E402
-from checker.grading.compare import check  # noqa: E402
+from checker.grading.compare import check, inplace  # noqa: E402
 from checker.grading.interfaces import get_interface  # noqa: E402
-from checker.grading.runner import prepare  # noqa: E402
+from checker.grading.runner import _names, prepare  # noqa: E402
 from checker.grading.sandbox import Limits  # noqa: E402
 
 
 def in_process(path: Path) -> int:
-    """The peer: same battery, same verdicts, student code imported into this process (no isolation)."""
+    """The peer: the same battery, call harness (``_child._run_call``) and verdicts (``compare``, inputs
+    left untouched) as the grader, with the student's module imported into this process: no child, no
+    pipes, no ``.npy`` round trip, no isolation. Returns the number of cases passed."""
     spec = importlib.util.spec_from_file_location("student", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     passed = 0
     for fs in get_interface("cs231n").functions:
-        for case in prepare(fs, fs.battery(0), 0):
-            a = case.inputs
-            args = [a[i["a"]].copy() if "a" in i else i["v"] for i in fs.call(case.cfg)["args"]]
-            if fs.cache:
-                fwd, items = fs.cache(case.cfg)
-                args.append(getattr(mod, fwd)(*[a[i["a"]].copy() if "a" in i else i["v"] for i in items])[1])
-            res = getattr(mod, fs.name)(*args)
-            res = (res,) if fs.nout == 1 else res
-            passed += all(check(r, ref).ok for r, ref in zip(res, case.refs))
+        func = getattr(mod, fs.name)
+        for i, case in enumerate(prepare(fs, fs.battery(0), 0)):
+            call = fs.call(case.cfg)
+            names = set(_names(call["args"]) + _names(call.get("cache_args", [])))
+            out, err = _run_call(mod, func, call, {f"{i}.{n}": case.inputs[n] for n in names}, i)
+            if err is not None:
+                continue
+            touched = inplace({n: case.inputs[n] for n in _names(call["args"])}, out)
+            actual = [out.get(f"r{j}") for j in range(len(fs.parts))]
+            passed += touched.ok and all(check(a, ref).ok for a, ref in zip(actual, case.refs))
     return passed
 
 
