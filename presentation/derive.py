@@ -104,7 +104,7 @@ def array_view(name: str, arr, lang: str = "en"):
     """A 2-D array as a table; a 4-D one as its first (n, c) slices; anything else as one row."""
     shape = tuple(arr.shape)
     if max(shape, default=1) > MAX_SIDE:
-        return Text(text("derive.big", lang, name=name, shape=shape_text(tuple(shape))))
+        return Text(text("derive.big", lang, name=name, shape=shape_text(tuple(int(n) for n in shape))))
     if len(shape) == 4:
         slices = [labelled(f"{name}[{n},{c}]", matrix_table(arr[n, c, :, :]))
                   for n in range(min(shape[0], 2)) for c in range(min(shape[1], 2))]
