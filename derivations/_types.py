@@ -82,6 +82,24 @@ class Derivation:
                 return r
         raise KeyError(f"no rule {name!r}; known: {', '.join(r.name for r in self.rules)}")
 
+    def at(self, **values) -> dict:
+        """The gradients with named symbol arrays replaced by numbers (a nested list, or one number for all).
+
+        >>> from derivations import derive_conv2d
+        >>> derive_conv2d((3, 3), (2, 2), bias=False).at(G=1, K=[[1, 2], [3, 4]])["A"][0, :]
+        [1, 3, 2]
+        """
+        subs = {}
+        for name, vals in values.items():
+            if name not in self.symbols:
+                raise KeyError(f"no symbols named {name!r}; known: {', '.join(self.symbols)}")
+            syms = list(sympy.flatten(self.symbols[name].tolist()))
+            nums = [vals] * len(syms) if not isinstance(vals, (list, tuple)) else list(sympy.flatten(vals))
+            if len(nums) != len(syms):
+                raise ValueError(f"{name} needs {len(syms)} numbers, got {len(nums)}")
+            subs.update(zip(syms, nums))
+        return {k: g.subs(subs) for k, g in self.grads.items()}
+
     @property
     def all_hold(self) -> bool:
         return all(r.holds for r in self.rules)

@@ -27,9 +27,7 @@ def collect() -> SimpleNamespace:
     d = derive_conv2d((5, 5), (3, 3), bias=False)  # the seed's A, K, B without a bias term
     d2 = derive_conv2d((5, 5), (3, 3), stride=2, bias=False)
     k_num, g_num = np.arange(1.0, 10.0).reshape(3, 3), np.ones((3, 3))
-    flat = lambda arr: [e for row in arr.tolist() for e in row]  # noqa: E731 (iterating an Array gives rows)
-    subs = {**{s: 1 for s in flat(d.symbols["G"])}, **dict(zip(flat(d.symbols["K"]), k_num.ravel().tolist()))}
-    exact = np.array([[float(e.subs(subs)) for e in row] for row in d.grads["A"].tolist()])
+    exact = np.array(d.at(G=1, K=k_num.tolist())["A"].tolist(), dtype=float)
     a_obj = np.array(d.symbols["A"].tolist(), dtype=object)
     g2_obj = np.array(d2.symbols["G"].tolist(), dtype=object)
     g_small = np.array([[1.0, 2.0], [3.0, 4.0]])
