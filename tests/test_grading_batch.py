@@ -28,13 +28,18 @@ def test_every_attack_scores_zero_and_the_batch_finishes(tmp_path):
     attacks = sorted(p.name for p in (EX / "attacks").glob("*.py"))
     assert len(attacks) >= 13
     d = _folder(tmp_path, "cs231n/correct.py", *(f"attacks/{a}" for a in attacks))
+    # the pickle's payload touches a file if the grader ever unpickles it: one of this test's own, so that
+    # a file left by anything else cannot decide the test
+    pwned = tmp_path / "pwned"
+    (d / "pickled.py").write_text((d / "pickled.py").read_text().replace("/tmp/gradproof-pwned", str(pwned)))
+    assert str(pwned) in (d / "pickled.py").read_text()
     log = tmp_path / "log.jsonl"
     recs = grade_batch([d], "cs231n", log=log, jobs=2, limits=Limits(timeout_s=1.0, memory_mb=512))
     by = {Path(r["submission"]).name: r for r in recs}
     assert by["correct.py"]["score"] == 40.0
     assert {a: by[a]["score"] for a in attacks} == {a: 0 for a in attacks}
     assert len(read_log(log)) == len(attacks) + 1
-    assert not (d / "results.json").exists() and not Path("/tmp/gradproof-pwned").exists()
+    assert not (d / "results.json").exists() and not pwned.exists()
     assert summary(recs)["submissions"] == len(attacks) + 1
 
 
@@ -63,7 +68,8 @@ def _killed_then_resumed(tmp_path, tmp, monkeypatch):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     first = read_log(log)
-    assert 1 <= len(first) < 3
+    # how many finished before the kill depends on timing; what resume must do with them does not
+    assert len(first) >= 1
     with open(log, "a") as fh:
         fh.write('{"submission": "cut short by the ki')  # a line half-written when the kill came
     left_by_kill = set(tmp.glob("gradproof-sub-*"))

@@ -35,7 +35,6 @@ def test_forbidden_actions_fail_the_call(body, words):
     r = run(body)
     assert 0 not in r.results
     assert words in r.errors[0]
-    assert os.getpid() > 0  # the grader is alive to assert anything at all
 
 
 def test_infinite_loop_times_out():
@@ -64,7 +63,7 @@ def test_forged_pickle_frame_is_rejected(tmp_path):
             "for fd in range(3, 64):\n    try:\n        os.write(fd, b'GPF1 ' + h + b'\\n' + d)\n"
             "    except OSError:\n        pass\nreturn x")
     r = run(body)
-    assert 0 not in r.results or "r0" not in r.results[0] or r.results[0]["r0"].dtype != object
+    assert 0 not in r.results or "r0" not in r.results[0]
     assert any("unreadable" in e or "allow_pickle" in e for e in r.errors.values())
 
 
