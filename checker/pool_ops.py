@@ -1,4 +1,4 @@
-r"""The proven pooling and activation rules as fast numpy functions, on the last two axes.
+r"""The proven pooling rules as fast numpy functions, on the last two axes (activations: ``activation_ops``).
 
 Every function works on (H, W) and on (N, C, H, W) alike: pooling acts on the last two axes and
 broadcasts over the rest. ``derivations.derive_pool2d`` proves each rule exactly; the tests compare
@@ -12,7 +12,6 @@ Conventions (the same as the derivations):
 * max pooling pads with ``-inf`` (padding never wins) and routes a tie to the FIRST maximum of the window
   in row-major order, the ``numpy.argmax`` convention; the gradient of a cell that is the maximum of
   several overlapping windows is the sum of their upstream gradients;
-* ReLU's derivative at the kink x = 0 is taken as 0 (``x > 0``), a valid subgradient.
 
 >>> import numpy as np
 >>> x = np.array([[1., 0, 4], [8, 2, 5], [20, 13, 25]])
@@ -204,41 +203,3 @@ def maxpool_backward(dout, x, kh: int, kw: int, *, stride, pad=0) -> np.ndarray:
               np.broadcast_to(dout, rows.shape).reshape((b,) + rows.shape[-2:]))
     h, w = x.shape[-2:]
     return dxp.reshape(lead + pshape[-2:])[..., ph : ph + h, pw : pw + w]
-
-
-def sigmoid(x) -> np.ndarray:
-    """1 / (1 + exp(-x)), without overflow for large |x|.
-
-    >>> sigmoid(np.array([0., -1000.]))
-    array([0.5, 0. ])
-    """
-    e = np.exp(-np.abs(np.asarray(x, dtype=float)))
-    return np.where(np.asarray(x) >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def sigmoid_backward(dout, a) -> np.ndarray:
-    """dX = dout * a * (1 - a), where a = sigmoid(x) is the forward OUTPUT (the seed's a .* (1 - a)).
-
-    >>> sigmoid_backward(np.array([1.]), sigmoid(np.array([0.])))
-    array([0.25])
-    """
-    a = np.asarray(a, dtype=float)
-    return np.asarray(dout, dtype=float) * a * (1 - a)
-
-
-def relu(x) -> np.ndarray:
-    """max(x, 0) elementwise.
-
-    >>> relu(np.array([-1., 0., 2.]))
-    array([0., 0., 2.])
-    """
-    return np.maximum(np.asarray(x, dtype=float), 0.0)
-
-
-def relu_backward(dout, x) -> np.ndarray:
-    """dX = dout where x > 0, else 0: the derivative at the kink x = 0 is taken as 0.
-
-    >>> relu_backward(np.ones(3), np.array([-1., 0., 2.]))
-    array([0., 0., 1.])
-    """
-    return np.where(np.asarray(x) > 0, np.asarray(dout, dtype=float), 0.0)

@@ -6,7 +6,7 @@ r"""Elementwise activations: sigmoid and ReLU, their exact derivatives and the r
           \frac{\partial L}{\partial z} = G \odot [z > 0]
 
 Kink convention: ReLU is written as ``Piecewise((z, z > 0), (0, True))``, whose derivative is 0 at z = 0
-(any value in [0, 1] is a subgradient there; 0 is what ``checker.pool_ops.relu_backward`` and PyTorch use).
+(any value in [0, 1] is a subgradient there; 0 is what ``checker.activation_ops.relu_backward`` and PyTorch use).
 ``diff(Max(z, 0))`` would give ``Heaviside(z)``, 1/2 at the kink: a pitfall refuted when a value is 0.
 
 Sigmoid entries are rational functions of exp(z); both sides are put in SymPy's canonical p/q form

@@ -5,7 +5,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.pool_ops import relu_backward, sigmoid, sigmoid_backward
+from checker.activation_ops import relu_backward, sigmoid, sigmoid_backward
 from derivations import derive_activation
 
 EPS = np.finfo(float).eps

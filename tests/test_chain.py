@@ -4,7 +4,8 @@ import pytest
 import sympy
 
 from checker.ops import full_conv2d, rot180, xcorr2d
-from checker.pool_ops import kron_upsample, meanpool_forward, sigmoid, sigmoid_backward
+from checker.activation_ops import sigmoid, sigmoid_backward
+from checker.pool_ops import kron_upsample, meanpool_forward
 from derivations import derive_layer_deltas
 
 EPS = np.finfo(float).eps

@@ -9,7 +9,8 @@ import pytest
 from checker import assert_backward, check_backward, conv2d_structure, cs231n_pair, pool2d_structure
 from checker.adjoint import adjoint_check
 from checker.ops import conv2d_backward, conv2d_forward, full_conv2d, pad2d, rot180
-from checker.pool_ops import maxpool_backward, maxpool_forward, meanpool_backward, meanpool_forward, relu, relu_backward
+from checker.activation_ops import relu, relu_backward
+from checker.pool_ops import maxpool_backward, maxpool_forward, meanpool_backward, meanpool_forward
 
 RNG = np.random.default_rng(7)
 X, W, B = RNG.standard_normal((2, 3, 7, 6)), RNG.standard_normal((4, 3, 3, 2)), RNG.standard_normal(4)
