@@ -232,3 +232,24 @@ def test_the_graders_package_is_out_of_reach_once_it_is_not_readable_by_others(t
         assert run(body).results[0]["r0"].tolist() == [0.0]
     finally:
         shutil.rmtree(site, ignore_errors=True)
+
+
+def test_readable_grader_packages_are_found_and_warned_about_once(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from checker.grading import sandbox
+
+    for name, mode in (("openpkg", 0o755), ("closedpkg", 0o700)):
+        (tmp_path / name).mkdir(mode=mode)
+        (tmp_path / name / "__init__.py").write_text("")
+        (tmp_path / name).chmod(mode)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sandbox, "_GRADER_PACKAGES", ("openpkg", "closedpkg"))
+    assert sandbox.readable_packages() == [str(tmp_path / "openpkg")]
+    monkeypatch.setattr(sandbox, "_warned", [])
+    run("return x")
+    run("return x")
+    err = capsys.readouterr().err
+    assert err.count("readable by other users") == (1 if os.geteuid() == 0 else 0)
+    assert "closedpkg" not in err
+    sys.modules.pop("openpkg", None), sys.modules.pop("closedpkg", None)

@@ -48,7 +48,8 @@ from .forkserver import CHILD, ENV, ForkServer
 
 BLOCKED = ("checker", "derivations", "torch", "jax", "jaxlib", "tensorflow", "autograd")
 # Child uids and gids: far above any range useradd hands out (1000-60000 by default, 65534 for nobody),
-# fresh for every call, so that no two children, and no real user, ever share one.
+# drawn at random for every call from 2**30 values, so that no real user shares one and two children
+# running at once share one with odds of about jobs**2 / 2**31.
 CHILD_UIDS = range(2_000_000, 2_000_000 + (1 << 30))
 _GRADER_PACKAGES = ("checker", "derivations", "presentation")
 _warned = []
