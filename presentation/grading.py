@@ -40,7 +40,7 @@ def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
         table.add_column(col)
     for f in rec["functions"]:
         for p in f["parts"]:
-            mark = "[green]✓[/]" if p["points"] >= p["max_points"] else "[red]✗[/]"
+            mark = "[green]✓[/]" if report.part_passed(p) else "[red]✗[/]"
             table.add_row(f"{mark} {f['name']}", p["part"], f"{p['passed']}/{p['total']}",
                           f"{p['points']:g}/{p['max_points']:g}")
     console.print(table)

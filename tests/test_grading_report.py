@@ -64,3 +64,19 @@ def test_a_submission_that_was_not_graded_fails_in_every_output(tmp_path):
         out = io.StringIO()
         render_submission(d, Console(file=out, width=200))
         assert "✗" in out.getvalue() and "✓" not in out.getvalue()
+
+
+def test_a_failed_part_worth_no_points_is_still_failed():
+    # --weights can make a part worth 0: 0 of 0 points must not read as passed
+    import io
+
+    from rich.console import Console
+
+    from presentation.grading import render_submission
+
+    r = SubmissionResult("s.py", "cs231n", [FunctionResult("rot180", [PartResult("out", 1, 4, max_points=0)])])
+    assert gradescope(r)["tests"][0]["status"] == "failed"
+    assert ET.fromstring(junit([r])).find("testsuite").get("failures") == "1"
+    out = io.StringIO()
+    render_submission(r.to_dict(), Console(file=out, width=200))
+    assert "✗" in out.getvalue() and "✓" not in out.getvalue()

@@ -30,6 +30,12 @@ def to_json(results) -> str:
     return json.dumps(data, indent=2, default=str)
 
 
+def part_passed(part: dict) -> bool:
+    """Every case passed, or finite differences vouched for it; not 'points >= max_points', which a
+    failed part worth 0 points (``--weights``) would satisfy."""
+    return part["passed"] == part["total"] or part["fd_credit"]
+
+
 def part_text(func: dict, part: dict) -> str:
     """What a student reads under one test: failures, the credit note, diagnoses, the smallest case."""
     lines = [f"{part['passed']}/{part['total']} cases passed"] + part["messages"]
@@ -55,7 +61,7 @@ def gradescope(result, visibility: str = "visible", test_visibility: str = "visi
         for p in f["parts"]:
             tests.append({"name": f"{f['name']}: {p['part']}", "score": round(p["points"], 4),
                           "max_score": round(p["max_points"], 4),
-                          "status": "passed" if p["points"] >= p["max_points"] else "failed",
+                          "status": "passed" if part_passed(p) else "failed",
                           "output": part_text(f, p), "visibility": test_visibility})
     output = f"{r['interface']} interface: {r['score']:g} / {r['max_score']:g} points."
     if r["status"] != "graded":
@@ -70,12 +76,12 @@ def junit(results) -> str:
     for r in map(as_dict, results):
         cases = [(f, p) for f in r["functions"] for p in f["parts"]]
         suite = ET.SubElement(root, "testsuite", name=r["submission"], tests=str(len(cases)),
-                              failures=str(sum(p["points"] < p["max_points"] for _, p in cases)),
+                              failures=str(sum(not part_passed(p) for _, p in cases)),
                               time=f"{r['seconds']:.3f}")
         for f, p in cases:
             case = ET.SubElement(suite, "testcase", classname=f["name"], name=f"{f['name']}: {p['part']}",
                                  time=f"{f['seconds']:.3f}")
-            if p["points"] < p["max_points"]:
+            if not part_passed(p):
                 fail = ET.SubElement(case, "failure", message=f"{p['points']:g}/{p['max_points']:g} points")
                 fail.text = part_text(f, p)
     return ET.tostring(root, encoding="unicode")
