@@ -11,61 +11,15 @@ loss differenced is L = <forward(...), dout> with a random ``dout`` unless one i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from checker.verdict import ArgResult
+from checker.engine import run
+from checker.result import CheckResult, Note  # noqa: F401 - public names of checker.check
 
 MODES = ("auto", "element", "batched", "compressed", "directional")
 KINK_POLICIES = ("interval", "exclude", "strict")
-EPS32 = float(np.finfo(np.float32).eps)
-
-
-@dataclass(frozen=True)
-class Note:
-    """Something the check did or found, as a text key (see presentation/i18n.py) with its fields."""
-
-    key: str
-    fields: tuple[tuple[str, object], ...] = ()
-
-    def text(self) -> str:
-        return self.key + ("(" + ", ".join(f"{k}={v}" for k, v in self.fields) + ")" if self.fields else "")
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """Per-argument verdicts of one check, plus what was done to reach them."""
-
-    ok: bool
-    mode: str
-    args: tuple[ArgResult, ...]
-    notes: tuple[Note, ...] = ()
-    calls: int = 0
-    seconds: float = 0.0
-    directional: tuple[float, float, float] | None = None  # (backward, numeric, tol) in directional mode
-
-    def __getitem__(self, name: str) -> ArgResult:
-        for a in self.args:
-            if a.name == name:
-                return a
-        raise KeyError(f"no argument {name!r}; known: {', '.join(a.name for a in self.args)}")
-
-    def summary(self) -> str:
-        """One readable paragraph: the verdict and, when wrong, the worst element of each wrong argument."""
-        lines = [f"backward {'matches' if self.ok else 'does NOT match'} finite differences ({self.mode} mode)"]
-        for a in self.args:
-            if a.problem:
-                lines.append(f"  d{a.name}: {a.problem}")
-            elif not a.ok and a.worst is not None:
-                pat = f"; pattern: {', '.join(a.patterns)}" if a.patterns else ""
-                lines.append(f"  {a.worst.line()}; {a.n_failed} of {int(np.prod(a.shape))} elements off{pat}")
-        if self.directional is not None and not self.ok:
-            g, n, t = self.directional
-            lines.append(f"  along a random direction: backward {g:.6g}, numeric {n:.6g} +/- {t:.1g}")
-        lines += [f"  note: {n.text()}" for n in self.notes]
-        return "\n".join(lines)
 
 
 def _as_inputs(inputs, names):
@@ -84,40 +38,6 @@ def _as_inputs(inputs, names):
     return arrays, names
 
 
-def _grads(raw, names, shapes) -> tuple[list, list[str | None]]:
-    """The backward's result as one array per input, or a problem text per input."""
-    if isinstance(raw, np.ndarray) or np.isscalar(raw):
-        raw = (raw,)
-    try:
-        raw = list(raw)
-    except TypeError:
-        return [None] * len(names), [f"backward returned {type(raw).__name__}, not a tuple of arrays"] * len(names)
-    if len(raw) != len(names):
-        msg = f"backward returned {len(raw)} gradients for {len(names)} inputs"
-        return [None] * len(names), [msg] * len(names)
-    out, problems = [], []
-    for n, g, shape in zip(names, raw, shapes):
-        try:
-            g = np.asarray(g, dtype=np.float64)
-        except (TypeError, ValueError):
-            out.append(None), problems.append(f"gradient of {n} is {type(g).__name__}, not an array")
-            continue
-        if g.shape != tuple(shape):
-            out.append(None), problems.append(f"gradient of {n} has shape {g.shape}, input has {tuple(shape)}")
-        elif not np.all(np.isfinite(g)):
-            out.append(None), problems.append(f"gradient of {n} holds NaN or inf")
-        else:
-            out.append(g), problems.append(None)
-    return out, problems
-
-
-def _mutations(fn_name, before, after, names, notes):
-    hit = [n for n, a, b in zip(names, before, after) if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)]
-    for n in hit:
-        notes.append(Note("note.mutated", (("function", fn_name), ("arg", n))))
-    return bool(hit)
-
-
 def check_backward(forward: Callable, backward: Callable, inputs, *, dout=None, seed=None, mode: str = "auto",
                    names: Sequence[str] | None = None, params: Mapping | None = None,
                    structure: Mapping | None = None, batched: Sequence[str] = (), chunk: int = 64,
@@ -130,7 +50,6 @@ def check_backward(forward: Callable, backward: Callable, inputs, *, dout=None, 
     localisation), "auto" (compressed where a structure is given, batched where declared, else element).
     ``kinks``: "interval" (one-sided bracket at kinks), "exclude" (skip them), "strict" (no special case).
     """
-    from checker.engine import run
 
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")

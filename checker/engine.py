@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from checker.check import EPS32, CheckResult, Note, _grads, _mutations
+from checker.result import EPS32, CheckResult, Note, note_mutations, read_grads
 from checker.fd import differences, element_probes, step_sizes
 from checker.verdict import SAFETY, failed, judge
 
@@ -42,7 +42,7 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
     eps = float(np.finfo(work[0].dtype).eps)
     copies = [a.copy() for a in work]
     out0 = np.asarray(forward(*copies, **params))
-    mutates = _mutations("forward", work, copies, names, notes)
+    mutates = note_mutations("forward", work, copies, names, notes)
     if out0.dtype.kind != "f" or not np.all(np.isfinite(out0)):
         problem = "forward returned NaN or inf" if out0.dtype.kind == "f" else f"forward returned {out0.dtype}"
         return CheckResult(False, mode, tuple(failed(n, a.shape, problem) for n, a in zip(names, arrays)),
@@ -54,12 +54,12 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
         raise ValueError(f"dout must have the output's shape {out0.shape}, got {dout.shape}")
     dcopy = dout.copy()
     copies = [a.copy() for a in work]
-    grads, problems = _grads(backward(dcopy, *copies, **params), names, [a.shape for a in arrays])
-    mutates |= _mutations("backward", work, copies, names, notes)
-    mutates |= _mutations("backward", [dout], [dcopy], ["dout"], notes)
+    grads, problems = read_grads(backward(dcopy, *copies, **params), names, [a.shape for a in arrays])
+    mutates |= note_mutations("backward", work, copies, names, notes)
+    mutates |= note_mutations("backward", [dout], [dcopy], ["dout"], notes)
     if follows:  # judge what the caller's own dtype gives
         low_in = [a.copy() for a in arrays]
-        grads, problems = _grads(backward(dout.astype(arrays[0].dtype), *low_in, **params), names,
+        grads, problems = read_grads(backward(dout.astype(arrays[0].dtype), *low_in, **params), names,
                                  [a.shape for a in arrays])
 
     def call(*a):

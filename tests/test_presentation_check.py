@@ -87,7 +87,7 @@ def test_every_key_the_check_screens_use_exists_in_both_languages():
 
     root = Path(__file__).resolve().parents[1]
     used = set()
-    for path in ("presentation/check.py", "checker/engine.py", "checker/check.py"):
+    for path in ("presentation/check.py", "checker/engine.py", "checker/check.py", "checker/result.py"):
         used |= set(re.findall(r"""["']((?:check|note|selfcheck)\.[a-z0-9_.]+)["']""", (root / path).read_text()))
     from presentation.check import CHECK_COLUMNS, SELFCHECK_COLUMNS
 
