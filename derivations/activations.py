@@ -28,6 +28,7 @@ import sympy
 from ._proof import prove
 from ._symbols import seed_tensor
 from ._types import Derivation, Step
+from ._values import exact_values
 
 KINDS = ("sigmoid", "relu")
 
@@ -70,19 +71,10 @@ def derive_activation(kind, shape, *, values=None) -> Derivation:
         raise ValueError(f"shape must be a tuple of sizes, got {shape!r}") from None
     if len(shape) not in (1, 2) or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in shape):
         raise ValueError(f"shape must be one or two whole numbers >= 1, got {shape!r}")
-    vals = None
-    if values is not None:
-        flat = list(sympy.flatten(values)) if isinstance(values, (list, tuple)) else []
-        n = 1
-        for v in shape:
-            n *= v
-        if len(flat) != n:
-            raise ValueError(f"values must hold {n} numbers (shape {shape}), got {values!r}")
-        try:
-            vals = tuple(sympy.Rational(str(v)) for v in flat)
-        except (TypeError, ValueError):
-            raise ValueError(f"values must be numbers, got {values!r}") from None
-    return _derive(kind, shape, vals)
+    n = 1
+    for v in shape:
+        n *= v
+    return _derive(kind, shape, exact_values(values, n, f"shape {shape}"))
 
 
 @lru_cache(maxsize=32)

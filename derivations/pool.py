@@ -34,6 +34,7 @@ from ._pool_rules import max_parts, mean_parts
 from ._symbols import indices, seed_tensor
 from ._symops import paused_gc
 from ._types import Derivation, Meeting, Step
+from ._values import exact_values
 from .shapes import out_size
 
 KINDS = ("mean", "max")
@@ -51,15 +52,7 @@ def _pair(name, v):
 
 
 def _values(values, h, w):
-    if values is None:
-        return None
-    flat = list(sympy.flatten(values)) if isinstance(values, (list, tuple)) else None
-    if flat is None or len(flat) != h * w:
-        raise ValueError(f"values must hold {h * w} numbers (input_shape {(h, w)}, row-major), got {values!r}")
-    try:
-        return tuple(sympy.Rational(str(v)) for v in flat)  # exact: 0.1 becomes 1/10, ties stay ties
-    except (TypeError, ValueError):
-        raise ValueError(f"values must be numbers, got {values!r}") from None
+    return exact_values(values, h * w, f"input_shape {(h, w)}, row-major")
 
 
 def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None) -> Derivation:
