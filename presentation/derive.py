@@ -158,12 +158,29 @@ def association_table(meetings, lang: str, limit: int | None = None, *, kernel: 
     t.add_column(text("col.kernel" if kernel else "col.weight", lang), overflow="fold")
     t.add_column(text("col.output", lang), overflow="fold")
     for m in meetings if limit is None else meetings[:limit]:
-        t.add_row(str(m.input), ", ".join(str(k) for k, _ in m.pairs), ", ".join(str(o) for _, o in m.pairs))
+        t.add_row(str(m.input), *pairs_text(m))
     return t
 
 
 #: Left-hand sides of the general formulas, in the index names the formulas use.
 GENERAL_LHS = {"forward": "B[i, j]", "dA": "∂L/∂A[p, q]", "dK": "∂L/∂K[u, v]", "loss": "L"}
+
+
+def shown_general(d):
+    """The general formulas a reader is shown: all but the summed loss, the derivation's input, not a result."""
+    return [(k, v) for k, v in d.general.items() if k != "loss"]
+
+
+def section_heading(key: str, d, lang: str) -> str:
+    """'Forward: every output entry' or 'Backward: gradients of L = Σ G·B', in the derivation's own names."""
+    if key == "forward":
+        return text("derive.forward", lang)
+    return text("derive.grads", lang, upstream=d.names.get("upstream", "G"), output=d.names.get("output", "B"))
+
+
+def pairs_text(meeting, fmt=str) -> tuple[str, str]:
+    """One association row's kernel entries and output entries, each list joined with commas."""
+    return ", ".join(fmt(k) for k, _ in meeting.pairs), ", ".join(fmt(o) for _, o in meeting.pairs)
 
 
 def split_divisibility(expr):
@@ -218,15 +235,13 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
              labelled(text("derive.symbols", lang),
                       side_by_side(*(array_view(n, a, lang) for n, a in d.symbols.items())))]
     out = d.symbols.get(names.get("output", ""), sympy.Symbol(names.get("output", "out")))
-    parts.append(labelled(text("derive.forward", lang), _formulas(out, d.forward, lang, width=width, limit=limit)))
+    parts.append(labelled(section_heading("forward", d, lang), _formulas(out, d.forward, lang, width=width, limit=limit)))
     grads = [_formulas(d.symbols[g], arr, lang, width=width, limit=limit, prefix="∂L/∂")
              for g, arr in d.grads.items() if g in d.symbols]
-    parts.append(labelled(text("derive.grads", lang, upstream=names.get("upstream", "G"),
-                               output=names.get("output", "B")), Group(*grads)))
+    parts.append(labelled(section_heading("grads", d, lang), Group(*grads)))
     if d.general:
         parts.append(labelled(text("derive.general", lang),
-                              Group(*(general_formula(k, v, width, lang) for k, v in d.general.items()
-                                      if k != "loss"),  # the summed loss is the derivation's input, not a result
+                              Group(*(general_formula(k, v, width, lang) for k, v in shown_general(d)),
                                     Text(text("derive.general_note", lang)))))
     if d.association:
         lim = None if len(d.association) <= 36 else limit

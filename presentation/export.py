@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 
-from .derive import MARK_KEYS, counterexample_text, rule_note, rule_state, shape_text
+from .derive import (MARK_KEYS, counterexample_text, pairs_text, rule_note, rule_state, section_heading, shape_text,
+                     shown_general)
 from .i18n import text
 from .matrices import entry_text, rows_of
 
@@ -120,9 +121,7 @@ def _general(d, lang="en"):
     from .derive import GENERAL_LHS, split_divisibility
 
     out = []
-    for k, v in d.general.items():
-        if k == "loss":  # the summed loss is the derivation's input, not one of its results
-            continue
+    for k, v in shown_general(d):
         body, conds = split_divisibility(v)
         tex = sympy.latex(body)
         for e, m in conds:
@@ -141,7 +140,6 @@ def to_markdown(d, lang: str = "en") -> str:
     """A Markdown handout: parameters, symbol matrices, every formula, the general formula, the rules."""
     from sympy import latex
 
-    names = d.names
     out = [f"# {text('derive.title', lang, op=d.op)}", "", text("derive.doc_intro", lang), "",
            f"## {text('derive.params', lang)}", "", "| | |", "|---|---|"]
     out += [f"| {k} | {shape_text(v)} |" for k, v in d.params.items()]
@@ -149,8 +147,7 @@ def to_markdown(d, lang: str = "en") -> str:
     for label, m in _matrices(d):
         out += [f"**{label}**", "", md_table(m), ""]
     for key, pairs in _pairs(d):
-        title = text("derive.forward", lang) if key == "forward" else \
-            text("derive.grads", lang, upstream=names.get("upstream", "G"), output=names.get("output", "B"))
+        title = section_heading(key, d, lang)
         out += [f"## {title}", ""] + [f"- ${lhs} = {latex(rhs)}$" for lhs, rhs in pairs] + [""]
     if d.general:
         out += [f"## {text('derive.general', lang)}", ""]
@@ -159,7 +156,7 @@ def to_markdown(d, lang: str = "en") -> str:
         out += [f"## {text('derive.association', lang)}", "",
                 f"| {text('col.input', lang)} | {text(_meets(d), lang)} | {text('col.output', lang)} |",
                 "|---|---|---|"]
-        out += [f"| {m.input} | {', '.join(str(k) for k, _ in m.pairs)} | {', '.join(str(o) for _, o in m.pairs)} |"
+        out += ["| {} | {} | {} |".format(m.input, *pairs_text(m))
                 for m in d.association] + [""]
     for key, rules in (("derive.rules", d.rules), ("derive.pitfalls", d.pitfalls)):
         if rules:
@@ -177,7 +174,6 @@ def to_latex(d, lang: str = "en") -> str:
     """A complete LaTeX document (``pdflatex`` for English, ``xelatex`` for Chinese)."""
     import sympy
 
-    names = d.names
     cls = r"\documentclass{ctexart}" if lang == "zh" else r"\documentclass{article}"
     out = [cls, r"\usepackage{amsmath,amssymb}", r"\usepackage{longtable}", r"\usepackage[margin=2cm]{geometry}",
            r"\allowdisplaybreaks", r"\begin{document}",
@@ -190,8 +186,7 @@ def to_latex(d, lang: str = "en") -> str:
             for label, m in _matrices(d)]
     out += [rf"\[ {m} \]" for m in mats]  # one display each: a row of matrices would run off the page
     for key, pairs in _pairs(d):
-        title = text("derive.forward", lang) if key == "forward" else \
-            text("derive.grads", lang, upstream=names.get("upstream", "G"), output=names.get("output", "B"))
+        title = section_heading(key, d, lang)
         out += [rf"\subsection*{{{tex_escape(title)}}}", r"\begin{align*}"]
         out += [rf"{lhs} &= {tex_lines(rhs)} \\" for lhs, rhs in pairs]
         out += [r"\end{align*}"]
@@ -202,8 +197,8 @@ def to_latex(d, lang: str = "en") -> str:
         out += [rf"\subsection*{{{tex_escape(text('derive.association', lang))}}}", r"\begin{longtable}{lp{6cm}p{6cm}}",
                 rf"{tex_escape(text('col.input', lang))} & {tex_escape(text(_meets(d), lang))} & "
                 rf"{tex_escape(text('col.output', lang))} \\ \hline"]
-        out += [f"${sympy.latex(m.input)}$ & ${', '.join(sympy.latex(k) for k, _ in m.pairs)}$ & "
-                f"${', '.join(sympy.latex(o) for _, o in m.pairs)}$ \\\\" for m in d.association]
+        out += ["${}$ & ${}$ & ${}$ \\\\".format(sympy.latex(m.input), *pairs_text(m, sympy.latex))
+                for m in d.association]
         out += [r"\end{longtable}"]
     for key, rules in (("derive.rules", d.rules), ("derive.pitfalls", d.pitfalls)):
         if rules:
