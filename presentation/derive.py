@@ -125,7 +125,7 @@ def rule_note(name: str, lang: str = "en") -> str:
 
 def rules_table(rules, lang: str, derivation=None, *, pitfalls: bool = False) -> Table:
     """Rules with their mark, statement and, when rejected, the first wrong entry (``pitfalls``: mistakes)."""
-    t = Table(box=box.SIMPLE, show_header=False, padding=(0, 1), expand=False)
+    t = Table(box=None, show_header=False, padding=(0, 1), expand=False)  # no empty frame lines
     t.add_column(no_wrap=True)
     t.add_column(overflow="fold")
     for r in rules:
@@ -227,7 +227,7 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
     import sympy
 
     names = d.names
-    params = Table(box=box.SIMPLE, show_header=False, padding=(0, 1))
+    params = Table(box=None, show_header=False, padding=(0, 1))  # no empty frame lines
     for k, v in d.params.items():
         params.add_row(k, shape_text(v))
     parts = [Text(text("derive.title", lang, op=d.op), style="bold underline"),
@@ -235,6 +235,9 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
              labelled(text("derive.symbols", lang),
                       side_by_side(*(array_view(n, a, lang) for n, a in d.symbols.items())))]
     out = d.symbols.get(names.get("output", ""), sympy.Symbol(names.get("output", "out")))
+    if d.steps:  # the derivation's own order of ideas, in words; the sections below show the values
+        parts.append(labelled(text("derive.steps", lang), Group(*(Text(f"{i}. {text(st.key, lang)}")
+                                                                  for i, st in enumerate(d.steps, 1)))))
     parts.append(labelled(section_heading("forward", d, lang), _formulas(out, d.forward, lang, width=width, limit=limit)))
     grads = [_formulas(d.symbols[g], arr, lang, width=width, limit=limit, prefix="∂L/∂")
              for g, arr in d.grads.items() if g in d.symbols]

@@ -238,3 +238,17 @@ def test_every_rule_and_pitfall_has_a_note_in_both_languages():
     for d in ds:
         for r in (*d.rules, *d.pitfalls):
             assert not any(w in r.statement for w in ("ties go", "instead of", "forgotten", "kink", "every")), r.statement
+
+
+def test_every_derivation_step_is_told_in_both_languages():
+    from derivations import derive_activation, derive_layer_deltas, derive_pool2d
+    from presentation.i18n import EN, ZH
+
+    ds = [derive_conv2d((6, 6), (3, 3), stride=2), derive_pool2d("mean", (4, 4), 2),
+          derive_pool2d("mean", (7, 7), 3, stride=2), derive_pool2d("max", (5, 5), 3, stride=2, values=list(range(25))),
+          derive_activation("sigmoid", (2, 2)), derive_activation("relu", (2, 2), values=[0, 1, -1, 2]),
+          derive_layer_deltas()]
+    keys = {st.key for d in ds for st in d.steps}
+    assert keys <= set(EN) & set(ZH), sorted(keys - (set(EN) & set(ZH)))
+    out = text_of(ds[0], width=100)
+    assert "How it is derived" in out and "2. " + EN["conv.forward"][:30] in out
