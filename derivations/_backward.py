@@ -19,7 +19,7 @@ import sympy
 
 from ._progress import every, report
 from ._symbols import indices
-from ._symops import prod, total
+from ._symops import flat, prod, total
 
 
 def scatter_grads(forward: sympy.Array, upstream: sympy.Array, variables: Mapping[str, sympy.Array], *,
@@ -31,12 +31,11 @@ def scatter_grads(forward: sympy.Array, upstream: sympy.Array, variables: Mappin
     where = {}  # symbol -> (name, index)
     terms = {}
     for name, arr in variables.items():
-        flat = _flat(arr)
-        for idx, sym in zip(indices(tuple(arr.shape)), flat):
+        for idx, sym in zip(indices(tuple(arr.shape)), flat(arr)):
             where[sym] = (name, idx)
             terms[(name, idx)] = []
-    flat_g = _flat(upstream)
-    flat_f = _flat(forward)
+    flat_g = flat(upstream)
+    flat_f = flat(forward)
     step = every(len(flat_f))
     for done, (g, entry) in enumerate(zip(flat_g, flat_f)):
         if done % step == 0:
@@ -55,13 +54,7 @@ def scatter_grads(forward: sympy.Array, upstream: sympy.Array, variables: Mappin
     out = {}
     for name, arr in variables.items():
         shape = tuple(arr.shape)
-        flat = [total(terms[(name, idx)]) for idx in indices(shape)]
-        out[name] = sympy.ImmutableDenseNDimArray(flat, shape)
+        entries = [total(terms[(name, idx)]) for idx in indices(shape)]
+        out[name] = sympy.ImmutableDenseNDimArray(entries, shape)
     return out
 
-
-def _flat(arr) -> list:
-    """Entries in row-major order, from the flat storage when there is one (indexing is slow)."""
-    if not getattr(arr, "shape", ()):
-        return [arr]
-    return list(getattr(arr, "_array", None) or arr.reshape(len(arr)).tolist())

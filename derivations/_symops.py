@@ -103,12 +103,20 @@ def total(terms):
     return sympy.Add(*terms)
 
 
+def flat(arr) -> list:
+    """Entries in row-major order, from the flat storage when there is one (indexing costs ~0.2 ms an entry);
+    a scalar is a list of one."""
+    if not getattr(arr, "shape", ()):
+        return [arr]
+    return list(getattr(arr, "_array", None) or arr.reshape(len(arr)).tolist())
+
+
 def nested(arr) -> list:
     """A SymPy array as nested lists, read from its flat storage (``Array.tolist`` indexes entry by entry)."""
-    flat = list(getattr(arr, "_array", None) or arr.reshape(len(arr)).tolist())
+    flat_entries = flat(arr)
     for size in reversed(arr.shape[1:]):
-        flat = [flat[i : i + size] for i in range(0, len(flat), size)]
-    return flat
+        flat_entries = [flat_entries[i : i + size] for i in range(0, len(flat_entries), size)]
+    return flat_entries
 
 
 def rot180(a):
