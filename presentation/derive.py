@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .i18n import resolve_lang, text
+from .general import general_formula, shown_general
 from .matrices import labelled, make_console, matrix_table, side_by_side, stderr_bars
 
 FORMATS = ("text", "markdown", "latex", "json")
@@ -162,15 +163,6 @@ def association_table(meetings, lang: str, limit: int | None = None, *, kernel: 
     return t
 
 
-#: Left-hand sides of the general formulas, in the index names the formulas use.
-GENERAL_LHS = {"forward": "B[i, j]", "dA": "∂L/∂A[p, q]", "dK": "∂L/∂K[u, v]", "loss": "L"}
-
-
-def shown_general(d):
-    """The general formulas a reader is shown: all but the summed loss, the derivation's input, not a result."""
-    return [(k, v) for k, v in d.general.items() if k != "loss"]
-
-
 def section_heading(key: str, d, lang: str) -> str:
     """'Forward: every output entry' or 'Backward: gradients of L = Σ G·B', in the derivation's own names."""
     if key == "forward":
@@ -181,45 +173,6 @@ def section_heading(key: str, d, lang: str) -> str:
 def pairs_text(meeting, fmt=str) -> tuple[str, str]:
     """One association row's kernel entries and output entries, each list joined with commas."""
     return ", ".join(fmt(k) for k, _ in meeting.pairs), ", ".join(fmt(o) for _, o in meeting.pairs)
-
-
-def split_divisibility(expr):
-    """``Sum(delta(0, Mod(e, s)) * body, ...)`` as ``(Sum(body, ...), [(e, s), ...])``: the stride's
-    integrality conditions read better as a sentence than as factors that triple the formula's width.
-
-    >>> from derivations import general_conv2d
-    >>> _, conds = split_divisibility(general_conv2d(stride=2)["dA"])
-    >>> [str(m) for _, m in conds]
-    ['2', '2']
-    """
-    import sympy
-
-    if not isinstance(expr, sympy.Sum):
-        return expr, []
-    factors = sympy.Mul.make_args(expr.function)
-    deltas = [f for f in factors if isinstance(f, sympy.KroneckerDelta) and f.has(sympy.Mod)]
-    if not deltas:
-        return expr, []
-    conds = []
-    for f in deltas:
-        mod = next(a for a in f.args if isinstance(a, sympy.Mod))
-        conds.append(mod.args)
-    body = sympy.Mul(*[f for f in factors if f not in deltas])
-    return sympy.Sum(body, *expr.limits), conds
-
-
-def general_formula(label: str, expr, width: int, lang: str = "en") -> Group:
-    """An index-notation formula: SymPy's 2-D layout when it fits the width, else one line rich can wrap."""
-    import sympy
-
-    expr, conds = split_divisibility(expr)
-    art = sympy.pretty(expr, use_unicode=True, wrap_line=False)
-    if max(len(line) for line in art.splitlines()) > width:
-        art = str(expr)  # the 2-D sum signs would be cut into unreadable strips
-    parts = [Text(f"{GENERAL_LHS.get(label, label)} =", style="bold"), Text(art)]
-    for e, m in conds:
-        parts.append(Text(text("derive.general_divisible", lang, expr=sympy.sstr(e), m=m)))
-    return Group(*parts, Text(""))
 
 
 def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None = 12) -> Group:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 
-from .derive import (MARK_KEYS, counterexample_text, pairs_text, rule_note, rule_state, section_heading, shape_text,
-                     shown_general)
+from .derive import MARK_KEYS, counterexample_text, pairs_text, rule_note, rule_state, section_heading, shape_text
+from .general import shown_general
 from .i18n import text
 from .matrices import entry_text, rows_of
 
@@ -118,7 +118,7 @@ def _general(d, lang="en"):
     """(left-hand side, LaTeX body) per general formula; a stride's divisibility becomes a '\\text' note."""
     import sympy
 
-    from .derive import GENERAL_LHS, split_divisibility
+    from .general import GENERAL_LHS, split_divisibility
 
     out = []
     for k, v in shown_general(d):
