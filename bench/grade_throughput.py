@@ -20,12 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.grading._child import _run_call  # noqa: E402
-from checker.grading.batch import grade_batch  # noqa: E402
-from checker.grading.compare import check, inplace  # noqa: E402
-from checker.grading.interfaces import get_interface  # noqa: E402
-from checker.grading.runner import _names, prepare  # noqa: E402
-from checker.grading.sandbox import Limits  # noqa: E402
+from grading._child import _run_call  # noqa: E402
+from grading.batch import grade_batch  # noqa: E402
+from grading.compare import check, inplace  # noqa: E402
+from grading.interfaces import get_interface  # noqa: E402
+from grading.runner import _names, prepare  # noqa: E402
+from grading.sandbox import Limits  # noqa: E402
 
 
 def in_process(path: Path) -> int:

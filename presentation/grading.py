@@ -17,10 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from checker.grading import batch, report, templates
-from checker.grading.grade import grade_submission
-from checker.grading.sandbox import BLOCKED, Limits
-from checker.grading.score import Weights
+from grading import batch, report, templates
+from grading.grade import grade_submission
+from grading.sandbox import BLOCKED, Limits
+from grading.score import Weights
 from presentation.i18n import resolve_lang, text
 from presentation.matrices import make_console
 

@@ -9,8 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from checker.grading.batch import find_submissions, grade_batch, read_log, summary
-from checker.grading.sandbox import Limits
+from grading.batch import find_submissions, grade_batch, read_log, summary
+from grading.sandbox import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 EX = ROOT / "examples"

@@ -1,7 +1,7 @@
 """Verdicts: each failure kind has its own message; float32-but-right passes."""
 import numpy as np
 
-from checker.grading.compare import check, inplace
+from grading.compare import check, inplace
 
 REF = np.arange(12.0).reshape(1, 1, 3, 4)
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from checker.grading.configs import ConvConfig, PoolConfig, conv_battery, drawn, pool_battery, smaller
+from grading.configs import ConvConfig, PoolConfig, conv_battery, drawn, pool_battery, smaller
 
 
 def test_battery_covers_the_bug_classes():

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from checker.grading.compare import close
-from checker.grading.configs import ConvConfig, PoolConfig
-from checker.grading.diagnose import ROLES, _variants, diagnose
-from checker.grading.interfaces import INTERFACES
+from grading.compare import close
+from grading.configs import ConvConfig, PoolConfig
+from grading.diagnose import ROLES, _variants, diagnose
+from grading.interfaces import INTERFACES
 
 CONV = ConvConfig(2, 2, 5, 5, 2, 3, 3, stride=2, pad=1)   # F == C so that swapped axes keep the shape
 POOL = PoolConfig(2, 1, 5, 5, 3, 3, 2)                    # overlapping windows
@@ -47,7 +47,7 @@ def test_unrelated_garbage_is_not_named():
 @pytest.mark.parametrize("cfg, op", [(CONV, "conv"), (POOL, "max-pool"), (POOL, "mean-pool")])
 def test_the_suggested_command_is_a_valid_derive_command(cfg, op):
     import cli
-    from checker.grading.diagnose import command
+    from grading.diagnose import command
 
     argv = command(cfg, op).split()[1:]  # after 'gradproof'
     args = cli.build_parser().parse_args(argv)
@@ -61,7 +61,7 @@ def test_the_max_pool_command_runs_and_rejects_assignment():
     import sys
     from pathlib import Path
 
-    from checker.grading.diagnose import command
+    from grading.diagnose import command
 
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "cli.py", *command(POOL).split()[1:], "--no-color"], cwd=root, capture_output=True,
@@ -76,7 +76,7 @@ PITFALL = {"assign": "assign_not_add", "not_rotated": "dx_unrotated_kernel", "no
 
 def _suggested_derivation(cfg, op):
     import cli
-    from checker.grading.diagnose import command
+    from grading.diagnose import command
     from derivations import derive_conv2d, derive_pool2d
 
     args = cli.build_parser().parse_args(command(cfg, op).split()[1:])

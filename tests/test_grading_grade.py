@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.grading.grade import grade_submission
-from checker.grading.sandbox import Limits
+from grading.grade import grade_submission
+from grading.sandbox import Limits
 
 EX = Path(__file__).resolve().parent.parent / "examples"
 LIM = Limits(timeout_s=20.0, memory_mb=1024)

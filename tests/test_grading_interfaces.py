@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from checker.grading.interfaces import FD_CONV, FD_POOL, INTERFACES, get_interface
-from checker.grading.templates import _SIGNATURES
+from grading.interfaces import FD_CONV, FD_POOL, INTERFACES, get_interface
+from grading.templates import _SIGNATURES
 
 
 @pytest.mark.parametrize("name", sorted(INTERFACES))

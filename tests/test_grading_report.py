@@ -4,9 +4,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from checker.grading.report import gradescope, junit, to_json
-from checker.grading.results import FunctionResult, PartResult, SubmissionResult
-from checker.grading.diagnose import Diagnosis
+from grading.report import gradescope, junit, to_json
+from grading.results import FunctionResult, PartResult, SubmissionResult
+from grading.diagnose import Diagnosis
 
 
 def _result():
@@ -47,9 +47,9 @@ def test_a_submission_that_was_not_graded_fails_in_every_output(tmp_path):
 
     from rich.console import Console
 
-    from checker.grading.grade import grade_submission
-    from checker.grading.results import not_graded
-    from checker.grading.score import Weights
+    from grading.grade import grade_submission
+    from grading.results import not_graded
+    from grading.score import Weights
     from presentation.grading import render_submission
 
     missing = grade_submission(tmp_path / "absent.py", "cs231n")

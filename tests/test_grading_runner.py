@@ -3,9 +3,9 @@ from pathlib import Path
 
 import numpy as np
 
-from checker.grading.interfaces import FD_CONV, FD_POOL, INTERFACES
-from checker.grading.runner import finite_differences, prepare, run_cases
-from checker.grading.sandbox import Limits
+from grading.interfaces import FD_CONV, FD_POOL, INTERFACES
+from grading.runner import finite_differences, prepare, run_cases
+from grading.sandbox import Limits
 
 EX = Path(__file__).resolve().parent.parent / "examples" / "cs231n"
 CS = INTERFACES["cs231n"]

@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from checker.grading.sandbox import Limits, run_function
+from grading.sandbox import Limits, run_function
 
 FAST = Limits(timeout_s=3.0, memory_mb=512)
 
@@ -78,7 +78,7 @@ def test_spawn_mode_behaves_like_the_fork_server(body, words):
 
 
 def test_a_dead_fork_server_is_replaced():
-    from checker.grading.forkserver import ForkServer
+    from grading.forkserver import ForkServer
 
     run("return x")
     ForkServer._current.proc.kill()
@@ -120,7 +120,7 @@ def test_an_allowed_framework_is_not_blocked():
 
 
 def test_an_interrupted_run_leaves_no_copy_of_the_submission(monkeypatch):
-    from checker.grading import sandbox
+    from grading import sandbox
 
     made = []
     real = sandbox._workdir
@@ -244,14 +244,14 @@ def test_the_graders_package_is_out_of_reach_once_it_is_not_readable_by_others(t
 def test_readable_grader_packages_are_found_and_warned_about_once(tmp_path, monkeypatch, capsys):
     import sys
 
-    from checker.grading import sandbox
+    from grading import sandbox
 
     for name, mode in (("openpkg", 0o755), ("closedpkg", 0o700)):
         (tmp_path / name).mkdir(mode=mode)
         (tmp_path / name / "__init__.py").write_text("")
         (tmp_path / name).chmod(mode)
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(sandbox, "_GRADER_PACKAGES", ("openpkg", "closedpkg"))
+    monkeypatch.setattr(sandbox, "GRADER_PACKAGES", ("openpkg", "closedpkg"))
     assert sandbox.readable_packages() == [str(tmp_path / "openpkg")]
     monkeypatch.setattr(sandbox, "_warned", [])
     run("return x")

@@ -1,8 +1,8 @@
 """Points: configurable weights per function and part, partial credit, credit kept by finite differences."""
 import pytest
 
-from checker.grading.results import FunctionResult, PartResult, SubmissionResult
-from checker.grading.score import Weights, apply
+from grading.results import FunctionResult, PartResult, SubmissionResult
+from grading.score import Weights, apply
 
 
 def _bwd(*passed, total=4):

@@ -4,10 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from checker.grading.interfaces import INTERFACES
-from checker.grading.runner import prepare, run_cases
-from checker.grading.sandbox import BLOCKED, Limits
-from checker.grading.shrink import shrink
+from grading.interfaces import INTERFACES
+from grading.runner import prepare, run_cases
+from grading.sandbox import BLOCKED, Limits
+from grading.shrink import shrink
 
 EX = Path(__file__).resolve().parent.parent / "examples" / "cs231n"
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from checker.grading.batch import summary
-from checker.grading.grade import grade_submission
+from grading.batch import summary
+from grading.grade import grade_submission
 from presentation.grading import render_submission, render_summary
 
 EX = Path(__file__).resolve().parent.parent / "examples" / "cs231n"

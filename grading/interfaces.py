@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from .. import ops, pool_ops
+from checker import ops, pool_ops
 from .configs import ConvConfig, PoolConfig, conv_battery, drawn, pool_battery
 
 # The small cases on which a failing backward is compared with finite differences of the student's own

@@ -7,6 +7,7 @@ True
 """
 from __future__ import annotations
 
+from . import GRADER_PACKAGES
 from .interfaces import get_interface
 
 _SIGNATURES = {
@@ -62,8 +63,8 @@ def setup_sh() -> str:
             "pip3 install /autograder/source/gradproof\n"
             "# the grader's code holds the reference answers: readable by root (the grader) only\n"
             "chmod -R go-rwx /autograder/source/gradproof\n"
-            "cd / && python3 -I -c 'import checker, derivations, presentation, os; "
-            "print(*(os.path.dirname(m.__file__) for m in (checker, derivations, presentation)), sep=chr(10))' "
+            f"cd / && python3 -I -c 'import importlib, os; names = \"{' '.join(GRADER_PACKAGES)}\".split(); "
+            "print(*(os.path.dirname(importlib.import_module(n).__file__) for n in names), sep=chr(10))' "
             "| xargs -d '\\n' chmod -R go-rwx\n")
 
 
@@ -104,7 +105,7 @@ def write_gradescope(folder, interface: str, project_root) -> list:
         out.append(folder / name)
     dest = folder / "gradproof"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
-    for pkg in ("checker", "derivations", "presentation"):
+    for pkg in GRADER_PACKAGES:
         shutil.copytree(root / pkg, dest / pkg, ignore=ignore, dirs_exist_ok=True)
     for name in ("cli.py", "pyproject.toml", "README.md"):
         shutil.copy2(root / name, dest / name)

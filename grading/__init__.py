@@ -4,3 +4,7 @@ Everything here decides in the grader's process by comparing arrays; student cod
 the sandbox child (``sandbox.run_function``). Entry points: ``grade.grade_submission`` for one
 submission, ``batch.grade_batch`` for a class.
 """
+
+# The grader's own packages: they hold the reference answers, so a child may not import them and other
+# users may not read them. The one list that the sandbox, the import blocker and setup.sh read.
+GRADER_PACKAGES = ("checker", "derivations", "grading", "presentation")

@@ -43,15 +43,15 @@ from pathlib import Path
 
 import numpy as np
 
+from . import GRADER_PACKAGES
 from ._child import _limits
 from .forkserver import CHILD, ENV, ForkServer
 
-BLOCKED = ("checker", "derivations", "torch", "jax", "jaxlib", "tensorflow", "autograd")
+BLOCKED = (*GRADER_PACKAGES, "torch", "jax", "jaxlib", "tensorflow", "autograd")
 # Child uids and gids: far above any range useradd hands out (1000-60000 by default, 65534 for nobody),
 # drawn at random for every call from 2**30 values, so that no real user shares one and two children
 # running at once share one with odds of about jobs**2 / 2**31.
 CHILD_UIDS = range(2_000_000, 2_000_000 + (1 << 30))
-_GRADER_PACKAGES = ("checker", "derivations", "presentation")
 _warned = []
 
 
@@ -64,7 +64,7 @@ def readable_packages() -> list[str]:
     import importlib.util
 
     out = []
-    for name in _GRADER_PACKAGES:
+    for name in GRADER_PACKAGES:
         spec = importlib.util.find_spec(name)
         for d in (spec.submodule_search_locations or []) if spec else []:
             if os.stat(d).st_mode & 0o005:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..ops import out_size
-from ..pool_ops import pool_out_size
+from checker.ops import out_size
+from checker.pool_ops import pool_out_size
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def drawn(family: str, seed: int, n: int) -> tuple:
     """``n`` shapes drawn by hypothesis from ``checker.strategies`` (values come from ``inputs``)."""
     # hypothesis is a dependency, imported here only so that importing configs stays cheap; no fallback,
     # since another generator would give a class graded on another machine another battery
-    from .. import strategies as hs
+    from checker import strategies as hs
     out = []
     if family == "conv":
         strat = hs.conv2d_cases(max_side=8, max_kernel=5, strides=(1, 2, 3), pads=(0, 1, 2), min_batch=1)
