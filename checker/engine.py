@@ -30,7 +30,14 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
     notes: list[Note] = []
     low = any(a.dtype != np.float64 for a in arrays)
     work = [a.astype(np.float64) for a in arrays]
-    out = np.asarray(forward(*[a.copy() for a in work], **params))
+    raw = forward(*[a.copy() for a in work], **params)
+    if isinstance(raw, (tuple, list)) and not all(isinstance(r, (int, float)) for r in raw):
+        # a cs231n layer's (out, cache): differencing a cache would be a gradient-shape failure, a false story
+        notes.append(Note("note.forward_tuple", (("count", len(raw)),)))
+        problem = f"not checked: forward returned a tuple of {len(raw)} items, not the output array"
+        return CheckResult(False, mode, tuple(failed(n, a.shape, problem) for n, a in zip(names, arrays)),
+                           tuple(notes), 1, time.perf_counter() - t0)
+    out = np.asarray(raw)
     if out.dtype != np.float64:  # the function computes in low precision whatever it gets
         work = [a.astype(np.float32) for a in arrays]
         notes.append(Note("note.float32_roundoff", (("eps", f"{EPS32:.1e}"),)))
@@ -47,6 +54,10 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
         problem = "forward returned NaN or inf" if out0.dtype.kind == "f" else f"forward returned {out0.dtype}"
         return CheckResult(False, mode, tuple(failed(n, a.shape, problem) for n, a in zip(names, arrays)),
                            tuple(notes), 1, time.perf_counter() - t0)
+    # differences of a forward that draws new random numbers on every call measure noise, not slopes:
+    # the same inputs twice must give the same outputs before any verdict (see ``_same``)
+    if not _same(out0, np.asarray(forward(*[a.copy() for a in work], **params)), eps):
+        return _refused("forward", names, arrays, notes, mode, t0)
     if dout is None:
         dout = np.random.default_rng(seed).standard_normal(out0.shape)
     dout = np.asarray(dout, dtype=work[0].dtype)
@@ -57,6 +68,10 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
     grads, problems = read_grads(backward(dcopy, *copies, **params), names, [a.shape for a in arrays])
     mutates |= note_mutations("backward", work, copies, names, notes)
     mutates |= note_mutations("backward", [dout], [dcopy], ["dout"], notes)
+    again, _ = read_grads(backward(dout.copy(), *[a.copy() for a in work], **params), names,
+                          [a.shape for a in arrays])
+    if any(g is not None and (h is None or not _same(g, h, eps)) for g, h in zip(grads, again)):
+        return _refused("backward", names, arrays, notes, mode, t0)
     if follows:  # judge what the caller's own dtype gives
         low_in = [a.copy() for a in arrays]
         grads, problems = read_grads(backward(dout.astype(arrays[0].dtype), *low_in, **params), names,
@@ -69,7 +84,7 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
         return _directional(call, work, out0, dout, grads, problems, names, notes, eps, t0)
     extra_rel = EPS32 * np.sqrt(out0.size) if (low or eps > EPS64) else 0.0
     bidx = tuple(names.index(b) for b in batched)
-    results, calls = [], 2
+    results, calls = [], 3
     for i, (name, g, problem) in enumerate(zip(names, grads, problems)):
         if problem:
             results.append(failed(name, arrays[i].shape, problem))
@@ -93,6 +108,24 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
         results.append(res)
     ok = all(r.ok for r in results) and not mutates
     return CheckResult(ok, mode, tuple(results), tuple(notes), calls, time.perf_counter() - t0)
+
+
+def _same(a, b, eps: float) -> bool:
+    """Equal up to a few units of round-off: a forward summing in a thread-dependent order may differ there
+    (and the tolerances absorb that), a random mask or a fresh noise draw differs by the values themselves."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.shape != b.shape:
+        return False
+    scale = np.abs(a) + (float(np.sqrt(np.mean(a * a))) if a.size else 0.0)
+    return bool(np.all(np.abs(a - b) <= 16 * eps * scale))
+
+
+def _refused(function, names, arrays, notes, mode, t0):
+    """No verdict on noise: every argument fails with the reason, and a note says what to fix."""
+    notes.append(Note("note.nondeterministic", (("function", function),)))
+    problem = f"not checked: {function} is not deterministic"
+    return CheckResult(False, mode, tuple(failed(n, a.shape, problem) for n, a in zip(names, arrays)),
+                       tuple(notes), 0, time.perf_counter() - t0)
 
 
 def _directional(call, work, out0, dout, grads, problems, names, notes, eps, t0):

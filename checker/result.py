@@ -23,7 +23,14 @@ class Note:
     fields: tuple[tuple[str, object], ...] = ()
 
     def text(self) -> str:
+        """The key with its fields, for logs and tests: 'note.mutated(function=forward, arg=x)'."""
         return self.key + ("(" + ", ".join(f"{k}={v}" for k, v in self.fields) + ")" if self.fields else "")
+
+    def sentence(self, lang: str | None = None) -> str:
+        """The note as a sentence for people (``presentation.i18n``: the one place that holds prose)."""
+        from presentation.i18n import resolve_lang, text  # data, not rendering: no rich behind it
+
+        return text(self.key, resolve_lang(lang), **dict(self.fields))
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,11 @@ class CheckResult:
     def summary(self) -> str:
         """One readable paragraph: the verdict and, when wrong, the worst element of each wrong argument."""
         lines = [f"backward {'matches' if self.ok else 'does NOT match'} finite differences ({self.mode} mode)"]
+        mutated = [n for n in self.notes if n.key == "note.mutated"]
+        if not self.ok and mutated and self.args and all(a.ok for a in self.args):
+            # the gradients are right; what fails is the side effect, and the first line must say which
+            lines = [f"every gradient matches finite differences ({self.mode} mode), but "
+                     + "; ".join(n.sentence() for n in mutated) + ": copy an input before writing to it"]
         for a in self.args:
             if a.problem:
                 lines.append(f"  d{a.name}: {a.problem}")
@@ -56,7 +68,7 @@ class CheckResult:
         if self.directional is not None and not self.ok:
             g, n, t = self.directional
             lines.append(f"  along a random direction: backward {g:.6g}, numeric {n:.6g} +/- {t:.1g}")
-        lines += [f"  note: {n.text()}" for n in self.notes]
+        lines += [f"  note: {n.sentence()}" for n in self.notes]
         return "\n".join(lines)
 
 

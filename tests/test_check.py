@@ -247,3 +247,54 @@ def test_forward_returning_nan_is_a_clear_failure():
 def test_adjoint_check_is_exported():
     import checker
     assert checker.adjoint_check is adjoint_check
+
+
+def _dropout(seed):
+    # a forward that draws a fresh mask on every call: a checker that differences it measures noise
+    rng = np.random.default_rng(seed)
+    return lambda x: x * (rng.random(x.shape) < 0.5) * 2.0
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_dropout_with_a_fresh_mask_per_call_is_refused_as_not_deterministic(seed):
+    x = np.random.default_rng(seed).standard_normal((3, 5))
+    r = check_backward(_dropout(seed), lambda d, x: 100 * d, [x], seed=seed)
+    assert not r.ok
+    assert [n.key for n in r.notes] == ["note.nondeterministic"]
+    assert r["x"].problem == "not checked: forward is not deterministic"
+    assert "Fix its random state" in r.summary() and "seeded Generator" in r.summary()
+
+
+def test_a_seeded_dropout_is_checked_normally():
+    x = np.random.default_rng(0).standard_normal((3, 5))
+    mask = np.random.default_rng(1).random(x.shape) < 0.5
+    assert check_backward(lambda x: x * mask * 2.0, lambda d, x: d * mask * 2.0, [x], seed=0).ok
+    assert not check_backward(lambda x: x * mask * 2.0, lambda d, x: 100 * d, [x], seed=0).ok
+
+
+def test_a_backward_with_fresh_noise_per_call_is_refused():
+    rng = np.random.default_rng(0)
+    r = check_backward(lambda x: 2 * x, lambda d, x: 2 * d + rng.standard_normal(d.shape), [np.ones(4)], seed=0)
+    assert not r.ok and [n.key for n in r.notes] == ["note.nondeterministic"]
+    assert "backward is not deterministic" in r.summary()
+
+
+def test_a_forward_returning_out_and_cache_is_named_and_the_adapter_suggested():
+    r = check_backward(lambda x: (2 * x, {"x": x}), lambda d, x: 2 * d, [np.ones(3)], seed=0)
+    assert not r.ok and [n.key for n in r.notes] == ["note.forward_tuple"]
+    assert "(out, cache)" in r.summary() and "cs231n_pair" in r.summary()
+    assert "shape" not in r.summary()
+
+
+def test_summary_speaks_sentences_not_keys():
+    x = np.ones(3)
+
+    def fwd(x):
+        x *= 2.0  # in place: the caller's array doubles
+        return x
+
+    r = check_backward(fwd, lambda d, x: 2 * d, [x], seed=0)
+    assert not r.ok and all(a.ok for a in r.args)
+    first = r.summary().splitlines()[0]
+    assert "every gradient matches" in first and "forward modified its input x in place" in first
+    assert "note." not in r.summary() and "does NOT match" not in r.summary()

@@ -1,4 +1,5 @@
 """The README's Python examples run as written (a README that lies is worse than none)."""
+import os
 import re
 import subprocess
 import sys
@@ -21,3 +22,15 @@ def test_readme_starts_with_the_two_commands():
 def test_python_block_runs(code):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
+
+
+def test_the_pytest_example_runs_under_pytest_as_written(tmp_path):
+    # the "In your own tests" block, taken from README.md as it stands, saved as a test file and run by pytest
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## In your own tests", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert "@given" in code and "\ntest_my_conv_backward()" not in code  # a test, not a module-level call
+    (tmp_path / "test_my_layer.py").write_text(code, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), HYPOTHESIS_PROFILE="default")
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                       capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout[-2000:] + r.stderr[-2000:]
