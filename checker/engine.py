@@ -15,11 +15,13 @@ float32 whatever it is given is differenced in float32 (eps32 in every tolerance
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
 from checker.result import EPS32, CheckResult, Note, note_mutations, read_grads
 from checker.fd import differences, element_probes, step_sizes
+from checker.ties import check_groups
 from checker.verdict import SAFETY, failed, judge
 
 EPS64 = float(np.finfo(np.float64).eps)
@@ -101,6 +103,9 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
         calls += d.calls
         res = judge(name, d, g, eps=eps, kink_policy=kinks, extra_rel=extra_rel,
                     strict_eps=EPS64 if follows else None)
+        if kinks == "interval" and res.n_kinks >= 2 and d.touch is not None:
+            res, c = _joint(res, name, call, work, dout, i, out0, d, g, eps=eps, extra_rel=extra_rel)
+            calls += c
         if res.n_kinks:
             notes.append(Note("note.kinks", (("arg", name), ("count", res.n_kinks), ("policy", kinks))))
         if res.precision_only:
@@ -108,6 +113,18 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
         results.append(res)
     ok = all(r.ok for r in results) and not mutates
     return CheckResult(ok, mode, tuple(results), tuple(notes), calls, time.perf_counter() - t0)
+
+
+def _joint(res, name, call, work, dout, i, out0, d, g, **opts):
+    """Add the joint check of tied entries (``checker.ties``) to an argument's verdict."""
+    ties, calls = check_groups(name, call, work, dout, arg=i, out0=out0, d=d, got=np.ravel(g), judge=judge,
+                               kinked=res.kinked.ravel(), kink_policy="interval", **opts)
+    if not ties:
+        return res, calls
+    bad = [t for t in ties if not t.ok]
+    newly = {m for t in bad for m in t.members} - set(zip(*np.nonzero(res.ratio > 1))) if bad else set()
+    pats = res.patterns + (("ties-whole",) if any(t.whole for t in bad) else ("ties-sum",) if bad else ())
+    return replace(res, ok=res.ok and not bad, ties=ties, n_failed=res.n_failed + len(newly), patterns=pats), calls
 
 
 def _same(a, b, eps: float) -> bool:

@@ -50,6 +50,12 @@ class Differences:
     mag: np.ndarray  # (size,): sum of (|out_0| + rms out_0) |dout| over the outputs each element changes
     steps: np.ndarray  # (4, size): the actual signed steps (x + t h) - x
     calls: int  # forward calls spent
+    # (2, size): per element, the sums over its outputs of the smallest and the largest of the four one-sided
+    # slopes of each output (times dout). At a kink that is the whole set of valid slopes: a cell tied in two
+    # overlapping windows whose upstream gradients have opposite signs may take any split in each window,
+    # which the one-sided slopes of the loss alone (one sum over both windows) do not bracket.
+    bracket: np.ndarray | None = None
+    touch: np.ndarray | None = None  # (2, n): (element, flat output) pairs that some step changed
 
     @property
     def d1(self) -> np.ndarray:
@@ -66,6 +72,14 @@ class Differences:
         """(4, size): right and left differences at h, then at 2h; the true slope lies among them at a kink."""
         return np.stack([self.delta[0] / self.steps[0], self.delta[1] / self.steps[1],
                          self.delta[2] / self.steps[2], self.delta[3] / self.steps[3]])
+
+    @property
+    def interval(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lo, hi) per element: where a valid slope lies at a kink (``bracket`` when known)."""
+        if self.bracket is not None:
+            return self.bracket[0], self.bracket[1]
+        o = self.one_sided
+        return o.min(axis=0), o.max(axis=0)
 
     @property
     def curvature(self) -> np.ndarray:
@@ -103,26 +117,28 @@ def element_probes(shape: tuple[int, ...], *, batched: bool = False) -> Iterable
 
 def differences(call: Callable, args: Sequence[np.ndarray], dout: np.ndarray, *, arg: int,
                 probes: Iterable[Probe], batched: Sequence[int] = (), chunk: int = 64,
-                out0: np.ndarray | None = None) -> Differences:
+                out0: np.ndarray | None = None, h: np.ndarray | None = None) -> Differences:
     """Evaluate ``probes`` on argument ``arg`` of ``call(*args)`` and gather per-element loss changes.
 
     ``batched`` lists the arguments whose axis 0 is a batch of independent samples (the output's axis 0
-    too); probes with a sample are then stacked ``chunk`` rows at a time into one call.
+    too); probes with a sample are then stacked ``chunk`` rows at a time into one call. ``h``: the step per
+    entry (default ``step_sizes``).
     """
     x = args[arg]
     dtype = x.dtype
     eps = float(np.finfo(dtype).eps)
-    h = step_sizes(x, eps=eps).astype(dtype)
+    h = (step_sizes(x, eps=eps) if h is None else h).astype(dtype)
     moved = [(x + dtype.type(t) * h) for t in SIGNS]
     steps = np.stack([(m - x).ravel() for m in moved]).astype(np.float64)
     out0 = call(*args) if out0 is None else out0
-    size = x.size
-    delta = np.zeros((4, size))
-    mag = np.zeros(size)
+    # every difference in float64: two float32 outputs subtract exactly there, and the product with dout
+    # adds no float32 rounding of its own
+    base = np.asarray(out0, np.float64)
+    dout = np.asarray(dout, np.float64)
+    acc = _Acc(x.size, steps)
     # round-off scale of each output: its magnitude, but not below the typical output (an entry that is
     # small by cancellation still carries the round-off of its terms)
-    weight0 = (np.abs(out0) + float(np.sqrt(np.mean(out0 * out0)))) * np.abs(dout)
-    calls = 0
+    weight0 = (np.abs(base) + float(np.sqrt(np.mean(base * base)))) * np.abs(dout)
     stacked, single = [], []
     for p in probes:
         (stacked if p.sample is not None and arg in batched else single).append(p)
@@ -132,11 +148,12 @@ def differences(call: Callable, args: Sequence[np.ndarray], dout: np.ndarray, *,
             a = x.copy()
             a.flat[p.idx] = moved[k].flat[p.idx]
             outs.append(call(*_replace(args, arg, a)))
-            calls += 1
-        outs = np.stack(outs)
-        _gather(delta, mag, (outs - out0) * dout, weight0, outs[2] != out0, p.owner)
+            acc.calls += 1
+        outs = np.stack(outs).astype(np.float64)
+        acc.gather((outs - base) * dout, weight0, outs != base, p.owner)
     # stacked rows: every (probe, step) pair is one row of a batch, so the four steps share calls too
     rows_all = [(p, k) for p in stacked for k in range(4)]
+    per_out = base[0].size if base.ndim else 1
     for start in range(0, len(rows_all), chunk):
         group = rows_all[start:start + chunk]
         rows = np.array([p.sample for p, _ in group])
@@ -146,47 +163,78 @@ def differences(call: Callable, args: Sequence[np.ndarray], dout: np.ndarray, *,
         for r, (p, k) in enumerate(group):
             flat[r, p.idx - p.sample * per] = moved[k].flat[p.idx]
         new = [a if i == arg else (v[rows] if i in batched else v) for i, v in enumerate(args)]
-        out = call(*new)
-        calls += 1
-        contrib = (out - out0[rows]) * dout[rows]
-        changed = out != out0[rows]
-        # one scatter for the whole chunk: row r's owners shifted to the block of its step k
+        out = np.asarray(call(*new), np.float64)
+        acc.calls += 1
         ks = np.array([k for _, k in group])
-        own = np.stack([np.broadcast_to(p.owner, out.shape[1:]) for p, _ in group])
-        own = np.where(own >= 0, own + (ks * size).reshape((-1,) + (1,) * (own.ndim - 1)), -1).ravel()
+        own = np.stack([np.broadcast_to(p.owner, out.shape[1:]) for p, _ in group]).reshape(len(group), -1)
+        where = rows[:, None] * per_out + np.arange(per_out)[None, :]  # flat output index of each row entry
+        acc.rows((out - base[rows]) * dout[rows], weight0[rows], out != base[rows], own, ks, where)
+    return acc.result(h, weight0)
+
+
+class _Acc:
+    """Sums per element: loss changes per step, round-off scale, per-output one-sided slope brackets, and
+    which outputs each element changed (the association table, read by ``checker.ties``)."""
+
+    def __init__(self, size, steps):
+        self.size, self.steps, self.calls = size, steps, 0
+        self.delta, self.mag = np.zeros((4, size)), np.zeros(size)
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (owner, output, slope) of changes
+
+    def gather(self, contrib, weight0, changed, owner):
+        """One probe's four rows (one per step); ``owner`` as in ``Probe``."""
+        shape = contrib.shape[1:]
+        m = int(np.prod(shape))
+        own = np.broadcast_to(np.asarray(owner), shape).reshape(1, m)
+        self.rows(contrib.reshape(4, m), np.reshape(weight0, (1, m)), changed.reshape(4, m),
+                  np.broadcast_to(own, (4, m)), np.arange(4), np.arange(m)[None, :])
+
+    def rows(self, contrib, weight0, changed, own, ks, where):
+        """Rows of (probe, step) pairs, each (rows, m) (weight0 and where may broadcast); ks: each row's step."""
+        shape = contrib.shape
+        contrib, changed = contrib.reshape(shape[0], -1), changed.reshape(shape[0], -1)
+        shape = contrib.shape
+        weight0 = np.broadcast_to(np.reshape(weight0, (-1, shape[1])), shape)
+        where = np.broadcast_to(where, shape)
         keep = own >= 0
-        delta += np.bincount(own[keep], contrib.ravel()[keep], minlength=4 * size).reshape(4, size)
-        # the round-off scale, from the +2h rows (the larger step changes every output the entry reaches)
-        sel = keep & changed.ravel() & (own >= 2 * size) & (own < 3 * size)
-        mag += np.bincount(own[sel] - 2 * size, weight0[rows].ravel()[sel], minlength=size)
-    # an entry whose steps changed no output by even one unit in the last place still has that unit as
-    # its resolution: at least one typical output's round-off
-    mag = np.maximum(mag, float(np.sqrt(np.mean(weight0 * weight0))))
-    return Differences(h=h.ravel().astype(np.float64), delta=delta, mag=mag, steps=steps, calls=calls)
+        safe = np.where(keep, own, 0)
+        flat = safe + (ks * self.size)[:, None]
+        self.delta += np.bincount(flat[keep], contrib[keep], minlength=4 * self.size).reshape(4, self.size)
+        sel = keep & changed & (ks == 2)[:, None]  # the round-off scale from the +2h step (it reaches the most)
+        self.mag += np.bincount(safe[sel], weight0[sel], minlength=self.size)
+        hit = keep & changed  # an output no step changed has slope 0 at every step: nothing to record
+        if hit.any():
+            slope = contrib[hit] / self.steps[np.broadcast_to(ks[:, None], shape)[hit], safe[hit]]
+            self.parts.append((safe[hit], where[hit], slope))
+
+    def brackets(self):
+        """Per element: sum over its outputs of min and max over the steps of each output's slope (a step
+        that left the output unchanged counts as slope 0); and the (element, output) pairs that changed."""
+        lo, hi = np.zeros(self.size), np.zeros(self.size)
+        if not self.parts:
+            return lo, hi, np.zeros((2, 0), np.int64)
+        own, out, slope = (np.concatenate(v) for v in zip(*self.parts))
+        key = own.astype(np.int64) * (int(out.max()) + 1) + out
+        order = np.argsort(key, kind="stable")
+        key, slope = key[order], slope[order]
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        count = np.diff(np.r_[first, key.size])
+        kmin, kmax = np.minimum.reduceat(slope, first), np.maximum.reduceat(slope, first)
+        partial = count < 4  # some step left this output where it was: slope 0 there
+        kmin[partial], kmax[partial] = np.minimum(kmin[partial], 0), np.maximum(kmax[partial], 0)
+        owners = own[order][first]
+        lo += np.bincount(owners, kmin, minlength=self.size)
+        hi += np.bincount(owners, kmax, minlength=self.size)
+        return lo, hi, np.stack([owners, out[order][first]]).astype(np.int64)
+
+    def result(self, h, weight0):
+        lo, hi, touch = self.brackets()
+        # an entry whose steps changed no output by even one unit in the last place still has that unit as
+        # its resolution: at least one typical output's round-off
+        mag = np.maximum(self.mag, float(np.sqrt(np.mean(weight0 * weight0))))
+        return Differences(h=h.ravel().astype(np.float64), delta=self.delta, mag=mag, steps=self.steps,
+                           calls=self.calls, bracket=np.stack([lo, hi]), touch=touch)
 
 
 def _replace(args, i, value):
     return tuple(value if j == i else a for j, a in enumerate(args))
-
-
-def _gather(delta, mag, contrib, weight0, changed, owner):
-    """Add each output's loss change (contrib: one row per step) to the entry that owns it, and the
-    round-off scale (|out| + rms out) * |dout| (``weight0``) of the outputs the +2h step changed to ``mag``."""
-    size = delta.shape[1]
-    if np.ndim(owner) == 0:
-        delta[:, owner] += contrib.reshape(4, -1).sum(axis=1)
-        mag[owner] += float(weight0[changed].sum())
-        return
-    own = np.asarray(owner)
-    if own.shape != changed.shape:  # an owner constant along some axes: sum those first (cheaper)
-        axes = tuple(i for i, (o, c) in enumerate(zip(own.shape, changed.shape)) if o == 1 and c != 1)
-        contrib = contrib.sum(axis=tuple(a + 1 for a in axes), keepdims=True)
-        weight0 = (weight0 * changed).sum(axis=axes, keepdims=True)
-        changed = weight0 > 0
-    own = own.ravel()
-    keep = own >= 0
-    idx = own[keep]
-    shifted = (idx[None, :] + (np.arange(4) * size)[:, None]).ravel()
-    delta += np.bincount(shifted, contrib.reshape(4, -1)[:, keep].ravel(), minlength=4 * size).reshape(4, size)
-    sel = changed.ravel()[keep]
-    mag += np.bincount(idx[sel], weight0.ravel()[keep][sel], minlength=size)

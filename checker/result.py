@@ -65,11 +65,23 @@ class CheckResult:
             elif not a.ok and a.worst is not None:
                 pat = f"; pattern: {', '.join(a.patterns)}" if a.patterns else ""
                 lines.append(f"  {a.worst.line()}; {a.n_failed} of {int(np.prod(a.shape))} elements off{pat}")
+            for t in a.ties:
+                if not t.ok:
+                    lines.append("  " + _text("check.tie_line", arg=a.name, n=len(t.members),
+                                              first=", ".join(map(str, t.members[0])), got=f"{t.got:.6g}",
+                                              num=f"{t.expected:.6g}", tol=f"{t.tol:.1g}"))
+                    lines.append("    " + _text("pattern.ties-whole" if t.whole else "pattern.ties-sum"))
         if self.directional is not None and not self.ok:
             g, n, t = self.directional
             lines.append(f"  along a random direction: backward {g:.6g}, numeric {n:.6g} +/- {t:.1g}")
         lines += [f"  note: {n.sentence()}" for n in self.notes]
         return "\n".join(lines)
+
+
+def _text(key, **fields):
+    from presentation.i18n import resolve_lang, text  # data, not rendering: no rich behind it
+
+    return text(key, resolve_lang(None), **fields)
 
 
 def read_grads(raw, names, shapes) -> tuple[list, list[str | None]]:

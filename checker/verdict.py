@@ -74,6 +74,7 @@ class ArgResult:
     eps: float = float(np.finfo(np.float64).eps)
     precision_only: int = 0  # elements off by more than float64 round-off but within float32's
     problem: str | None = None  # a structural failure (wrong shape, NaN, missing gradient)
+    ties: tuple = ()  # checker.ties.TieCheck per group of tied entries raised together
     got: np.ndarray | None = field(default=None, repr=False, compare=False)
     expected: np.ndarray | None = field(default=None, repr=False, compare=False)
     tol: np.ndarray | None = field(default=None, repr=False, compare=False)
@@ -124,7 +125,7 @@ def judge(name: str, d: Differences, got: np.ndarray, *, eps: float = float(np.f
     kinked = kinks(d, r, tol) if kink_policy != "strict" else np.zeros(g.size, bool)
     expected = r.copy()
     if kink_policy == "interval" and kinked.any():
-        lo, hi = d.one_sided.min(axis=0), d.one_sided.max(axis=0)
+        lo, hi = d.interval
         # inside the bracket: compare with the nearest end (0 error); outside: with the nearer end
         expected[kinked] = np.clip(g, lo, hi)[kinked]
     err = np.abs(g - expected)
