@@ -94,13 +94,18 @@ def _arg(item, arrays, index):
     return item["v"]
 
 
-def _load(name):
-    """Import the submission; a file named like an already-loaded module (copy.py) is loaded by path."""
+def _load(module):
+    """Import the submission from ``dir/name``: its folder and the submission's top folder are on the path
+    (so ``import im2col`` and ``from cs231n.im2col import ...`` both work); a file named like an
+    already-loaded module (copy.py) is loaded by path."""
+    folder, _, name = module.rpartition("/")
+    if folder:
+        sys.path.insert(0, os.path.join(os.getcwd(), folder))
     if name not in sys.modules:
         return __import__(name)
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(f"_submission_{name}", os.path.join(os.getcwd(), name + ".py"))
+    spec = importlib.util.spec_from_file_location(f"_submission_{name}", os.path.join(os.getcwd(), module + ".py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

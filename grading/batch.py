@@ -20,36 +20,50 @@ from .interfaces import get_interface
 from .results import not_graded
 from .sandbox import BLOCKED, Limits
 from .score import Weights
+from .submission import entry_problem, read_python_files
 
 
 def find_submissions(paths, skipped: list | None = None) -> list[Path]:
-    """Each .py file given, and in each folder given: each .py file and each subfolder that holds one.
+    """Each .py file given, and in each folder given: each .py file and each subfolder.
 
-    Subfolders without a .py file (data, notes, anything that is not a submission) are left out and, if
-    ``skipped`` is a list, appended to it; ValueError if a path does not exist or nothing is gradable.
+    Every subfolder is listed, so that every student appears in the results: one with no .py file
+    anywhere below it is graded "not graded" like any other that cannot be, and, if ``skipped`` is a
+    list, appended to it too. Links and special files are listed and never followed (grading refuses
+    them by name). ValueError if a path does not exist or nothing at all is gradable.
     """
     found, passed_over = [], []
     for p in map(Path, paths):
-        if not p.exists():
+        if not os.path.lexists(p):
             raise ValueError(f"PATH {p} does not exist")
-        if p.is_file() and p.suffix == ".py":
+        if p.suffix == ".py" and not p.is_dir():
             found.append(p)
-        elif p.is_dir():
+        elif p.is_dir():  # a folder the instructor names is followed; entries inside it never are
             for c in sorted(c for c in p.iterdir() if not c.name.startswith((".", "_"))):
-                if c.is_file() and c.suffix == ".py":
-                    found.append(c)
+                if entry_problem(c) is not None:
+                    found.append(c)  # a link or a special file: graded as "not graded: <why>", never followed
                 elif c.is_dir():
-                    # load_submission reads a folder's own *.py files, so that is what makes it gradable
-                    (found if any(c.glob("*.py")) else passed_over).append(c)
+                    found.append(c)
+                    if not _holds_python(c):
+                        passed_over.append(c)
+                elif c.suffix == ".py":
+                    found.append(c)
         else:
             raise ValueError(f"PATH {p} is neither a .py file nor a folder")
     if skipped is not None:
         skipped += passed_over
-    if not found:
+    if len(found) == len(passed_over):
         why = f" ({len(passed_over)} subfolders without one)" if passed_over else ""
         raise ValueError(f"no submissions in PATH {' '.join(map(str, paths))}: no .py file, and no subfolder "
                          f"holding one{why}")
     return found
+
+
+def _holds_python(folder: Path) -> bool:
+    """Whether a .py file lies anywhere below ``folder`` (links not followed; a capped walk)."""
+    try:
+        return bool(read_python_files(folder))
+    except ValueError:
+        return True  # refused (a link, too large...): still a submission, graded with the reason
 
 
 def read_log(log: Path) -> dict[str, dict]:

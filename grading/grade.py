@@ -7,9 +7,7 @@ A crash, timeout or missing function costs only that function.
 """
 from __future__ import annotations
 
-import re
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -21,25 +19,21 @@ from .runner import finite_differences, prepare, run_cases
 from .sandbox import BLOCKED, Limits
 from .score import Weights, apply
 from .shrink import shrink
+from .submission import find_module, read_python_files
 
 SUBMISSION_TIMEOUT_S = 120.0   # the whole submission; each child also has Limits.timeout_s
 
 
 def load_submission(path, interface: str) -> tuple[dict[str, bytes], str]:
-    """The submission's Python files and the module that holds the functions; ValueError if none."""
-    path = Path(path)
+    """The submission's Python files (read as hostile input, ``submission``) and the module holding the
+    interface's functions, as a path without ``.py`` (``cs231n/layers``); ValueError says what is wrong."""
     iface = get_interface(interface)
-    if path.is_file():
-        if path.suffix != ".py":
-            raise ValueError(f"path must be a .py file or a folder, got {str(path)!r}")
-        return {path.name: path.read_bytes()}, path.stem
-    files = {p.name: p.read_bytes() for p in sorted(path.glob("*.py"))}
-    if not files:
-        raise ValueError(f"path holds no .py file: {str(path)!r}")
-    first = iface.functions[0].name
-    main = next((n for n in files if n == iface.module), None) or next(
-        (n for n, b in files.items() if re.search(rb"def\s+" + first.encode() + rb"\s*\(", b)), sorted(files)[0])
-    return files, main[:-3]
+    files = read_python_files(path)
+    try:
+        module = find_module(files, [f.name for f in iface.functions], iface.module)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    return files, module
 
 
 def _words(case, verdict) -> str:

@@ -129,10 +129,19 @@ def _preexec(limits: Limits, workdir: str):
 def _workdir(files: dict[str, bytes], uid: int | None) -> str:
     """The submission's files in a fresh directory (mode 0700) owned by the child's uid when there is one."""
     d = tempfile.mkdtemp(prefix="gradproof-sub-")
+    made = [d]
     for name, data in files.items():
-        Path(d, name).write_bytes(data)
+        target = Path(d, name)
+        if ".." in Path(name).parts or Path(name).is_absolute():
+            raise ValueError(f"file name {name!r} leaves the submission's folder")
+        for parent in reversed(target.relative_to(d).parents[:-1]):
+            if not Path(d, parent).is_dir():
+                Path(d, parent).mkdir()
+                made.append(str(Path(d, parent)))
+        target.write_bytes(data)
+        made.append(str(target))
     if uid is not None:
-        for p in [d, *(str(Path(d, n)) for n in files)]:
+        for p in made:
             os.chown(p, uid, uid)
     os.chmod(d, 0o700)
     return d

@@ -53,7 +53,7 @@ def code_for(spec, module: str, case: CaseOutcome) -> str:
     call = spec.call(case.cfg)
     names = sorted({it["a"] for it in call["args"] + call.get("cache_args", []) if "a" in it})
     funcs = [spec.name] + ([call["cache_from"]] if "cache_from" in call else [])
-    lines = ["import numpy as np", f"from {module} import {', '.join(sorted(set(funcs)))}", ""]
+    lines = ["import numpy as np", f"from {module.replace('/', '.')} import {', '.join(sorted(set(funcs)))}", ""]
     lines += [f"{n} = {_lit(case.inputs[n])}" for n in names]
     args = [_item(it) for it in call["args"]]
     if "cache_from" in call:

@@ -103,8 +103,8 @@ def run_grade(args) -> int:
         if skipped:
             # once, not once per folder: a class folder may hold many folders that are not submissions
             where = sorted({str(s.parent) for s in skipped})
-            print(f"gradproof: skipped {len(skipped)} subfolder{'s' * (len(skipped) != 1)} of {', '.join(where)} "
-                  f"with no .py file", file=sys.stderr)
+            print(f"gradproof: {len(skipped)} subfolder{'s' * (len(skipped) != 1)} of {', '.join(where)} "
+                  f"hold no .py file (listed as not graded)", file=sys.stderr)
     if args.format == "gradescope" and not args.single and len(subs) != 1:
         raise ValueError("--format gradescope writes one submission's results.json: add --single, or give one "
                          "submission (Gradescope runs one container per submission)")

@@ -94,21 +94,25 @@ def test_a_missing_path_is_named_as_missing(capsys):
     assert capsys.readouterr().err.strip() == "gradproof: error: PATH /nonexistent/subs does not exist"
 
 
-def test_subfolders_without_python_are_skipped_and_counted(tmp_path, capsys):
+def test_every_subfolder_appears_in_the_results(tmp_path, capsys):
     import cli
 
     d = _folder(tmp_path, "cs231n/correct.py")
     for name in ("notes", "data", "alice"):
         (d / name).mkdir()
-    (d / "alice" / "layers.py").write_text((EX / "cs231n" / "correct.py").read_text())
+    (d / "alice" / "cs231n").mkdir()
+    (d / "alice" / "cs231n" / "layers.py").write_text((EX / "cs231n" / "correct.py").read_text())
     skipped = []
-    assert [p.name for p in find_submissions([d], skipped)] == ["alice", "correct.py"]
+    assert [p.name for p in find_submissions([d], skipped)] == ["alice", "correct.py", "data", "notes"]
     assert sorted(p.name for p in skipped) == ["data", "notes"]
     out = tmp_path / "grades.json"
     assert cli.main(["grade", str(d), "--format", "json", "-o", str(out), "--log", str(tmp_path / "l.jsonl")]) == 0
     err = capsys.readouterr().err
-    assert err.count("skipped 2 subfolders") == 1 and "holds no .py file" not in out.read_text()
-    assert len(json.loads(out.read_text())) == 2
+    assert err.count("2 subfolders") == 1
+    recs = {Path(r["submission"]).name: r for r in json.loads(out.read_text())}
+    assert recs["alice"]["score"] == recs["correct.py"]["score"] == 40.0  # found in alice/cs231n/layers.py
+    for name in ("data", "notes"):
+        assert recs[name]["score"] == 0 and recs[name]["status"] == f"not graded: {d / name}: holds no .py file"
 
 
 def test_a_folder_with_nothing_gradable_is_an_error(tmp_path, capsys):
