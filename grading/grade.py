@@ -42,8 +42,22 @@ def _words(case, verdict) -> str:
 
 
 def grade_function(spec, iface, files, module, *, limits: Limits, seed: int, forward_failed: set,
-                   blocked=BLOCKED, fd_credit: bool = True) -> FunctionResult:
-    """Run, judge, explain and shrink one student function."""
+                   blocked=BLOCKED, fd_credit: bool = False) -> FunctionResult:
+    """Run, judge, explain and shrink one student function.
+
+    A failure of the grader's own code while judging (a bug, or data from the child that judging did not
+    foresee) costs this function only: it scores 0 and says "grader error", and the others are graded.
+    """
+    try:
+        return _grade_function(spec, iface, files, module, limits=limits, seed=seed, forward_failed=forward_failed,
+                               blocked=blocked, fd_credit=fd_credit)
+    except Exception as exc:  # noqa: BLE001 - see the docstring: one function, not the whole submission
+        why = f"grader error while judging {spec.name} ({type(exc).__name__}: {exc}): please report it to your instructor"
+        return FunctionResult(spec.name, [PartResult(p, 0, 1, [why]) for p in spec.parts], error=why)
+
+
+def _grade_function(spec, iface, files, module, *, limits: Limits, seed: int, forward_failed: set,
+                    blocked=BLOCKED, fd_credit: bool = False) -> FunctionResult:
     start = time.monotonic()
     cases = prepare(spec, spec.battery(seed), seed)
     run = run_cases(spec, files, module, cases, limits, blocked)

@@ -16,18 +16,21 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+from .results import clean
+
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 
 def as_dict(result) -> dict:
-    """Reports read the JSON form, so a result graded now and one read back from a batch log look alike."""
-    return result if isinstance(result, dict) else result.to_dict()
+    """Reports read the JSON form, so a result graded now and one read back from a batch log look alike;
+    a record read back is cleaned again (a log written by an older grader may hold raw child text)."""
+    return clean(result) if isinstance(result, dict) else result.to_dict()
 
 
 def to_json(results) -> str:
     """One result, or a list of them, as JSON (diagnoses and reproductions included)."""
     data = [as_dict(r) for r in results] if isinstance(results, list) else as_dict(results)
-    return json.dumps(data, indent=2, default=str)
+    return json.dumps(data, indent=2, allow_nan=False)
 
 
 def part_passed(part: dict) -> bool:

@@ -6,7 +6,20 @@
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+MAX_CHARS = 10_000   # any one text in a report: a 20 MB exception message must not become a 461 MB report
+
+# What a terminal, an XML parser or a JSON reader could take for something else: ANSI/VT escape sequences
+# (CSI, OSC such as clipboard writes, two-character ESC forms), C0/C1 controls but tab and newline (a
+# carriage return can overwrite a line with a fake score), bidirectional overrides, surrogates and the
+# two non-characters XML 1.0 forbids.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass
@@ -19,6 +32,7 @@ class PartResult:
     messages: list[str] = field(default_factory=list)   # the first failures, in words
     note: str = ""                                       # e.g. credit kept by finite differences
     fd_credit: bool = False
+    fd_cases: int = 0                                    # failing cases credited by finite differences
     points: float = 0.0
     max_points: float = 0.0
 
@@ -78,7 +92,41 @@ class SubmissionResult:
         d["score"], d["max_score"] = self.score, self.max_score
         for f, fd in zip(self.functions, d["functions"]):
             fd["points"], fd["max_points"] = round(f.points, 4), f.max_points
-        return d
+        return clean(d)
+
+
+def clean_text(s: str) -> str:
+    """Text safe for every report format: escapes and controls stripped, at most ``MAX_CHARS`` long.
+
+    >>> clean_text("ok\\x1b[2J\\x1b]52;c;cHduZWQ=\\x07 40 / 40\\r\\x00")
+    'ok 40 / 40'
+    """
+    if len(s) > 4 * MAX_CHARS:  # cut before the regular expressions run on megabytes
+        s = s[: 4 * MAX_CHARS]
+    s = _CONTROLS.sub("", _ESCAPES.sub("", s.replace("\r\n", "\n")))
+    return s if len(s) <= MAX_CHARS else s[:MAX_CHARS] + f" [... cut at {MAX_CHARS} characters]"
+
+
+def clean(obj):
+    """A JSON-ready structure with every string cleaned (``clean_text``) and every non-finite float a
+    string ('nan', 'inf'): strict JSON readers, JUnit and terminals accept whatever a submission sent.
+
+    >>> clean({"a": ["x\\x07", float("nan")], "b": (1, 2.5)})
+    {'a': ['x', 'nan'], 'b': [1, 2.5]}
+    """
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, str):
+        return clean_text(obj)
+    if isinstance(obj, dict):
+        return {clean_text(str(k)): clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [clean(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    if obj is None or isinstance(obj, (bool, int, float)):
+        return obj
+    return clean_text(str(obj))   # numpy scalars and anything else: as the text the reports would show
 
 
 def not_graded(submission: str, interface: str, why: str, weights) -> SubmissionResult:

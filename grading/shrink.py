@@ -14,6 +14,7 @@ from .configs import smaller
 from .runner import CaseOutcome, prepare, run_cases
 
 MAX_CANDIDATES = 60
+MAX_SHOWN = 2000   # a returned array larger than this is not printed in the reproduction
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,9 @@ DECIMALS = 4  # shrink candidates are graded on inputs rounded to this, so the p
 def _lit(a) -> str:
     """A numpy literal that reproduces ``a`` exactly (short when it is already rounded)."""
     a = np.asarray(a, dtype=float)
-    return "np.array(" + repr((np.round(a, DECIMALS) if np.array_equal(np.round(a, DECIMALS), a)
-                               else np.round(a, 12)).tolist()) + ")"
+    with np.errstate(over="ignore", invalid="ignore"):  # rounding 1e308 overflows to inf: then print it as is
+        short, long_ = np.round(a, DECIMALS), np.round(a, 12)
+    return "np.array(" + repr((short if np.array_equal(short, a) else np.where(np.isfinite(long_), long_, a)).tolist()) + ")"
 
 
 def _item(it) -> str:
@@ -81,11 +83,26 @@ def shrink(spec, files, module: str, failing: CaseOutcome, part: int, limits, se
                 break
     v = best.verdicts[part]
     act = best.actual[part]
-    numeric = act is not None and np.asarray(act).dtype.kind in "fiu"
+    numeric = act is not None and np.asarray(act).dtype.kind in "fiu" and np.asarray(act).size <= MAX_SHOWN
     code = code_for(spec, module, best)
     if numeric:
         code += f"\n# what your {spec.parts[part]} returned on this case:\n# {_lit(act)}"
-    if v.worst is not None:
+    if v.worst is not None and v.expected_value is not None and v.actual_value is not None:
         code += f"\n# worst element {v.worst}: expected {v.expected_value:.6g}, got {v.actual_value:.6g}"
-    return Repro(spec.name, spec.parts[part], best.cfg.describe(), code, np.round(best.refs[part], 6).tolist(),
-                 np.round(np.asarray(act, dtype=float), 6).tolist() if numeric else None, v.worst, v.message)
+    return Repro(spec.name, spec.parts[part], best.cfg.describe(), code, _listed(best.refs[part]),
+                 _listed(act) if numeric else None, v.worst, v.message)
+
+
+def _listed(a) -> list:
+    """An array as a JSON-safe nested list: NaN and inf become the strings 'nan', 'inf', '-inf' (strict
+    JSON has no NaN, and Gradescope must be able to read every report).
+
+    >>> _listed(np.array([1.0, np.nan, -np.inf]))
+    [1.0, 'nan', '-inf']
+    """
+    a = np.asarray(a, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):  # rounding multiplies: 1e308 would become inf
+        out = np.array(np.where(np.abs(a) < 1e12, np.round(a, 6), a), dtype=object)
+    bad = ~np.isfinite(a)
+    out[bad] = [str(v) for v in a[bad]]
+    return out.tolist()

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
     """One student's report: points per function and part, what failed, the likely mistake, a reproduction."""
+    rec = report.as_dict(rec)   # escapes and control characters out, long texts cut
     # Everything that comes from a submission (file names, exception text) is shown as plain Text, never
     # parsed as markup: "[/]" in a student's error message must not break a class's report.
     # The path is a line of its own that never wraps (a deep folder must not push the score onto two lines,
@@ -124,7 +125,7 @@ def run_grade(args) -> int:
                                         limits=limits, weights=weights, on_result=lambda rec: prog.advance(task),
                                         fd_credit=not args.no_fd_credit, blocked=blocked)
     if args.format == "gradescope":
-        body = json.dumps(report.gradescope(records[0]), indent=2)
+        body = json.dumps(report.gradescope(records[0]), indent=2, allow_nan=False)
     elif args.format == "json":
         body = report.to_json(records if len(records) > 1 else records[0])
     elif args.format == "junit":
