@@ -26,11 +26,12 @@ height, width; w (F, C, HH, WW) filters; b (F,). Output size of a convolution or
 
     H' = 1 + (H + 2 * pad - HH) // stride        (the same for W' with WW)
 
-Check your work locally (the same battery the grader uses; nothing is uploaded anywhere):
+Check your work with the self-check handed out beside this file (numpy only; nothing is uploaded):
 
-    gradproof grade {module} --interface {interface}
+    python selfcheck.py {module}
 
-(gradproof is the command pip installs; from a gradproof checkout, python cli.py grade works the same.)
+It compares each forward with published outputs on fixed inputs and each backward with finite
+differences of your own forward. The grader runs many more cases ({interface} interface).
 
 Rules: use numpy only (autodiff frameworks and the grader's own packages cannot be imported); do not
 modify the arrays you are given (copy them first); return floating-point numpy arrays.
@@ -79,16 +80,19 @@ def run_autograder(interface: str) -> str:
 
 
 def write_template(folder, interface: str) -> list:
-    """Write the student template into ``folder`` (created if needed); refuses to overwrite a file."""
+    """Write the student template and its selfcheck.py into ``folder``; refuses to overwrite either."""
     from pathlib import Path
+
+    from .selfcheck_template import write_selfcheck
 
     folder = Path(folder)
     target = folder / get_interface(interface).module
-    if target.exists():
-        raise ValueError(f"dir already holds {target.name}; not overwriting it: {str(folder)!r}")
+    for existing in (target, folder / "selfcheck.py"):
+        if existing.exists():
+            raise ValueError(f"dir already holds {existing.name}; not overwriting it: {str(folder)!r}")
     folder.mkdir(parents=True, exist_ok=True)
     target.write_text(student_template(interface), encoding="utf-8")
-    return [target]
+    return [target, write_selfcheck(folder, interface)]
 
 
 def write_gradescope(folder, interface: str, project_root) -> list:

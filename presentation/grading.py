@@ -154,7 +154,7 @@ def run_homework(args) -> int:
     lang = resolve_lang(args.lang)
     if args.action == "init":
         paths = templates.write_template(args.dir, args.interface)
-        print(text("homework.init", lang, path=str(paths[0]), interface=args.interface))
+        print(text("homework.init", lang, path=str(paths[0]), selfcheck=str(paths[1]), interface=args.interface))
     else:
         templates.write_gradescope(args.dir, args.interface, ROOT)
         print(text("homework.gradescope", lang, dir=args.dir))

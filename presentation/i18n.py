@@ -182,7 +182,7 @@ EN: dict[str, str] = {
     "grade.summary": "Submissions graded",
     "grade.band": "score band",
     "grade.progress": "grading",
-    "homework.init": "Wrote {path} ({interface} interface). Fill it in, then check it with: gradproof grade {path} --interface {interface}",
+    "homework.init": "Wrote {path} and {selfcheck} ({interface} interface). Hand both to students: they fill in the first and check it with python {selfcheck} (numpy only; it holds no reference solution).",
     "homework.gradescope": "Wrote setup.sh, run_autograder and gradproof/ in {dir}: zip the folder's contents and upload it as the Gradescope autograder.",
     # --- pooling, activations, layer deltas (derivations/pool.py, activations.py, chain.py) ---
     "derive.steps": "How it is derived",
@@ -385,7 +385,7 @@ ZH: dict[str, str] = {
     "grade.summary": "已评分的提交",
     "grade.band": "分数段",
     "grade.progress": "评分中",
-    "homework.init": "已写入 {path}（{interface} 接口）。完成后用以下命令自查：gradproof grade {path} --interface {interface}",
+    "homework.init": "已写入 {path} 和 {selfcheck}（{interface} 接口）。两个文件都发给学生：学生完成前者，再用 python {selfcheck} 自查（只需 numpy，不含参考答案）。",
     "homework.gradescope": "已在 {dir} 写入 setup.sh、run_autograder 和 gradproof/：把该文件夹的内容打包为 zip，作为 Gradescope 自动评分器上传。",
     # --- 池化、激活函数、层间误差 ---
     "derive.steps": "推导过程",

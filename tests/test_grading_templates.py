@@ -19,9 +19,9 @@ def test_homework_init_writes_a_template_that_grades_to_zero(tmp_path, iface, mo
     src = (tmp_path / "hw" / module).read_text()
     ast.parse(src)
     assert "NotImplementedError" in src and "H' = 1 + (H + 2 * pad - HH) // stride" in src
-    # a student works outside the repository, where there is no cli.py: the installed command comes first
-    command = f"gradproof grade {module} --interface {iface}"
-    assert command in src and src.index(command) < src.index("python cli.py grade")
+    # students get the self-check, not the grader (which holds the reference answers)
+    assert f"python selfcheck.py {module}" in src and "gradproof grade" not in src
+    assert (tmp_path / "hw" / "selfcheck.py").is_file() and "selfcheck.py" in out.stdout
     if iface == "cs231n":
         r = grade_submission(tmp_path / "hw" / module, iface)
         assert r.score == 0 and "not written yet" in r.functions[0].parts[0].messages[0]
