@@ -7,7 +7,9 @@ function runs in its own child (``oracle_child.py``, fresh interpreter, timeout,
 this process never imports student code and reads back only ``.npz`` files with ``allow_pickle=False``.
 
 The cases follow the assignment's stated assumptions: every output size divides evenly, N > 1, C > 1,
-non-square inputs, stride 1 and 2, pad 0, 1 and 2, a non-square kernel and a non-square pool window.
+non-square inputs, stride 1 and 2, pad 0, 1 and 2, non-square kernels (taller and wider, at stride 1:
+at stride 2 a kernel's height put for its width can round to the same output size) and a non-square
+pool window.
 Overlapping pool windows (stride < window) are included: the assignment's interface takes any stride and
 states no assumption against them. Ties (windows of zeros after a ReLU, integer-valued inputs) are tested
 with non-overlapping windows, where the rule below is exact per window.
@@ -66,6 +68,8 @@ class PoolCase(NamedTuple):
 CONV_CASES = (
     ConvCase("conv stride 1 pad 0", 2, 3, 5, 7, 4, 3, 3, 1, 0),
     ConvCase("conv stride 1 pad 1", 2, 3, 6, 8, 2, 3, 3, 1, 1),
+    ConvCase("conv stride 1 pad 1, 3x2 kernel", 2, 3, 5, 6, 2, 3, 2, 1, 1),
+    ConvCase("conv stride 1 pad 0, 2x4 kernel", 3, 2, 4, 7, 3, 2, 4, 1, 0),
     ConvCase("conv stride 2 pad 1", 3, 2, 7, 5, 3, 3, 3, 2, 1),
     ConvCase("conv stride 2 pad 0", 2, 3, 7, 9, 2, 3, 3, 2, 0),
     ConvCase("conv stride 1 pad 2, 5x5 kernel", 2, 3, 5, 6, 2, 5, 5, 1, 2),
@@ -266,7 +270,9 @@ def main(argv=None) -> int:
         labels[sol["id"]] = {f: label(path.read_bytes(), f) for f in FUNCTIONS}
         print(sol["id"], " ".join(f"{f}={v['label']}" for f, v in labels[sol["id"]].items()), flush=True)
     cases = {f: [c._asdict() for c in spec[0]] for f, spec in FUNCTIONS.items()}
-    LABELS.write_text(json.dumps({"oracle": f"torch {torch.__version__}, float64; corpus/label.py",
+    oracle = (f"torch {torch.__version__} (float64) on numpy {np.__version__}, Python "
+              f"{sys.version.split()[0]}; corpus/label.py")
+    LABELS.write_text(json.dumps({"oracle": oracle,
                                   "cases": cases, "labels": labels}, indent=1, sort_keys=True) + "\n")
     return 0
 

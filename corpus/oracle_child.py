@@ -76,17 +76,22 @@ def _alarm(signum, frame):
 
 
 def _arrays(value, count):
-    """The first ``count`` returned values as float64 arrays (names r0, r1, ...); ValueError otherwise."""
+    """The first ``count`` returned values that are number arrays, as float64 (names r0, r1, ...); a value
+    that is None or not numeric is left out, and the parent reports it missing."""
     if count == 1 and not isinstance(value, tuple):
         value = (value,)
     if not isinstance(value, (tuple, list)) or len(value) < count:
         raise ValueError(f"returned {type(value).__name__}, expected {count} value(s)")
     out = {}
     for i in range(count):
-        a = np.asarray(value[i])
-        if a.dtype.kind not in "biuf":
-            raise ValueError(f"return value {i} has dtype {a.dtype}, not a number array")
-        out[f"r{i}"] = a.astype(np.float64)
+        if value[i] is None:
+            continue
+        try:
+            a = np.asarray(value[i])
+        except Exception:   # ragged lists and objects that refuse conversion
+            continue
+        if a.dtype.kind in "biuf":
+            out[f"r{i}"] = a.astype(np.float64)
     return out
 
 

@@ -198,3 +198,32 @@ def test_a_raising_or_unparsable_solution_is_a_crash():
     assert lab["label"] == "crash" and "todo" in lab["reason"]
     lab = oracle.label(b"def broken(:\n", "max_pool_forward_naive")
     assert lab["label"] == "crash" and "SyntaxError" in lab["reason"]
+
+
+# --- bench/grade_realworld.py: a disagreement is blamed on a policy only when the policy explains it --------
+def _bench():
+    spec = importlib.util.spec_from_file_location("grade_realworld", oracle.HERE.parent / "bench" / "grade_realworld.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_bench_names_a_policy_only_when_every_failure_is_explained():
+    from grading.results import FunctionResult, PartResult
+    bench = _bench()
+    nondiv = {"x 1x1x5x5, window 2x2, stride 2"}
+    only_nondiv = FunctionResult("f", [PartResult("out", 8, 9, ["stride 2 does not divide 5: x 1x1x5x5, window 2x2, "
+                                                                "stride 2: AssertionError"])])
+    assert bench.grader_reason(only_nondiv, nondiv).startswith("policy: non-divisible")
+    more = FunctionResult("f", [PartResult("out", 7, 9, ["stride 2 does not divide 5: x 1x1x5x5, window 2x2, stride 2: "
+                                                         "AssertionError", "x 2x2x4x4, window 2x2, stride 2: values"])])
+    assert bench.grader_reason(more, nondiv).startswith("false fail")
+    imports = FunctionResult("f", [PartResult("out", 0, 9)], error="ModuleNotFoundError: No module named 'pdb'")
+    assert bench.grader_reason(imports, nondiv).startswith("policy: imports")
+    lab = {"case": "ties", "reason": "sum to 4", "cases": ["ok", "ties"]}
+    cases = [{"values": "normal"}, {"values": "relu"}]
+    credited = FunctionResult("f", [PartResult("dx", 3, 9, fd_credit=True)])
+    assert bench.oracle_reason(credited, lab, cases).startswith("policy: fd credit")
+    full = FunctionResult("f", [PartResult("dx", 9, 9)])
+    assert "no tie case" in bench.oracle_reason(full, lab, cases)
+    assert bench.oracle_reason(full, dict(lab, cases=["values", "ok"]), cases).startswith("false credit: oracle")
