@@ -30,8 +30,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections import namedtuple
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
@@ -40,29 +40,10 @@ CHILD = HERE / "oracle_child.py"
 LABELS = HERE / "labels.json"
 
 
-class ConvCase(NamedTuple):
-    name: str
-    N: int
-    C: int
-    H: int
-    W: int
-    F: int
-    HH: int
-    WW: int
-    stride: int
-    pad: int
-
-
-class PoolCase(NamedTuple):
-    name: str
-    N: int
-    C: int
-    H: int
-    W: int
-    PH: int
-    PW: int
-    stride: int
-    values: str = "normal"      # "normal" (tie-free), "relu" (zeros tie), "integers" (0..2: positive ties)
+# Kept apart from grading.configs on purpose: the oracle shares no code with what it judges.
+ConvCase = namedtuple("ConvCase", "name N C H W F HH WW stride pad")
+# values: "normal" (tie-free), "relu" (windows of zeros tie), "integers" (0..2: positive values tie)
+PoolCase = namedtuple("PoolCase", "name N C H W PH PW stride values", defaults=("normal",))
 
 
 CONV_CASES = (
