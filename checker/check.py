@@ -33,6 +33,10 @@ def _as_inputs(inputs, names):
     if len(names) != len(arrays):
         raise ValueError(f"names must name every input ({len(arrays)}), got {names!r}")
     for n, a in zip(names, arrays):
+        if a.dtype == np.float16:
+            raise ValueError(f"input {n!r} is float16: its eps (9.8e-04) leaves finite differences about 1% "
+                             "of resolution, too coarse for a verdict; check the layer in float32 or float64 "
+                             "(cast the inputs; a layer that follows its input dtype computes in that one)")
         if not np.issubdtype(a.dtype, np.floating) or a.size == 0:
             raise ValueError(f"input {n!r} must be a non-empty float array, got dtype {a.dtype} shape {a.shape}")
     return arrays, names
