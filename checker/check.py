@@ -6,6 +6,9 @@ loss differenced is L = <forward(...), dout> with a random ``dout`` unless one i
 
 >>> import numpy as np
 >>> r = check_backward(lambda x: 3 * x, lambda g, x: (3 * g,), [np.arange(4.0)], dout=np.ones(4))
+>>> r.ok, r.calls
+(True, 7)
+>>> r = check_backward(lambda x: 3 * x, lambda g, x: (3 * g,), [np.arange(4.0)], dout=np.ones(4), mode="element")
 >>> r.ok, r.args[0].worst.expected
 (True, 3.0)
 """
@@ -51,7 +54,10 @@ def check_backward(forward: Callable, backward: Callable, inputs, *, dout=None, 
     ``mode``: "element" (every entry, one at a time), "batched" (entries of the ``batched`` arguments, whose
     axis 0 is a batch of independent samples, stacked ``chunk`` at a time), "compressed" (colourings from
     ``structure``, e.g. ``checker.colouring.conv2d_structure``), "directional" (one random direction, no
-    localisation), "auto" (compressed where a structure is given, batched where declared, else element).
+    localisation), "auto" (compressed where a structure is given, batched where declared; every other
+    argument first along one random direction, four forward calls, and entry by entry only when that
+    disagrees, so a failure still names its worst element; see ``checker.screen``).
+    Before any of it the forward and the backward run twice: results that differ are refused, not judged.
     ``kinks``: "interval" (one-sided bracket at kinks), "exclude" (skip them), "strict" (no special case).
     """
 

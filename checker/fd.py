@@ -189,6 +189,18 @@ class _Acc:
 
     def gather(self, contrib, weight0, changed, owner):
         """One probe's four rows (one per step); ``owner`` as in ``Probe``."""
+        if np.ndim(owner) == 0:  # one entry owns every output: sums, and only the changed outputs recorded
+            e = int(owner)
+            m = contrib[0].size
+            contrib, changed = contrib.reshape(4, m), changed.reshape(4, m)
+            self.delta[:, e] += contrib.sum(axis=1)
+            w = np.reshape(weight0, m)
+            self.mag[e] += float(w[changed[2]].sum())
+            self.mag2[e] += float((w[changed[2]] ** 2).sum())
+            k, o = np.nonzero(changed)
+            if k.size:
+                self.parts.append((np.full(k.size, e), o, contrib[k, o] / self.steps[k, e]))
+            return
         shape = contrib.shape[1:]
         m = int(np.prod(shape))
         own = np.broadcast_to(np.asarray(owner), shape).reshape(1, m)

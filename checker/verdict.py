@@ -75,6 +75,7 @@ class ArgResult:
     precision_only: int = 0  # elements off by more than float64 round-off but within float32's
     problem: str | None = None  # a structural failure (wrong shape, NaN, missing gradient)
     ties: tuple = ()  # checker.ties.TieCheck per group of tied entries raised together
+    screen: tuple[float, float, float] | None = None  # (backward, numeric, tol) along a random direction
     got: np.ndarray | None = field(default=None, repr=False, compare=False)
     expected: np.ndarray | None = field(default=None, repr=False, compare=False)
     tol: np.ndarray | None = field(default=None, repr=False, compare=False)
@@ -83,7 +84,7 @@ class ArgResult:
     @property
     def ratio(self) -> np.ndarray | None:
         """error / tolerance per element (the heat map): below 1 passes."""
-        if self.got is None:
+        if self.got is None or self.expected is None:
             return None
         return np.abs(self.got - self.expected) / self.tol
 

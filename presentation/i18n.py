@@ -116,7 +116,7 @@ EN: dict[str, str] = {
     "tour.col.exact": "∂L/∂A, exact",
     # --- check (finite-difference verdicts) ---
     "check.title": "Gradients against finite differences ({mode} mode)",
-    "check.ok": "✓ backward matches finite differences in every element",
+    "check.ok": "✓ backward matches finite differences",
     "check.bad": "✗ backward does NOT match finite differences",
     "check.pass": "✓ ok",
     "check.fail": "✗ wrong",
@@ -143,6 +143,7 @@ EN: dict[str, str] = {
     "note.no_structure": "d{arg}: no structure given for compressed mode, checked element by element",
     "note.directional": "directional mode: one random direction through all inputs, no localisation",
     "note.float16": "forward computes in float16 (eps 9.8e-04): finite differences there resolve about 1% of a slope, too coarse for a verdict. Check the layer in float32 or float64",
+    "note.screened": "d{arg}: checked along a random direction through all its entries at once ({calls} forward calls) and it matched, so no entry needed localising; mode='element' checks every entry alone",
     "note.strength": "d{arg}: an entry of typical size off by more than {rel} (relative) would have been caught",
     "note.forward_tuple": "forward returned {count} values, e.g. a cs231n layer's (out, cache): the checker needs the output alone. Wrap the layer with checker.cs231n_pair(layer_forward, layer_backward, *params)",
     "note.nondeterministic": "{function} is not deterministic: the same inputs twice gave different results, so finite differences would measure noise. Fix its random state, e.g. pass a seeded Generator (np.random.default_rng(0)) or a fixed mask",
@@ -321,7 +322,7 @@ ZH: dict[str, str] = {
     "tour.col.exact": "∂L/∂A(精确)",
     # --- check(有限差分检验) ---
     "check.title": "梯度与有限差分的比较({mode} 模式)",
-    "check.ok": "✓ 反向传播的每一项都与有限差分一致",
+    "check.ok": "✓ 反向传播与有限差分一致",
     "check.bad": "✗ 反向传播与有限差分不一致",
     "check.pass": "✓ 正确",
     "check.fail": "✗ 错误",
@@ -348,6 +349,7 @@ ZH: dict[str, str] = {
     "note.no_structure": "d{arg}:压缩模式没有给出结构,逐项检验",
     "note.directional": "方向模式:沿所有输入的一个随机方向检验,无法定位",
     "note.float16": "forward 在 float16 下计算(eps 9.8e-04):有限差分只能分辨约 1% 的斜率,不足以下结论。请在 float32 或 float64 下检验这一层",
+    "note.screened": "d{arg}:沿一个穿过所有项的随机方向检验({calls} 次前向调用),结果一致,无需逐项定位;mode='element' 会逐项检验",
     "note.strength": "d{arg}:典型大小的项只要相对误差超过 {rel} 就会被发现",
     "note.forward_tuple": "forward 返回了 {count} 个值,例如 cs231n 层的 (out, cache):检验只需要输出本身。请用 checker.cs231n_pair(layer_forward, layer_backward, *params) 包装这一层",
     "note.nondeterministic": "{function} 不是确定性的:同样的输入两次给出不同的结果,有限差分只会测到噪声。请固定它的随机状态,例如传入一个带种子的 Generator(np.random.default_rng(0))或固定的掩码",

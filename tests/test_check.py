@@ -298,3 +298,33 @@ def test_summary_speaks_sentences_not_keys():
     first = r.summary().splitlines()[0]
     assert "every gradient matches" in first and "forward modified its input x in place" in first
     assert "note." not in r.summary() and "does NOT match" not in r.summary()
+
+
+def _conv16():
+    rng = np.random.default_rng(5)
+    ins = {"x": rng.standard_normal((2, 3, 16, 16)), "w": rng.standard_normal((4, 3, 3, 3)),
+           "b": rng.standard_normal(4)}
+    return (lambda x, w, b: conv2d_forward(x, w, b, pad=1)), (lambda d, x, w, b: conv2d_backward(d, x, w, pad=1)), ins
+
+
+def test_the_plain_call_passes_a_correct_conv_with_a_projection_and_few_calls():
+    f, b, ins = _conv16()
+    r = check_backward(f, b, ins, seed=0)
+    assert r.ok and r.calls <= 12 and all(a.screen is not None for a in r.args)
+    assert r.summary().count("checked along a random direction") == 3
+
+
+@pytest.mark.parametrize("arg,where", [("x", (1, 2, 7, 11)), ("w", (2, 0, 1, 2)), ("b", (3,))])
+def test_the_plain_call_catches_and_locates_one_entry_off_by_1e_4(arg, where):
+    f, b, ins = _conv16()
+    i = "xwb".index(arg)
+
+    def bad(d, x, w, bb):
+        g = [np.array(v) for v in b(d, x, w, bb)]
+        g[i][where] *= 1 + 1e-4
+        return tuple(g)
+
+    r = check_backward(f, bad, ins, seed=1)
+    assert not r.ok and r[arg].worst.index == where and r[arg].n_failed == 1
+    assert [a.name for a in r.args if not a.ok] == [arg]
+    assert f"d{arg}[{', '.join(map(str, where))}]" in r.summary()
