@@ -109,3 +109,17 @@ def cs231n_pair(layer_forward: Callable, layer_backward: Callable, *extra):
         return layer_backward(dout, layer_forward(*arrays, *extra)[1])
 
     return forward, backward
+
+
+def judge_gradients(forward: Callable, inputs, grads, *, dout, **options) -> CheckResult:
+    """Judge gradients computed elsewhere (e.g. in a grader's child process) against ``forward``.
+
+    ``grads``: one array per input, for the loss <forward(*inputs), dout>; ``options`` as ``check_backward``
+    (``mode="element"`` judges every entry alone). The verdict names the worst element of each argument.
+
+    >>> import numpy as np
+    >>> judge_gradients(lambda x: x ** 2, [np.arange(3.0)], [2 * np.arange(3.0)], dout=np.ones(3)).ok
+    True
+    """
+    grads = tuple(np.array(g, dtype=float) for g in ((grads,) if isinstance(grads, np.ndarray) else grads))
+    return check_backward(forward, lambda d, *a: grads, inputs, dout=dout, **options)
