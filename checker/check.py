@@ -6,6 +6,9 @@ loss differenced is L = <forward(...), dout> with a random ``dout`` unless one i
 
 >>> import numpy as np
 >>> r = check_backward(lambda x: 3 * x, lambda g, x: (3 * g,), [np.arange(4.0)], dout=np.ones(4))
+>>> r.ok, r.calls
+(True, 7)
+>>> r = check_backward(lambda x: 3 * x, lambda g, x: (3 * g,), [np.arange(4.0)], dout=np.ones(4), mode="element")
 >>> r.ok, r.args[0].worst.expected
 (True, 3.0)
 """
@@ -33,6 +36,10 @@ def _as_inputs(inputs, names):
     if len(names) != len(arrays):
         raise ValueError(f"names must name every input ({len(arrays)}), got {names!r}")
     for n, a in zip(names, arrays):
+        if a.dtype == np.float16:
+            raise ValueError(f"input {n!r} is float16: its eps (9.8e-04) leaves finite differences about 1% "
+                             "of resolution, too coarse for a verdict; check the layer in float32 or float64 "
+                             "(cast the inputs; a layer that follows its input dtype computes in that one)")
         if not np.issubdtype(a.dtype, np.floating) or a.size == 0:
             raise ValueError(f"input {n!r} must be a non-empty float array, got dtype {a.dtype} shape {a.shape}")
     return arrays, names
@@ -47,7 +54,10 @@ def check_backward(forward: Callable, backward: Callable, inputs, *, dout=None, 
     ``mode``: "element" (every entry, one at a time), "batched" (entries of the ``batched`` arguments, whose
     axis 0 is a batch of independent samples, stacked ``chunk`` at a time), "compressed" (colourings from
     ``structure``, e.g. ``checker.colouring.conv2d_structure``), "directional" (one random direction, no
-    localisation), "auto" (compressed where a structure is given, batched where declared, else element).
+    localisation), "auto" (compressed where a structure is given, batched where declared; every other
+    argument first along one random direction, four forward calls, and entry by entry only when that
+    disagrees, so a failure still names its worst element; see ``checker.screen``).
+    Before any of it the forward and the backward run twice: results that differ are refused, not judged.
     ``kinks``: "interval" (one-sided bracket at kinks), "exclude" (skip them), "strict" (no special case).
     """
 
@@ -99,3 +109,17 @@ def cs231n_pair(layer_forward: Callable, layer_backward: Callable, *extra):
         return layer_backward(dout, layer_forward(*arrays, *extra)[1])
 
     return forward, backward
+
+
+def judge_gradients(forward: Callable, inputs, grads, *, dout, **options) -> CheckResult:
+    """Judge gradients computed elsewhere (e.g. in a grader's child process) against ``forward``.
+
+    ``grads``: one array per input, for the loss <forward(*inputs), dout>; ``options`` as ``check_backward``
+    (``mode="element"`` judges every entry alone). The verdict names the worst element of each argument.
+
+    >>> import numpy as np
+    >>> judge_gradients(lambda x: x ** 2, [np.arange(3.0)], [2 * np.arange(3.0)], dout=np.ones(3)).ok
+    True
+    """
+    grads = tuple(np.array(g, dtype=float) for g in ((grads,) if isinstance(grads, np.ndarray) else grads))
+    return check_backward(forward, lambda d, *a: grads, inputs, dout=dout, **options)

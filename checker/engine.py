@@ -10,7 +10,7 @@ float32 whatever it is given is differenced in float32 (eps32 in every tolerance
 >>> r = run(lambda x: x * x, lambda g, x: 2 * g * x, [np.ones(2, np.float32)], ("x",), dout=None, seed=0,
 ...         mode="auto", params={}, structure={}, batched=(), chunk=64, kinks="interval")
 >>> r.ok, [n.key for n in r.notes]
-(True, ['note.float32_in_float64', 'note.precision_only'])
+(True, ['note.float32_in_float64', 'note.screened', 'note.strength'])
 """
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ import numpy as np
 
 from checker.result import EPS32, CheckResult, Note, note_mutations, read_grads
 from checker.fd import differences, element_probes, step_sizes
+from checker.screen import screen
 from checker.ties import check_groups
-from checker.verdict import SAFETY, failed, judge
+from checker.verdict import SAFETY, ArgResult, failed, judge
 
 EPS64 = float(np.finfo(np.float64).eps)
 
@@ -40,6 +41,11 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
         return CheckResult(False, mode, tuple(failed(n, a.shape, problem) for n, a in zip(names, arrays)),
                            tuple(notes), 1, time.perf_counter() - t0)
     out = np.asarray(raw)
+    if out.dtype == np.float16:  # a step that float16 resolves is too long for a slope: no verdict at all
+        notes.append(Note("note.float16"))
+        problem = "not checked: forward computes in float16"
+        return CheckResult(False, mode, tuple(failed(n, a.shape, problem) for n, a in zip(names, arrays)),
+                           tuple(notes), 1, time.perf_counter() - t0)
     if out.dtype != np.float64:  # the function computes in low precision whatever it gets
         work = [a.astype(np.float32) for a in arrays]
         notes.append(Note("note.float32_roundoff", (("eps", f"{EPS32:.1e}"),)))
@@ -86,10 +92,19 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
         return _directional(call, work, out0, dout, grads, problems, names, notes, eps, t0)
     extra_rel = EPS32 * np.sqrt(out0.size) if (low or eps > EPS64) else 0.0
     bidx = tuple(names.index(b) for b in batched)
-    results, calls = [], 3
+    calls = 3
+    passed: dict[int, ArgResult] = {}
+    if mode == "auto":
+        passed, c = _screened(call, work, names, dout, out0, grads, problems, structure, batched, notes,
+                              eps=eps, extra_rel=extra_rel, seed=seed)
+        calls += c
+    results = []
     for i, (name, g, problem) in enumerate(zip(names, grads, problems)):
         if problem:
             results.append(failed(name, arrays[i].shape, problem))
+            continue
+        if i in passed:
+            results.append(passed[i])
             continue
         shape = work[i].shape
         if mode in ("auto", "compressed") and name in structure:
@@ -108,11 +123,45 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
             calls += c
         if res.n_kinks:
             notes.append(Note("note.kinks", (("arg", name), ("count", res.n_kinks), ("policy", kinks))))
+        if res.expected is not None and res.expected.size:
+            # how strong the check was: an entry of typical size off by more than this would have failed
+            typical = float(np.median(np.abs(res.expected)))
+            if typical > 0:
+                rel = f"{np.median(res.tol) / typical:.1g}"
+                notes.append(Note("note.strength", (("arg", name), ("rel", rel))))
         if res.precision_only:
             notes.append(Note("note.precision_only", (("arg", name), ("count", res.precision_only))))
         results.append(res)
     ok = all(r.ok for r in results) and not mutates
     return CheckResult(ok, mode, tuple(results), tuple(notes), calls, time.perf_counter() - t0)
+
+
+def _screened(call, work, names, dout, out0, grads, problems, structure, batched, notes, *, eps, extra_rel, seed):
+    """``mode="auto"`` without a structure: one random direction through every such argument first (four
+    calls); if it disagrees, one per argument; the arguments that pass are done, the rest go on to the
+    per-element differences, which localise (``checker.screen``)."""
+    which = [i for i, n in enumerate(names) if not problems[i] and n not in structure and n not in batched]
+    if not which:
+        return {}, 0
+    rng = np.random.default_rng(None if seed is None else [int(seed), 1])
+    first = screen(call, work, which, dout, out0, grads, eps=eps, rng=rng, extra_rel=extra_rel)
+    looks, calls = [(which, first)], first.calls
+    if not first.ok and len(which) > 1:  # which argument? one direction each
+        looks = [([i], screen(call, work, [i], dout, out0, grads, eps=eps, rng=rng, extra_rel=extra_rel))
+                 for i in which]
+        calls += 4 * len(which)
+    passed = {}
+    for idx, sc in looks:
+        if not sc.ok:
+            continue
+        for i in idx:
+            passed[i] = ArgResult(name=names[i], ok=True, shape=tuple(work[i].shape), worst=None, n_failed=0,
+                                  eps=eps, got=np.asarray(grads[i]).reshape(work[i].shape),
+                                  screen=(sc.got, sc.expected, sc.tol))
+            notes.append(Note("note.screened", (("arg", names[i]), ("calls", sc.calls))))
+            if i in sc.strength:
+                notes.append(Note("note.strength", (("arg", names[i]), ("rel", f"{sc.strength[i]:.1g}"))))
+    return passed, calls
 
 
 def _joint(res, name, call, work, dout, i, out0, d, g, **opts):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from checker.verdict import ArgResult
+from checker.verdict import ArgResult, distinct
 
 EPS32 = float(np.finfo(np.float32).eps)
 
@@ -73,7 +73,8 @@ class CheckResult:
                     lines.append("    " + _text("pattern.ties-whole" if t.whole else "pattern.ties-sum"))
         if self.directional is not None and not self.ok:
             g, n, t = self.directional
-            lines.append(f"  along a random direction: backward {g:.6g}, numeric {n:.6g} +/- {t:.1g}")
+            gs, ns = distinct(g, n)  # a failure whose two numbers print alike would read as a contradiction
+            lines.append(f"  along a random direction: backward {gs}, numeric {ns} +/- {t:.1g}")
         lines += [f"  note: {n.sentence()}" for n in self.notes]
         return "\n".join(lines)
 

@@ -40,6 +40,19 @@ SAFETY = 4.0
 KINK_REL = np.finfo(np.float64).eps ** (1.0 / 6.0)
 
 
+def distinct(a: float, b: float, digits: int = 6) -> tuple[str, str]:
+    """``a`` and ``b`` with the fewest significant digits (at least ``digits``) that tell them apart.
+
+    >>> distinct(1.0000001, 1.0000002)
+    ('1.0000001', '1.0000002')
+    """
+    for d in range(digits, 18):
+        sa, sb = f"{a:.{d}g}", f"{b:.{d}g}"
+        if sa != sb or a == b:
+            return sa, sb
+    return sa, sb
+
+
 @dataclass(frozen=True)
 class Element:
     """One element of one gradient: where it is, what backward gave, what differences say, and how sure."""
@@ -55,8 +68,9 @@ class Element:
     def line(self) -> str:
         """'dw[1, 0, 2, 2]: backward 0.2503, numeric 0.2500 +/- 3e-09'."""
         idx = ", ".join(str(i) for i in self.index)
-        return (f"d{self.name}[{idx}]: backward {self.got:.6g}, numeric {self.expected:.6g} +/- {self.tol:.1g}"
-                f" (error {self.error:.2g})")
+        got, num = distinct(self.got, self.expected) if self.error > self.tol else (f"{self.got:.6g}",
+                                                                                     f"{self.expected:.6g}")
+        return f"d{self.name}[{idx}]: backward {got}, numeric {num} +/- {self.tol:.1g} (error {self.error:.2g})"
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,7 @@ class ArgResult:
     precision_only: int = 0  # elements off by more than float64 round-off but within float32's
     problem: str | None = None  # a structural failure (wrong shape, NaN, missing gradient)
     ties: tuple = ()  # checker.ties.TieCheck per group of tied entries raised together
+    screen: tuple[float, float, float] | None = None  # (backward, numeric, tol) along a random direction
     got: np.ndarray | None = field(default=None, repr=False, compare=False)
     expected: np.ndarray | None = field(default=None, repr=False, compare=False)
     tol: np.ndarray | None = field(default=None, repr=False, compare=False)
@@ -83,7 +98,7 @@ class ArgResult:
     @property
     def ratio(self) -> np.ndarray | None:
         """error / tolerance per element (the heat map): below 1 passes."""
-        if self.got is None:
+        if self.got is None or self.expected is None:
             return None
         return np.abs(self.got - self.expected) / self.tol
 

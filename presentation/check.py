@@ -16,6 +16,8 @@ import numpy as np
 from rich import box
 from rich.table import Table
 
+from checker.verdict import distinct
+
 from .i18n import resolve_lang, text
 from .matrices import make_console, stderr_bars
 
@@ -119,7 +121,8 @@ def render_check(result, *, console=None, lang: str | None = None, heat: bool = 
     console.print(text("check.ok" if result.ok else "check.bad", lang))
     if result.directional is not None:
         g, n, tol = result.directional
-        console.print(text("check.directional", lang, got=_num(g), num=_num(n), tol=f"{tol:.1g}"))
+        gs, ns = distinct(g, n)  # digits enough to show the two differ
+        console.print(text("check.directional", lang, got=gs, num=ns, tol=f"{tol:.1g}"))
     if result.args:
         if console.width >= 110:
             console.print(check_table(result, lang))

@@ -5,12 +5,14 @@ No tolerance here is chosen by us: every verdict uses the per-element tolerance 
 """
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from checker import assert_backward, check_backward, conv2d_structure, cs231n_pair, pool2d_structure
 from checker.adjoint import adjoint_check
 from checker.ops import conv2d_backward, conv2d_forward, full_conv2d, pad2d, rot180
 from checker.activation_ops import relu, relu_backward
 from checker.pool_ops import maxpool_backward, maxpool_forward, meanpool_backward, meanpool_forward
+from checker.strategies import conv2d_cases, pool2d_cases
 
 RNG = np.random.default_rng(7)
 X, W, B = RNG.standard_normal((2, 3, 7, 6)), RNG.standard_normal((4, 3, 3, 2)), RNG.standard_normal(4)
@@ -298,3 +300,79 @@ def test_summary_speaks_sentences_not_keys():
     first = r.summary().splitlines()[0]
     assert "every gradient matches" in first and "forward modified its input x in place" in first
     assert "note." not in r.summary() and "does NOT match" not in r.summary()
+
+
+def _conv16():
+    rng = np.random.default_rng(5)
+    ins = {"x": rng.standard_normal((2, 3, 16, 16)), "w": rng.standard_normal((4, 3, 3, 3)),
+           "b": rng.standard_normal(4)}
+    return (lambda x, w, b: conv2d_forward(x, w, b, pad=1)), (lambda d, x, w, b: conv2d_backward(d, x, w, pad=1)), ins
+
+
+def test_the_plain_call_passes_a_correct_conv_with_a_projection_and_few_calls():
+    f, b, ins = _conv16()
+    r = check_backward(f, b, ins, seed=0)
+    assert r.ok and r.calls <= 12 and all(a.screen is not None for a in r.args)
+    assert r.summary().count("checked along a random direction") == 3
+
+
+@pytest.mark.parametrize("arg,where", [("x", (1, 2, 7, 11)), ("w", (2, 0, 1, 2)), ("b", (3,))])
+def test_the_plain_call_catches_and_locates_one_entry_off_by_1e_4(arg, where):
+    f, b, ins = _conv16()
+    i = "xwb".index(arg)
+
+    def bad(d, x, w, bb):
+        g = [np.array(v) for v in b(d, x, w, bb)]
+        g[i][where] *= 1 + 1e-4
+        return tuple(g)
+
+    r = check_backward(f, bad, ins, seed=1)
+    assert not r.ok and r[arg].worst.index == where and r[arg].n_failed == 1
+    assert [a.name for a in r.args if not a.ok] == [arg]
+    assert f"d{arg}[{', '.join(map(str, where))}]" in r.summary()
+
+
+def test_a_directional_failure_prints_numbers_that_differ():
+    x = np.random.default_rng(0).standard_normal(50)
+    r = check_backward(np.sin, lambda d, x: d * np.cos(x) * (1 + 3e-8), [x], seed=0, mode="directional")
+    assert not r.ok
+    line = [s for s in r.summary().splitlines() if "along a random direction" in s][0]
+    got, num = line.split("backward ")[1].split(", numeric ")
+    assert got != num.split(" +/-")[0]
+
+
+def test_judge_gradients_judges_given_arrays_against_a_forward():
+    from checker import judge_gradients
+
+    f, b, ins = _conv16()
+    dout = np.random.default_rng(2).standard_normal((2, 4, 16, 16))
+    grads = b(dout, *ins.values())
+    assert judge_gradients(f, ins, grads, dout=dout).ok
+    wrong = (grads[0], grads[1].copy(), grads[2])
+    wrong[1][1, 2, 0, 1] += 0.01
+    r = judge_gradients(f, ins, wrong, dout=dout, mode="element")
+    assert not r.ok and r["w"].worst.index == (1, 2, 0, 1) and r["x"].ok
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=conv2d_cases(max_side=7, strides=(1, 2), pads=(0, 1)), seed=st.integers(0, 2 ** 31))
+def test_the_plain_call_never_fails_a_correct_conv_and_catches_a_flipped_kernel(case, seed):
+    p = dict(stride=case.stride, pad=case.pad, dilation=case.dilation)
+    f = lambda x, w, b: conv2d_forward(x, w, b, **p)
+    ins = {"x": case.x, "w": case.w, "b": case.b}
+    r = check_backward(f, lambda d, x, w, b: conv2d_backward(d, x, w, **p), ins, dout=case.dout, seed=seed)
+    assert r.ok, r.summary()
+    dw_ok = conv2d_backward(case.dout, case.x, case.w, **p)[1]
+    if np.abs(dw_ok - dw_ok[:, :, ::-1, ::-1]).max() > 1e-6 * np.abs(dw_ok).max():  # a flip that shows
+        flipped = lambda d, x, w, b: (lambda g: (g[0], g[1][:, :, ::-1, ::-1], g[2]))(conv2d_backward(d, x, w, **p))
+        assert not check_backward(f, flipped, ins, dout=case.dout, seed=seed)["w"].ok
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=pool2d_cases(kind="max", max_side=7), seed=st.integers(0, 2 ** 31))
+def test_the_plain_call_never_fails_a_correct_max_pool_even_on_relu_ties(case, seed):
+    x = np.maximum(case.x - 0.3, 0.0)  # ReLU outputs: exact zeros, tied maxima
+    f = lambda x: maxpool_forward(x, case.kh, case.kw, stride=case.stride, pad=case.pad)
+    bwd = lambda d, x: maxpool_backward(d, x, case.kh, case.kw, stride=case.stride, pad=case.pad)
+    r = check_backward(f, bwd, [x], dout=case.dout, seed=seed)
+    assert r.ok, r.summary()
