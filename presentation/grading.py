@@ -19,7 +19,7 @@ from rich.text import Text
 
 from grading import batch, report, templates
 from grading.grade import grade_submission
-from grading.sandbox import BLOCKED, Limits
+from grading.sandbox import BLOCKED, sandbox_limits
 from grading.score import Weights
 from presentation.i18n import resolve_lang, text
 from presentation.matrices import make_console
@@ -87,7 +87,6 @@ def run_grade(args) -> int:
     lang = resolve_lang(args.lang)
     # the drawn cases come from hypothesis, whose cache would otherwise land in the student's folder
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "gradproof-hypothesis"))
-    limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
     blocked = tuple(b for b in BLOCKED if b not in set(args.allow or ()))
     try:
         weights = Weights.from_json(Path(args.weights).read_text()) if args.weights else Weights()
@@ -108,6 +107,7 @@ def run_grade(args) -> int:
     if args.format == "gradescope" and not args.single and len(subs) != 1:
         raise ValueError("--format gradescope writes one submission's results.json: add --single, or give one "
                          "submission (Gradescope runs one container per submission)")
+    limits = sandbox_limits(args, blocked)  # the self-test: nothing is graded in a sandbox that does not hold
     # one .py file and no log asked for: a student checking their work; no log file, no progress bar
     single = args.single or (len(args.paths) == 1 and args.paths[0].endswith(".py") and not (args.log or args.resume))
     if single:
