@@ -53,6 +53,8 @@ def _write(out, index, arrays, error):
         np.save(buf, a, allow_pickle=False)
         blobs.append(buf.getvalue())
         names.append([name, len(blobs[-1])])
+    if error is not None and len(error) > 4000:  # the grader refuses frames with longer headers
+        error = error[:2000] + f" [... {len(error) - 4000} characters cut ...] " + error[-2000:]
     head = json.dumps({"i": index, "arrays": names, "error": error}).encode()
     out.write(b"GPF1 " + head + b"\n" + b"".join(blobs))
 
@@ -331,6 +333,7 @@ def zygote(sock_fd: int):
         except ImportError:
             pass
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    exit_ = os._exit  # a local: a submission that rebinds this module's ``os`` cannot keep its child alive
     sock = socket.socket(fileno=sock_fd)
     while True:
         try:
@@ -366,7 +369,7 @@ def zygote(sock_fd: int):
                         stream.flush()
                     except BaseException:  # noqa: BLE001 - exiting regardless
                         pass
-                os._exit(0)
+                exit_(0)
         for fd in fds:
             os.close(fd)
         sock.sendall(f"{pid}\n".encode())

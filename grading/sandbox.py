@@ -288,31 +288,87 @@ def _workdir(files: dict[str, bytes], uid: int | None, d: str | None = None) -> 
     return d
 
 
-def _parse(stream: bytes, run: ChildRun) -> None:
-    """Split the result stream into frames; anything malformed ends the parse (and costs only the child)."""
-    pos, index = 0, -2
+MAX_NDIM = 8              # results are at most 4-D; a few more leaves room for a student's odd shape
+MAX_ERROR_CHARS = 4000    # a traceback's last line is what the report shows; 20 MB of it is a flood
+MAX_HEAD_BYTES = 1 << 16  # one frame's JSON header
+
+
+def expected_names(calls: list[dict]) -> list[set]:
+    """The array names a child may send back for each call: its returned values and its input arrays."""
+    out = []
+    for call in calls:
+        names = {f"r{j}" for j in call.get("keep", range(call["nout"]))}
+        stack = list(call["args"])
+        while stack:
+            item = stack.pop()
+            if "a" in item:
+                names.add(f"in.{item['a']}")
+            stack += item.get("t", [])
+        out.append(names)
+    return out
+
+
+def _array(blob: bytes) -> np.ndarray:
+    """One returned array, refused unless it is a plain numeric array of bounded rank."""
+    a = np.load(io.BytesIO(blob), allow_pickle=False)
+    if not isinstance(a, np.ndarray) or a.dtype.fields is not None or a.dtype.subdtype is not None \
+            or a.dtype.kind not in "biufc":
+        raise ValueError(f"not a plain numeric array (dtype {str(a.dtype)[:60]})")
+    if a.ndim > MAX_NDIM:
+        raise ValueError(f"{a.ndim} dimensions (at most {MAX_NDIM})")
+    return a
+
+
+def _parse(stream: bytes, run: ChildRun, expected: list[set] | None = None) -> None:
+    """Split the result stream into frames; anything malformed ends the parse (and costs only the child).
+
+    Everything here is hostile: a frame must name a call that exists, once, and only the arrays that
+    call may return (``expected``); headers, error text and array kinds are bounded before use, so
+    a submission cannot make the grader spend memory or time it does not spend on an honest one.
+    """
+    pos, index, seen = 0, -2, set()
     while pos < len(stream):
-        end = stream.find(b"\n", pos)
+        end = stream.find(b"\n", pos, pos + 5 + MAX_HEAD_BYTES)
         if not stream.startswith(b"GPF1 ", pos) or end < 0:
             break
         try:
             head = json.loads(stream[pos + 5 : end])
-            index, error = int(head["i"]), head.get("error")
+            index, error, listed = int(head["i"]), head.get("error"), head["arrays"]
+            if index in seen or not -1 <= index < (len(expected) if expected is not None else 1 << 30):
+                raise ValueError(f"a frame for call {index}, which was not asked for or already answered")
+            seen.add(index)
+            allowed = expected[index] if expected is not None and index >= 0 else None
+            if not isinstance(listed, list) or (allowed is not None and len(listed) > len(allowed)) \
+                    or (index == -1 and listed):
+                raise ValueError("more arrays than the call returns")
             pos, arrays = end + 1, {}
-            for name, n in head["arrays"]:
-                arrays[str(name)] = np.load(io.BytesIO(stream[pos : pos + int(n)]), allow_pickle=False)
-                pos += int(n)
-        except Exception as exc:  # noqa: BLE001 - pickled/object arrays and garbage land here
-            run.errors.setdefault(index, f"unreadable result: {exc}")
+            for name, n in listed:
+                name, n = str(name), int(n)
+                if name in arrays:
+                    raise ValueError(f"the array {name[:40]!r} sent twice")
+                if (allowed is not None and name not in allowed) or not 0 < n <= len(stream) - pos:
+                    raise ValueError(f"an array named {name[:40]!r} that the call does not return")
+                arrays[name] = _array(stream[pos : pos + n])
+                pos += n
+        except Exception as exc:  # noqa: BLE001 - pickled/object/structured arrays and garbage land here
+            run.errors.setdefault(index, f"unreadable result: {str(exc)[:200]}")
             break
+        error = None if error is None else _capped(str(error))
         if index == -1 and str(error).startswith(SANDBOX_FAILED):
-            run.fatal = str(error)
+            run.fatal = error
         elif index == -1:
             run.fatal = f"the submission could not be loaded: {error}"
         elif error:
-            run.errors[index] = str(error)
+            run.errors[index] = error
         else:
             run.results[index] = arrays
+
+
+def _capped(text: str) -> str:
+    if len(text) <= MAX_ERROR_CHARS:
+        return text
+    return text[: MAX_ERROR_CHARS // 2] + f" [... {len(text) - MAX_ERROR_CHARS} characters cut ...] " + \
+        text[-MAX_ERROR_CHARS // 2:]
 
 
 def _start(limits: Limits, spec: dict, wfd: int):
@@ -353,7 +409,7 @@ def run_function(files: dict[str, bytes], module: str, func: str, calls: list[di
                               "tmp_mb": limits.tmp_mb, "work_mb": limits.work_mb})
         else:
             _workdir(files, uid, base)
-        return _run_in(spec, header + b"\n" + buf.getvalue(), len(calls), limits)
+        return _run_in(spec, header + b"\n" + buf.getvalue(), expected_names(calls), limits)
     finally:
         # whatever ends the run (a Ctrl-C in the drain included), the submission's copy does not outlive it
         remove_tree(base)
@@ -371,7 +427,7 @@ def remove_tree(path: str) -> None:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
 
-def _run_in(spec: dict, payload: bytes, n_calls: int, limits: Limits) -> ChildRun:
+def _run_in(spec: dict, payload: bytes, expected: list[set], limits: Limits) -> ChildRun:
     rfd, wfd = os.pipe()
     start, run = time.monotonic(), ChildRun()
     try:
@@ -396,10 +452,10 @@ def _run_in(spec: dict, payload: bytes, n_calls: int, limits: Limits) -> ChildRu
         except (ProcessLookupError, PermissionError):
             pass
     code = proc.wait() if proc is not None else None
-    _parse(stream, run)
+    _parse(stream, run, expected)
     run.output = output.decode("utf-8", "replace")
     run.seconds = time.monotonic() - start
-    if why is None and len(run.results) + len(run.errors) < n_calls:
+    if why is None and len(run.results) + len(run.errors) < len(expected):
         why = _died(code)
     if why and run.fatal is None:
         run.fatal = why
