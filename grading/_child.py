@@ -38,6 +38,7 @@ PATH_EVENTS = ("open", "os.listdir", "os.scandir", "os.mkdir", "os.rename", "os.
                "os.chmod", "os.chown", "os.utime", "glob.glob")
 SANDBOX_FAILED = "the sandbox could not be set up"
 _JAIL = {}
+_SERVER = []  # in a fork-server child: the server's pid
 PRELOAD = ("math", "itertools", "functools", "collections", "copy", "typing", "random", "time", "re", "warnings",
            "numpy.lib.stride_tricks", "numpy.linalg", "numpy.random", "dataclasses", "traceback", "signal",
            "subprocess", "pickle", "string", "operator", "heapq", "bisect", "contextlib")
@@ -256,6 +257,8 @@ def main(fd: int):
         os.setuid(uid)
         if "jail" in _JAIL:
             _JAIL["jail"].after_drop()
+        elif _SERVER:
+            _die_with_parent(_SERVER[0])  # set again: the change of uid cleared it
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
     _stub_imports(set(header.get("stubs", ())) - set(header["blocked"]))
     _block_imports(set(header["blocked"]))  # first on sys.meta_path: a stub never stands in for a blocked name
@@ -315,6 +318,18 @@ def _enter_jail(spec):
         os._exit(1)
 
 
+def _die_with_parent(parent: int) -> None:
+    """Killed when ``parent`` dies (PR_SET_PDEATHSIG; cleared by a change of uid, so set again after
+    one); if it is already gone, exit now. ctypes is loaded in the fork server for this and for the
+    namespaces; a child's audit hook refuses every foreign call a submission would make with it."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def zygote(sock_fd: int):
     """Fork server: a clean interpreter with numpy loaded forks one child per request.
 
@@ -332,6 +347,7 @@ def zygote(sock_fd: int):
             __import__(name)
         except ImportError:
             pass
+    me = os.getpid()  # the server ends when its grader does (its socket closes); its children die with it
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     exit_ = os._exit  # a local: a submission that rebinds this module's ``os`` cannot keep its child alive
     sock = socket.socket(fileno=sock_fd)
@@ -352,6 +368,13 @@ def zygote(sock_fd: int):
         if pid == 0:
             try:
                 os.setsid()
+                _SERVER.append(me)
+                _die_with_parent(me)
+                try:
+                    with open("/proc/self/oom_score_adj", "w") as fh:
+                        fh.write("1000")  # under memory pressure the OOM killer takes a child first
+                except OSError:
+                    pass
                 os.dup2(fds[0], 0)
                 os.dup2(fds[1], 1)
                 os.dup2(fds[1], 2)

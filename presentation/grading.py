@@ -5,6 +5,7 @@ the same whether it was graded now or read back from a log.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -130,7 +131,7 @@ def run_grade(args) -> int:
     elif args.format == "junit":
         body = report.junit(records)
     else:
-        out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+        out = io.StringIO() if args.output else sys.stdout  # a file is written whole, at once (write_output)
         console = make_console(no_color=args.no_color or bool(args.output), file=out,
                                width=110 if args.output else None)
         for rec in records:
@@ -138,11 +139,10 @@ def run_grade(args) -> int:
         if len(records) > 1:
             render_summary(batch.summary(records), console, lang)
         if args.output:
-            out.close()
+            batch.write_output(args.output, out.getvalue())
         return 0
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(body + "\n", encoding="utf-8")
+        batch.write_output(args.output, body + "\n")
     else:
         print(body)
     return 0
