@@ -215,6 +215,9 @@ def _add_grade(sub):
     p.add_argument("--single", action="store_true", help="PATH is one submission (a file or a folder)")
     p.add_argument("--allow", action="append", choices=["torch", "jax", "jaxlib", "tensorflow", "autograd"],
                    help="let submissions import this framework (repeatable; the grader's packages stay blocked)")
+    p.add_argument("--stub", action="append", metavar="NAME", default=[],
+                   help="replace package NAME, absent here and not needed by the graded functions (e.g. "
+                        "matplotlib), with an empty module (repeatable)")
     p.add_argument("--no-fd-credit", action="store_true",
                    help="no credit for a backward that is only the exact gradient of a wrong forward")
     p.add_argument("--weights", metavar="FILE", help='JSON points, e.g. {"per_function": 10, "parts": '

@@ -23,12 +23,22 @@ import json
 import os
 import sys
 
-# Audited events a submission has no business raising. os.pidfd_open and signal.pidfd_send_signal
+# Audited events a submission has no business raising (sockets are refused at creation, not import,
+# so ``import socket`` through a library stays harmless). os.pidfd_open and signal.pidfd_send_signal
 # raise no audit event in CPython, so they cannot be listed here: the per-child uid is what stops them.
 BLOCKED_EVENTS = ("os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
                   "subprocess.Popen", "os.kill", "os.killpg", "signal.pthread_kill", "ctypes.dlopen",
                   "ctypes.dlsym", "ctypes.call_function", "socket.connect", "socket.bind", "pty.spawn",
-                  "gc.get_objects", "gc.get_referrers", "gc.get_referents")
+                  "gc.get_objects", "gc.get_referrers", "gc.get_referents", "socket.__new__", "socket.sendto",
+                  "socket.sendmsg", "socket.getaddrinfo", "os.symlink", "os.link")
+# os.mkfifo and os.mknod raise no audit event either: a FIFO can only be made where the child's uid may
+# write (its own folder, which the grader never reads; a private tmpfs in namespace mode).
+# Events whose first argument is a path: refused outside the working folder and the Python installation.
+PATH_EVENTS = ("open", "os.listdir", "os.scandir", "os.mkdir", "os.rename", "os.remove", "os.rmdir", "os.chdir",
+               "os.chmod", "os.chown", "os.utime", "glob.glob")
+SANDBOX_FAILED = "the sandbox could not be set up"
+_JAIL = {}
+_SERVER = []  # in a fork-server child: the server's pid
 PRELOAD = ("math", "itertools", "functools", "collections", "copy", "typing", "random", "time", "re", "warnings",
            "numpy.lib.stride_tricks", "numpy.linalg", "numpy.random", "dataclasses", "traceback", "signal",
            "subprocess", "pickle", "string", "operator", "heapq", "bisect", "contextlib")
@@ -44,6 +54,8 @@ def _write(out, index, arrays, error):
         np.save(buf, a, allow_pickle=False)
         blobs.append(buf.getvalue())
         names.append([name, len(blobs[-1])])
+    if error is not None and len(error) > 4000:  # the grader refuses frames with longer headers
+        error = error[:2000] + f" [... {len(error) - 4000} characters cut ...] " + error[-2000:]
     head = json.dumps({"i": index, "arrays": names, "error": error}).encode()
     out.write(b"GPF1 " + head + b"\n" + b"".join(blobs))
 
@@ -67,21 +79,94 @@ def _block_imports(names):
             del sys.modules[name]
 
 
-def _tripwire(blocked: tuple, readable: tuple):
-    """The audit hook: refuses the listed events and opening files outside ``readable``.
+def _missing_hint(exc, blocked, own) -> str:
+    """A package the grader does not have is the instructor's to settle, and the message says how."""
+    name = (getattr(exc, "name", None) or "").split(".")[0]
+    if not isinstance(exc, ModuleNotFoundError) or not name or name in blocked or name == own:
+        return ""
+    if name in sys.stdlib_module_names:
+        return (f" (the standard library's {name} cannot be read inside the sandbox: a fault of the grader's "
+                "installation, not of this submission; the grader's self-test reports it to the instructor)")
+    return (f" (the package {name} is not installed where the grader runs: if your functions do not need it, "
+            f"your instructor can grade with --stub {name}, which replaces it with an empty module)")
 
-    Its state is held in this closure rather than in module globals, so rebinding a name in
-    ``__main__`` does not switch it off; a determined submission can still rewrite the closure's cells
-    (see the module docstring), which is why the hook is a tripwire and the uid is the boundary.
+
+class _Stub:
+    """What a stubbed package hands out: anything called, indexed or looked up on it is another stub."""
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __getitem__(self, key):
+        return self
+
+    def __setitem__(self, key, value):
+        pass
+
+    def __iter__(self):
+        return iter(())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _stub_imports(names):
+    """``--stub NAME``: NAME and its submodules import as empty modules (plotting a submission does at
+    import time, e.g. ``plt.rcParams[...] = ...``, goes nowhere)."""
+    if not names:
+        return
+    import importlib.abc
+    import importlib.machinery
+
+    class StubLoader(importlib.abc.Loader):
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            module.__path__ = []
+            module.__getattr__ = lambda attr: _Stub()
+
+    class StubFinder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname.split(".")[0] in names:
+                return importlib.machinery.ModuleSpec(fullname, StubLoader(), is_package=True)
+            return None
+
+    sys.meta_path.insert(0, StubFinder())
+
+
+def _tripwire(blocked: tuple, readable: tuple):
+    """The audit hook: refuses the listed events, and opening, listing or making paths outside ``readable``.
+
+    Everything it uses is bound here, in its closure, when it is made: rebinding ``os`` in ``__main__``
+    or ``builtins.isinstance`` does not switch it off. A determined submission can still rewrite the
+    closure's cells (see the module docstring): the hook is a tripwire; the boundary is the kernel's.
     """
+    realpath, fsdecode, fspath, str_, bytes_, int_ = os.path.realpath, os.fsdecode, os.fspath, str, bytes, int
+    isinstance_, tuple_, PermissionError_ = isinstance, tuple, PermissionError
+    quiet = ("/dev/null", "/dev/urandom")
+
+    def outside(arg):
+        if isinstance_(arg, int_):
+            return False  # an open descriptor: its path was checked when it was opened
+        path = realpath(fsdecode(fspath(arg)))
+        return not ((path + "/").startswith(readable) or path in quiet)
+
     def audit(event, args):
         # An audit hook cannot be removed once installed.
         if event.startswith(blocked):
-            raise PermissionError(f"{event} is not allowed while grading")
-        if event == "open" and isinstance(args[0], (str, bytes)):
-            path = os.path.realpath(os.fsdecode(args[0]))
-            if not (path.startswith(readable) or path in ("/dev/null", "/dev/urandom")):
-                raise PermissionError(f"opening {path} is not allowed while grading")
+            raise PermissionError_(f"{event} is not allowed while grading")
+        if event in PATH_EVENTS and args and isinstance_(args[0], (str_, bytes_, int_)) and outside(args[0]):
+            raise PermissionError_(f"{event} outside the submission's folder is not allowed while grading "
+                                   f"({fsdecode(args[0]) if not isinstance_(args[0], int_) else args[0]})")
     return audit
 
 
@@ -170,10 +255,17 @@ def main(fd: int):
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+        if "jail" in _JAIL:
+            _JAIL["jail"].after_drop()
+        elif _SERVER:
+            _die_with_parent(_SERVER[0])  # set again: the change of uid cleared it
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
-    _block_imports(set(header["blocked"]))
+    _stub_imports(set(header.get("stubs", ())) - set(header["blocked"]))
+    _block_imports(set(header["blocked"]))  # first on sys.meta_path: a stub never stands in for a blocked name
     readable = tuple(os.path.join(os.path.realpath(p), "") for p in {os.getcwd(), sys.prefix, sys.base_prefix,
                                                                        sys.exec_prefix, sys.base_exec_prefix})
+    if "jail" in _JAIL:
+        readable += ("/tmp/", "/dev/shm/")  # private to this child and size-limited in namespace mode
     sys.addaudithook(_tripwire(BLOCKED_EVENTS, readable))
     sys.path.insert(0, os.getcwd())
     sys.argv = ["submission"]
@@ -181,7 +273,7 @@ def main(fd: int):
         mod = _load(header["module"])
         func = getattr(mod, header["func"])
     except BaseException as exc:  # noqa: BLE001 - a SyntaxError or sys.exit at import is the student's
-        _write(out, -1, {}, f"{type(exc).__name__}: {exc}")
+        _write(out, -1, {}, f"{type(exc).__name__}: {exc}{_missing_hint(exc, header['blocked'], header['module'].rpartition('/')[2])}")
         return
     for index, call in enumerate(header["calls"]):
         try:
@@ -204,6 +296,40 @@ def _limits(spec):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def _jail():
+    """``_jail.py``, loaded by path once per fork server (``-I`` keeps this script's folder off sys.path)."""
+    if "jail" not in _JAIL:
+        import importlib.util
+
+        where = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_jail.py")
+        mod_spec = importlib.util.spec_from_file_location("_gradproof_jail", where)
+        _JAIL["jail"] = importlib.util.module_from_spec(mod_spec)
+        mod_spec.loader.exec_module(_JAIL["jail"])
+    return _JAIL["jail"]
+
+
+def _enter_jail(spec):
+    """Namespace mode (``_jail.py``); a failure is reported on the result channel as the sandbox's, not
+    the student's, so the grader's self-test can say what the host lacks."""
+    try:
+        _jail().enter(spec)
+    except BaseException as exc:  # noqa: BLE001 - whatever failed, no student code runs
+        _write(os.fdopen(3, "wb", buffering=0, closefd=False), -1, {}, f"{SANDBOX_FAILED}: {exc}")
+        os._exit(1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Killed when ``parent`` dies (PR_SET_PDEATHSIG; cleared by a change of uid, so set again after
+    one); if it is already gone, exit now. ctypes is loaded in the fork server for this and for the
+    namespaces; a child's audit hook refuses every foreign call a submission would make with it."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def zygote(sock_fd: int):
     """Fork server: a clean interpreter with numpy loaded forks one child per request.
 
@@ -221,7 +347,9 @@ def zygote(sock_fd: int):
             __import__(name)
         except ImportError:
             pass
+    me = os.getpid()  # the server ends when its grader does (its socket closes); its children die with it
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    exit_ = os._exit  # a local: a submission that rebinds this module's ``os`` cannot keep its child alive
     sock = socket.socket(fileno=sock_fd)
     while True:
         try:
@@ -231,17 +359,32 @@ def zygote(sock_fd: int):
         if not msg or len(fds) != 3:
             return
         spec = json.loads(msg)
+        if spec.get("jail"):
+            try:
+                _jail().plan(spec["jail"]["hide"])  # once, here: every child inherits it
+            except BaseException:  # noqa: BLE001 - the child reports it on its result channel
+                pass
         pid = os.fork()
         if pid == 0:
             try:
                 os.setsid()
+                _SERVER.append(me)
+                _die_with_parent(me)
+                try:
+                    with open("/proc/self/oom_score_adj", "w") as fh:
+                        fh.write("1000")  # under memory pressure the OOM killer takes a child first
+                except OSError:
+                    pass
                 os.dup2(fds[0], 0)
                 os.dup2(fds[1], 1)
                 os.dup2(fds[1], 2)
                 os.dup2(fds[2], 3)
                 os.closerange(4, 1 << 16)  # the zygote's socket too: a child must not ask for more children
+                if spec.get("jail"):
+                    _enter_jail(spec)  # returns only in the jailed grandchild, inside its private root
+                else:
+                    os.chdir(spec["workdir"])
                 _limits(spec)
-                os.chdir(spec["workdir"])
                 main(3)
             finally:
                 for stream in (sys.stdout, sys.stderr):
@@ -249,7 +392,7 @@ def zygote(sock_fd: int):
                         stream.flush()
                     except BaseException:  # noqa: BLE001 - exiting regardless
                         pass
-                os._exit(0)
+                exit_(0)
         for fd in fds:
             os.close(fd)
         sock.sendall(f"{pid}\n".encode())

@@ -1,17 +1,22 @@
 """Grade a class: a process pool, one JSON line appended per finished submission, resume, a summary.
 
-Each finished submission is appended to the log at once (flushed and fsynced), so a batch killed at
-any moment loses at most the submissions in flight; ``resume=True`` skips those already logged.
-Student code runs only in sandbox children, but if a worker of the pool dies anyway the pool is
-rebuilt and the submissions in flight are retried once; a submission that breaks it twice is logged
-with what happened and zero points.
+Each finished submission is appended to the log at once (flushed and fsynced, a private file never
+opened through a link), so a batch killed at any moment loses at most the submissions in flight;
+``resume=True`` skips those already graded for good and grades the rest again. Student code runs only
+in sandbox children, but if a worker of the pool dies anyway (the OOM killer, a kill) only the
+submissions in flight are suspects: each is graded again alone, and only one that kills its own
+worker again is logged as not graded. Workers die with the batch process (PR_SET_PDEATHSIG).
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import stat
+import tempfile
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -66,11 +71,40 @@ def _holds_python(folder: Path) -> bool:
         return True  # refused (a link, too large...): still a submission, graded with the reason
 
 
+# Records the batch itself wrote because grading did not finish: --resume grades these again.
+NOT_FINAL = ("not graded: the grading process", "not graded: grader error")
+_OUT_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+
+
+def _open_own(path: Path, flags: int) -> int:
+    """Open an output or log file: never through a link, never a FIFO or device, only a file of ours."""
+    fd = os.open(path, flags | _OUT_FLAGS, 0o600)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+        os.close(fd)
+        raise ValueError("not a regular file of this user")
+    return fd
+
+
+def final(rec: dict) -> bool:
+    """Whether a logged record is a grade (or a refusal that would come out the same again)."""
+    return not str(rec.get("status", "")).startswith(NOT_FINAL) and not any(
+        str(f.get("error") or "").startswith("not graded: grader error") for f in rec.get("functions", []))
+
+
 def read_log(log: Path) -> dict[str, dict]:
     """The records already in a JSON-lines log, by submission; a line cut short by a kill is ignored."""
     done = {}
-    if log.exists():
-        for line in log.read_text(encoding="utf-8").splitlines():
+    try:
+        fd = _open_own(Path(log), os.O_RDONLY)
+    except FileNotFoundError:
+        return done
+    except (OSError, ValueError) as exc:
+        why = "a link" if getattr(exc, "errno", None) == errno.ELOOP else getattr(exc, "strerror", None) or \
+            "not a regular file of this user"
+        raise ValueError(f"the log {log} cannot be read safely ({why}): choose another --log") from None
+    with open(fd, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
             try:
                 rec = json.loads(line)
                 done[rec["submission"]] = rec
@@ -80,10 +114,41 @@ def read_log(log: Path) -> dict[str, dict]:
 
 
 def _append(log: Path, rec: dict) -> None:
-    with open(log, "a", encoding="utf-8") as fh:
+    fd = _open_own(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    with open(fd, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(rec, default=str) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def write_output(path, text: str) -> None:
+    """Write a report: a fresh private file (0600, created exclusively) renamed over ``path`` at once, so
+    a link or FIFO planted at ``path`` is replaced, never followed, and a reader never sees half a report."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool workers: killed when the batch process dies (PR_SET_PDEATHSIG), and first in line for the
+    OOM killer after the children (the grader's own score is lowered in ``grade_batch``)."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _grade_one(path: str, interface: str, limits: Limits, weights: Weights, fd_credit: bool, blocked) -> dict:
@@ -91,42 +156,77 @@ def _grade_one(path: str, interface: str, limits: Limits, weights: Weights, fd_c
                             blocked=blocked).to_dict()
 
 
+def _pool_round(queue: deque, jobs: int, args: tuple, finish, fail) -> list[str]:
+    """Grade from ``queue`` with at most ``jobs`` submissions in flight; returns the ones that were in
+    flight when the pool broke (the only ones that can have broken it), or [] if it did not."""
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+        running = {}
+        while queue or running:
+            while queue and len(running) < jobs:
+                s = queue.popleft()
+                running[pool.submit(_grade_one, s, *args)] = s
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = []
+            for fut in done:
+                s = running.pop(fut)
+                try:
+                    rec = fut.result()
+                except BrokenProcessPool:
+                    broken.append(s)
+                    continue
+                except Exception as exc:  # noqa: BLE001 - one bad submission must not end the batch
+                    rec = fail(s, f"not graded: grader error {type(exc).__name__}: {str(exc)[:300]}")
+                finish(s, rec)
+            if broken:
+                return broken + list(running.values())
+    return []
+
+
 def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = False, limits: Limits = Limits(),
                 weights: Weights = Weights(), on_result=None, fd_credit: bool = True, blocked=BLOCKED) -> list[dict]:
-    """Grade every submission under ``paths``; returns all records (resumed ones included), in path order."""
+    """Grade every submission under ``paths``; returns all records (resumed ones included), in path order.
+
+    When a worker dies (the OOM killer, a kill), only the submissions in flight are suspects: each is
+    graded again alone, and only one that kills its own worker again is recorded as not graded.
+    """
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs!r}")
     get_interface(interface)
     subs = [str(p) for p in find_submissions(paths)]
     log = Path(log)
-    if not resume and log.exists():
-        log.unlink()
-    records = {k: v for k, v in read_log(log).items() if k in subs}
-    pending, tries = [s for s in subs if s not in records], Counter()
-    while pending:
-        retry = []
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futs = {pool.submit(_grade_one, s, interface, limits, weights, fd_credit, blocked): s for s in pending}
-            for fut in as_completed(futs):
-                s = futs[fut]
-                try:
-                    rec = fut.result()
-                except BrokenProcessPool:
-                    tries[s] += 1
-                    if tries[s] < 2:
-                        retry.append(s)
-                        continue
-                    rec = not_graded(s, interface, "not graded: the grading process was killed twice",
-                                     weights).to_dict()
-                except Exception as exc:  # noqa: BLE001 - one bad submission must not end the batch
-                    rec = not_graded(s, interface, f"not graded: grader error {type(exc).__name__}: {exc}",
-                                     weights).to_dict()
-                _append(log, rec)
-                records[s] = rec
-                if on_result:
-                    on_result(rec)
-        pending = retry
+    if not resume:
+        with contextlib.suppress(FileNotFoundError):
+            log.unlink()  # removes a planted link itself, never its target
+        os.close(_open_own(log, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+    _lower_own_oom_score()
+    records = {k: v for k, v in read_log(log).items() if k in subs and final(v)}
+    args = (interface, limits, weights, fd_credit, blocked)
+
+    def finish(s, rec):
+        _append(log, rec)
+        records[s] = rec
+        if on_result:
+            on_result(rec)
+
+    def fail(s, why):
+        return not_graded(s, interface, why, weights).to_dict()
+
+    queue = deque(s for s in subs if s not in records)
+    while queue:
+        suspects = _pool_round(queue, jobs, args, finish, fail)
+        for s in suspects:  # alone, so that a second death names its culprit and nobody else
+            if _pool_round(deque([s]), 1, args, finish, fail):
+                finish(s, fail(s, "not graded: the grading process died twice, the second time grading this "
+                                  "submission alone (killed, e.g. for memory)"))
     return [records[s] for s in subs]
+
+
+def _lower_own_oom_score() -> None:
+    """As root: make the batch process and its workers the OOM killer's last choice, so that a memory
+    hog takes a sandbox child (whose score the fork server raises), not the batch."""
+    with contextlib.suppress(OSError):
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write("-500")
 
 
 def summary(records: list[dict], bins: int = 5) -> dict:

@@ -120,8 +120,12 @@ def grade_submission(path, interface: str = "cs231n", *, limits: Limits = Limits
             why = f"not graded: the submission used up its {submission_timeout_s:g} s"
             res = not_graded(str(path), interface, why, weights).functions[len(results)]
         else:
-            res = grade_function(spec, iface, files, module, limits=limits, seed=seed, forward_failed=forward_failed,
-                                 blocked=blocked, fd_credit=fd_credit)
+            try:
+                res = grade_function(spec, iface, files, module, limits=limits, seed=seed,
+                                     forward_failed=forward_failed, blocked=blocked, fd_credit=fd_credit)
+            except Exception as exc:  # noqa: BLE001 - a fault in judging costs this function, named as the grader's
+                why = f"not graded: grader error while judging {spec.name}: {type(exc).__name__}: {str(exc)[:300]}"
+                res = not_graded(str(path), interface, why, weights).functions[len(results)]
         if not res.passed:
             forward_failed.add(spec.name)
         apply(res, weights)

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from . import GRADER_PACKAGES
-from ._child import _limits
+from ._child import SANDBOX_FAILED, _limits
 from .forkserver import CHILD, ENV, ForkServer
 
 BLOCKED = (*GRADER_PACKAGES, "torch", "jax", "jaxlib", "tensorflow", "autograd")
@@ -53,6 +53,135 @@ BLOCKED = (*GRADER_PACKAGES, "torch", "jax", "jaxlib", "tensorflow", "autograd")
 # running at once share one with odds of about jobs**2 / 2**31.
 CHILD_UIDS = range(2_000_000, 2_000_000 + (1 << 30))
 _warned = []
+_probe = {}
+
+
+# What each isolation mode guarantees; ``grade`` prints the one it runs in, the README repeats them.
+MODES = {
+    "namespace": "namespace mode: each student function runs under a uid of its own in private mount, PID, "
+                 "network and IPC namespaces; it sees only Python, numpy and a private copy of its files, "
+                 "with private size-limited /tmp and /dev/shm, no other process and no network",
+    "uid": "uid mode (no namespaces on this host): each student function runs under a uid of its own with "
+           "resource limits; it can still read world-readable files and use the network if the audit hook "
+           "is defeated (a tripwire, not a boundary)",
+    "none": "unprivileged mode (the grader is not root): student code runs as the grader's user, held back "
+            "only by resource limits and tripwires; grade untrusted submissions as root or in a container",
+}
+
+
+class SandboxError(ValueError):
+    """The sandbox cannot grade on this host; the message says why and what to do."""
+
+
+def namespaces_available() -> bool:
+    """Whether this process may create mount, PID and network namespaces (root on Linux, with the
+    capability; probed once in a throw-away interpreter so the grader itself is never changed)."""
+    if "ns" not in _probe:
+        ok = False
+        if os.geteuid() == 0 and sys.platform.startswith("linux"):
+            code = ("import ctypes, sys; c = ctypes.CDLL(None, use_errno=True); "
+                    "sys.exit(c.unshare(0x20000|0x20000000|0x40000000|0x8000000|0x4000000) != 0 "
+                    "or c.mount(b'none', b'/', None, ctypes.c_ulong((1 << 18) | 16384), None) != 0)")
+            try:
+                ok = subprocess.run([sys.executable, "-I", "-c", code], env=ENV, timeout=30,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+            except (OSError, subprocess.SubprocessError):
+                ok = False
+        _probe["ns"] = ok
+    return _probe["ns"]
+
+
+def isolation(limits: "Limits") -> str:
+    """The mode a child of these limits runs in: ``namespace``, ``uid`` or ``none`` (see ``MODES``)."""
+    if os.geteuid() != 0:
+        return "none"
+    if limits.isolation == "uid" or limits.mode == "spawn":
+        return "uid"
+    if limits.isolation == "namespace" or namespaces_available():
+        return "namespace"
+    return "uid"
+
+
+SELF_TEST = b"""import decimal, fractions, json, pdb, unittest
+import numpy as np
+from numpy.testing import assert_allclose
+
+
+def f(x, probes):
+    for path in probes:
+        try:
+            with open(path, "w") as fh:
+                fh.write("written by the sandbox's self-test")
+        except OSError:
+            pass
+    with open("own.txt", "w") as fh:
+        fh.write("its own folder is writable")
+    assert_allclose(x, x)
+    return x * 2
+"""
+
+
+def self_test(limits: "Limits" = None, blocked=BLOCKED) -> str:
+    """Grade nothing until a child in the real sandbox imports what honest code imports (the standard
+    library's pdb and unittest, numpy.testing) and writes nothing outside its own folder.
+
+    Returns the mode's description (``MODES``); SandboxError says what failed and what to do.
+    """
+    limits = limits or Limits()
+    mode = isolation(limits)
+    token = secrets.token_hex(8)
+    probes = [os.path.join(d, f"gradproof-self-test-{token}") for d in (tempfile.gettempdir(), "/dev/shm", "/tmp")]
+    call = [{"args": [{"a": "x"}, {"v": probes}], "nout": 1}]
+    run = run_function({"gradproof_self_test.py": SELF_TEST}, "gradproof_self_test", "f", call,
+                       {"0.x": np.arange(3.0)}, limits, blocked)
+    leaked = [p for p in probes if os.path.lexists(p)]
+    for p in leaked:
+        os.unlink(p)
+    got = run.results.get(0, {}).get("r0")
+    if got is None or not np.array_equal(got, np.arange(3.0) * 2):
+        why = run.fatal or run.errors.get(0) or "no result came back"
+        raise SandboxError(f"the sandbox's self-test failed in {mode} mode: {why}{_unreadable_hint(mode)}")
+    if leaked:
+        raise SandboxError(f"the sandbox's self-test failed in {mode} mode: a child wrote outside its folder "
+                           f"({', '.join(leaked)})")
+    return MODES[mode]
+
+
+def sandbox_limits(args, blocked=BLOCKED) -> "Limits":
+    """The ``grade`` command's limits (``--timeout``, ``--memory-mb``, ``--stub``), after the self-test
+    passed; the mode it runs in goes to stderr, so an instructor always knows what protects the grader."""
+    bad = [s for s in args.stub or () if not s.isidentifier() or s in BLOCKED]
+    if bad:
+        raise ValueError(f"--stub takes the name of a package that is not blocked, got {bad[0]!r}")
+    limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb, stubs=tuple(args.stub or ()))
+    print(f"gradproof: {self_test(limits, blocked)}", file=sys.stderr)
+    return limits
+
+
+def _unreadable_hint(mode: str) -> str:
+    """Name the folder that keeps a child's uid out of the Python installation, if there is one."""
+    if mode != "uid":
+        return ""
+    for top in (sys.base_prefix, sys.prefix):
+        p = os.path.realpath(top)
+        while p != "/":
+            if not os.stat(p).st_mode & 0o001:
+                return (f" (the sandbox user cannot read the Python installation at {top}: {p} is closed to other "
+                        "users; install Python where other users can read it, or grade as root on a Linux host "
+                        "that allows namespaces)")
+            p = os.path.dirname(p)
+    return ""
+
+
+def _grader_dirs() -> list[str]:
+    """Every folder of the grader's packages (hidden from a namespaced child wherever they lie)."""
+    if "dirs" not in _probe:
+        import importlib.util
+
+        _probe["dirs"] = sorted({os.path.realpath(d) for name in GRADER_PACKAGES
+                                 for spec in [importlib.util.find_spec(name)] if spec
+                                 for d in spec.submodule_search_locations or []})
+    return _probe["dirs"]
 
 
 def _child_uid() -> int:
@@ -93,12 +222,23 @@ class Limits:
     output_bytes: int = 64_000    # stdout+stderr kept for the report; the rest is read and dropped
     result_bytes: int = 64 << 20  # result stream larger than this: the child is stopped
     mode: str = "zygote"          # zygote: fork from a clean numpy-loaded server; spawn: a new interpreter
+    isolation: str = "auto"       # auto: namespaces where the host allows them; namespace; uid (see MODES)
+    stubs: tuple = ()             # packages replaced by empty modules (--stub): absent, and not needed to grade
+    tmp_mb: int = 16              # namespace mode: the private /tmp and /dev/shm, each
+    work_mb: int = 64             # namespace mode: the private working folder
 
     def __post_init__(self):
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s!r}")
         if self.mode not in ("zygote", "spawn"):
             raise ValueError(f"mode must be 'zygote' or 'spawn', got {self.mode!r}")
+        if self.isolation not in ("auto", "namespace", "uid"):
+            raise ValueError(f"isolation must be 'auto', 'namespace' or 'uid', got {self.isolation!r}")
+        if self.isolation == "namespace" and self.mode == "spawn":
+            raise ValueError("isolation 'namespace' needs mode 'zygote' (the fork server builds the namespaces)")
+        bad = [s for s in self.stubs if not str(s).isidentifier() or s in BLOCKED]
+        if bad:
+            raise ValueError(f"stubs must be importable names that are not blocked, got {bad[0]!r}")
         if self.memory_mb < 256:
             raise ValueError(f"memory_mb must be >= 256 (numpy needs it), got {self.memory_mb!r}")
 
@@ -118,17 +258,18 @@ class ChildRun:
     seconds: float = 0.0
 
 
-def _preexec(limits: Limits, workdir: str):
+def _preexec(spec: dict):
     """Spawn mode: the same limits the fork server applies, set between fork and exec."""
     def apply():
-        _limits(limits.child_spec(workdir))
-        os.chdir(workdir)
+        _limits(spec)
+        os.chdir(spec["workdir"])
     return apply
 
 
-def _workdir(files: dict[str, bytes], uid: int | None) -> str:
+def _workdir(files: dict[str, bytes], uid: int | None, d: str | None = None) -> str:
     """The submission's files in a fresh directory (mode 0700) owned by the child's uid when there is one."""
-    d = tempfile.mkdtemp(prefix="gradproof-sub-")
+    d = d or tempfile.mkdtemp(prefix="gradproof-sub-")
+    os.makedirs(d, mode=0o700, exist_ok=True)
     made = [d]
     for name, data in files.items():
         target = Path(d, name)
@@ -147,44 +288,102 @@ def _workdir(files: dict[str, bytes], uid: int | None) -> str:
     return d
 
 
-def _parse(stream: bytes, run: ChildRun) -> None:
-    """Split the result stream into frames; anything malformed ends the parse (and costs only the child)."""
-    pos, index = 0, -2
+MAX_NDIM = 8              # results are at most 4-D; a few more leaves room for a student's odd shape
+MAX_ERROR_CHARS = 4000    # a traceback's last line is what the report shows; 20 MB of it is a flood
+MAX_HEAD_BYTES = 1 << 16  # one frame's JSON header
+
+
+def expected_names(calls: list[dict]) -> list[set]:
+    """The array names a child may send back for each call: its returned values and its input arrays."""
+    out = []
+    for call in calls:
+        names = {f"r{j}" for j in call.get("keep", range(call["nout"]))}
+        stack = list(call["args"])
+        while stack:
+            item = stack.pop()
+            if "a" in item:
+                names.add(f"in.{item['a']}")
+            stack += item.get("t", [])
+        out.append(names)
+    return out
+
+
+def _array(blob: bytes) -> np.ndarray:
+    """One returned array, refused unless it is a plain numeric array of bounded rank."""
+    a = np.load(io.BytesIO(blob), allow_pickle=False)
+    if not isinstance(a, np.ndarray) or a.dtype.fields is not None or a.dtype.subdtype is not None \
+            or a.dtype.kind not in "biufc":
+        raise ValueError(f"not a plain numeric array (dtype {str(a.dtype)[:60]})")
+    if a.ndim > MAX_NDIM:
+        raise ValueError(f"{a.ndim} dimensions (at most {MAX_NDIM})")
+    return a
+
+
+def _parse(stream: bytes, run: ChildRun, expected: list[set] | None = None) -> None:
+    """Split the result stream into frames; anything malformed ends the parse (and costs only the child).
+
+    Everything here is hostile: a frame must name a call that exists, once, and only the arrays that
+    call may return (``expected``); headers, error text and array kinds are bounded before use, so
+    a submission cannot make the grader spend memory or time it does not spend on an honest one.
+    """
+    pos, index, seen = 0, -2, set()
     while pos < len(stream):
-        end = stream.find(b"\n", pos)
+        end = stream.find(b"\n", pos, pos + 5 + MAX_HEAD_BYTES)
         if not stream.startswith(b"GPF1 ", pos) or end < 0:
             break
         try:
             head = json.loads(stream[pos + 5 : end])
-            index, error = int(head["i"]), head.get("error")
+            index, error, listed = int(head["i"]), head.get("error"), head["arrays"]
+            if index in seen or not -1 <= index < (len(expected) if expected is not None else 1 << 30):
+                raise ValueError(f"a frame for call {index}, which was not asked for or already answered")
+            seen.add(index)
+            allowed = expected[index] if expected is not None and index >= 0 else None
+            if not isinstance(listed, list) or (allowed is not None and len(listed) > len(allowed)) \
+                    or (index == -1 and listed):
+                raise ValueError("more arrays than the call returns")
             pos, arrays = end + 1, {}
-            for name, n in head["arrays"]:
-                arrays[str(name)] = np.load(io.BytesIO(stream[pos : pos + int(n)]), allow_pickle=False)
-                pos += int(n)
-        except Exception as exc:  # noqa: BLE001 - pickled/object arrays and garbage land here
-            run.errors.setdefault(index, f"unreadable result: {exc}")
+            for name, n in listed:
+                name, n = str(name), int(n)
+                if name in arrays:
+                    raise ValueError(f"the array {name[:40]!r} sent twice")
+                if (allowed is not None and name not in allowed) or not 0 < n <= len(stream) - pos:
+                    raise ValueError(f"an array named {name[:40]!r} that the call does not return")
+                arrays[name] = _array(stream[pos : pos + n])
+                pos += n
+        except Exception as exc:  # noqa: BLE001 - pickled/object/structured arrays and garbage land here
+            run.errors.setdefault(index, f"unreadable result: {str(exc)[:200]}")
             break
-        if index == -1:
+        error = None if error is None else _capped(str(error))
+        if index == -1 and str(error).startswith(SANDBOX_FAILED):
+            run.fatal = error
+        elif index == -1:
             run.fatal = f"the submission could not be loaded: {error}"
         elif error:
-            run.errors[index] = str(error)
+            run.errors[index] = error
         else:
             run.results[index] = arrays
 
 
-def _start(limits: Limits, workdir: str, wfd: int):
+def _capped(text: str) -> str:
+    if len(text) <= MAX_ERROR_CHARS:
+        return text
+    return text[: MAX_ERROR_CHARS // 2] + f" [... {len(text) - MAX_ERROR_CHARS} characters cut ...] " + \
+        text[-MAX_ERROR_CHARS // 2:]
+
+
+def _start(limits: Limits, spec: dict, wfd: int):
     """Start the child; returns (pid, Popen or None, stdin write fd, stdout read fd)."""
     if limits.mode == "zygote":
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
         try:
-            pid = ForkServer.spawn([in_r, out_w, wfd], limits.child_spec(workdir))
+            pid = ForkServer.spawn([in_r, out_w, wfd], spec)
         finally:
             os.close(in_r), os.close(out_w)
         return pid, None, in_w, out_r
     proc = subprocess.Popen([sys.executable, "-I", CHILD, str(wfd)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, pass_fds=(wfd,), env=ENV, cwd="/",
-                            preexec_fn=_preexec(limits, workdir), start_new_session=True)
+                            preexec_fn=_preexec(spec), start_new_session=True)
     return proc.pid, proc, os.dup(proc.stdin.fileno()), os.dup(proc.stdout.fileno())
 
 
@@ -194,22 +393,45 @@ def run_function(files: dict[str, bytes], module: str, func: str, calls: list[di
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     uid = _child_uid() if os.geteuid() == 0 else None
-    _warn_readable()
+    mode = isolation(limits)
+    if mode != "namespace":
+        _warn_readable()
     header = json.dumps({"module": module, "func": func, "calls": calls, "blocked": list(blocked),
-                         "uid": uid}).encode()
-    workdir = _workdir(files, uid)
+                         "stubs": list(limits.stubs), "uid": uid}).encode()
+    base = tempfile.mkdtemp(prefix="gradproof-sub-")
     try:
-        return _run_in(workdir, header + b"\n" + buf.getvalue(), len(calls), limits)
+        spec = limits.child_spec(base)
+        if mode == "namespace":
+            # the grader's copy stays root's; the child copies it into its private tmpfs (``_jail``)
+            os.mkdir(os.path.join(base, "root"), 0o700)
+            spec.update(workdir=_workdir(files, None, os.path.join(base, "work")), uid=uid,
+                        jail={"root": os.path.join(base, "root"), "hide": _grader_dirs(),
+                              "tmp_mb": limits.tmp_mb, "work_mb": limits.work_mb})
+        else:
+            _workdir(files, uid, base)
+        return _run_in(spec, header + b"\n" + buf.getvalue(), expected_names(calls), limits)
     finally:
         # whatever ends the run (a Ctrl-C in the drain included), the submission's copy does not outlive it
-        shutil.rmtree(workdir, ignore_errors=True)
+        remove_tree(base)
 
 
-def _run_in(workdir: str, payload: bytes, n_calls: int, limits: Limits) -> ChildRun:
+def remove_tree(path: str) -> None:
+    """Remove a child's folder whatever it made there: a tree too deep for ``shutil.rmtree``'s recursion
+    (or for path names) goes to ``rm -rf``, which walks it by descriptors."""
+    try:
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        return
+    except (RecursionError, OSError):
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", path], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
+def _run_in(spec: dict, payload: bytes, expected: list[set], limits: Limits) -> ChildRun:
     rfd, wfd = os.pipe()
     start, run = time.monotonic(), ChildRun()
     try:
-        pid, proc, in_w, out_r = _start(limits, workdir, wfd)
+        pid, proc, in_w, out_r = _start(limits, spec, wfd)
     except BaseException:
         os.close(rfd)
         raise
@@ -230,10 +452,10 @@ def _run_in(workdir: str, payload: bytes, n_calls: int, limits: Limits) -> Child
         except (ProcessLookupError, PermissionError):
             pass
     code = proc.wait() if proc is not None else None
-    _parse(stream, run)
+    _parse(stream, run, expected)
     run.output = output.decode("utf-8", "replace")
     run.seconds = time.monotonic() - start
-    if why is None and len(run.results) + len(run.errors) < n_calls:
+    if why is None and len(run.results) + len(run.errors) < len(expected):
         why = _died(code)
     if why and run.fatal is None:
         run.fatal = why

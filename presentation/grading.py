@@ -5,6 +5,7 @@ the same whether it was graded now or read back from a log.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -19,7 +20,7 @@ from rich.text import Text
 
 from grading import batch, report, templates
 from grading.grade import grade_submission
-from grading.sandbox import BLOCKED, Limits
+from grading.sandbox import BLOCKED, sandbox_limits
 from grading.score import Weights
 from presentation.i18n import resolve_lang, text
 from presentation.matrices import make_console
@@ -88,7 +89,6 @@ def run_grade(args) -> int:
     lang = resolve_lang(args.lang)
     # the drawn cases come from hypothesis, whose cache would otherwise land in the student's folder
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "gradproof-hypothesis"))
-    limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
     blocked = tuple(b for b in BLOCKED if b not in set(args.allow or ()))
     try:
         weights = Weights.from_json(Path(args.weights).read_text()) if args.weights else Weights()
@@ -109,6 +109,7 @@ def run_grade(args) -> int:
     if args.format == "gradescope" and not args.single and len(subs) != 1:
         raise ValueError("--format gradescope writes one submission's results.json: add --single, or give one "
                          "submission (Gradescope runs one container per submission)")
+    limits = sandbox_limits(args, blocked)  # the self-test: nothing is graded in a sandbox that does not hold
     # one .py file and no log asked for: a student checking their work; no log file, no progress bar
     single = args.single or (len(args.paths) == 1 and args.paths[0].endswith(".py") and not (args.log or args.resume))
     if single:
@@ -131,7 +132,7 @@ def run_grade(args) -> int:
     elif args.format == "junit":
         body = report.junit(records)
     else:
-        out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+        out = io.StringIO() if args.output else sys.stdout  # a file is written whole, at once (write_output)
         console = make_console(no_color=args.no_color or bool(args.output), file=out,
                                width=110 if args.output else None)
         for rec in records:
@@ -139,11 +140,10 @@ def run_grade(args) -> int:
         if len(records) > 1:
             render_summary(batch.summary(records), console, lang)
         if args.output:
-            out.close()
+            batch.write_output(args.output, out.getvalue())
         return 0
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(body + "\n", encoding="utf-8")
+        batch.write_output(args.output, body + "\n")
     else:
         print(body)
     return 0

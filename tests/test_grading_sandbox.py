@@ -123,8 +123,8 @@ def test_an_interrupted_run_leaves_no_copy_of_the_submission(monkeypatch):
     from grading import sandbox
 
     made = []
-    real = sandbox._workdir
-    monkeypatch.setattr(sandbox, "_workdir", lambda files, uid: made.append(real(files, uid)) or made[-1])
+    real = sandbox.tempfile.mkdtemp
+    monkeypatch.setattr(sandbox.tempfile, "mkdtemp", lambda **kw: made.append(real(**kw)) or made[-1])
 
     def interrupted(*args):
         raise KeyboardInterrupt  # Ctrl-C while the grader waits on the child
@@ -187,11 +187,11 @@ def test_a_child_that_defeats_the_tripwire_cannot_touch_a_sibling_or_a_private_f
     files = {"sibling_marker.py": b"", "sub.py": b"import time\ndef f(x):\n    time.sleep(4)\n    return x\n"}
     slow = threading.Thread(target=lambda: sibling.update(run=run_function(
         files, "sub", "f", [{"args": [{"a": "x"}], "nout": 1}], {"0.x": np.arange(4.0)},
-        Limits(timeout_s=20.0, memory_mb=512))))
+        Limits(timeout_s=20.0, memory_mb=512, isolation="uid"))))  # namespace mode: tests/test_attack_*.py
     slow.start()
     pid, cwd = _sibling_pid("sibling_marker.py", time.monotonic() + 10)
     body = f"SIBLING, SECRET = {os.path.join(cwd, 'sub.py')!r}, {str(secret)!r}\n" + _ATTACK
-    r = run(body, Limits(timeout_s=5.0, memory_mb=512), value=np.array([float(pid)]))
+    r = run(body, Limits(timeout_s=5.0, memory_mb=512, isolation="uid"), value=np.array([float(pid)]))
     slow.join()
     assert r.fatal is None and 0 in r.results, (r.fatal, r.errors)
     assert r.results[0]["r0"].tolist() == [0, 0, 0, 0, 0]
@@ -234,9 +234,10 @@ def test_the_graders_package_is_out_of_reach_once_it_is_not_readable_by_others(t
                 f"sys.path.insert(0, {site!r})\n"
                 "try:\n    import checker.ops\n    return np.array([checker.ops.ANSWER], dtype=float)\n"
                 "except (ImportError, OSError):\n    return np.array([0.0])")
-        assert run(body).results[0]["r0"].tolist() == [42.0]  # readable by others: the blocker alone did not hold
+        uid_mode = Limits(timeout_s=3.0, memory_mb=512, isolation="uid")  # namespace mode hides the folder
+        assert run(body, uid_mode).results[0]["r0"].tolist() == [42.0]  # readable: the blocker alone did not hold
         subprocess.run(["chmod", "-R", "go-rwx", os.path.join(site, "checker")], check=True)  # what setup.sh does
-        assert run(body).results[0]["r0"].tolist() == [0.0]
+        assert run(body, uid_mode).results[0]["r0"].tolist() == [0.0]
     finally:
         shutil.rmtree(site, ignore_errors=True)
 
@@ -254,9 +255,86 @@ def test_readable_grader_packages_are_found_and_warned_about_once(tmp_path, monk
     monkeypatch.setattr(sandbox, "GRADER_PACKAGES", ("openpkg", "closedpkg"))
     assert sandbox.readable_packages() == [str(tmp_path / "openpkg")]
     monkeypatch.setattr(sandbox, "_warned", [])
-    run("return x")
+    uid_mode = Limits(timeout_s=3.0, memory_mb=512, isolation="uid")  # namespace mode hides them: no warning
+    run("return x", uid_mode)
+    run("return x", uid_mode)
     run("return x")
     err = capsys.readouterr().err
     assert err.count("readable by other users") == (1 if os.geteuid() == 0 else 0)
     assert "closedpkg" not in err
     sys.modules.pop("openpkg", None), sys.modules.pop("closedpkg", None)
+
+
+# --- the import policy and the self-test, in the real sandbox (as root here and on CI: namespace mode) ------
+HONEST_HEAD = "import pdb\nimport unittest\nfrom numpy.testing import assert_allclose\nimport json, decimal\n"
+
+
+def test_honest_imports_cost_nothing_in_the_real_sandbox():
+    from pathlib import Path
+
+    from grading.grade import grade_submission
+    from grading.sandbox import isolation, self_test
+
+    src = HONEST_HEAD + (Path(__file__).parents[1] / "examples" / "cs231n" / "correct.py").read_text()
+    d = Path(__import__("tempfile").mkdtemp())
+    try:
+        (d / "layers.py").write_text(src)
+        r = grade_submission(d / "layers.py", "cs231n", limits=Limits(timeout_s=5.0, memory_mb=1024))
+        assert r.score == 40.0, [f.error for f in r.functions]
+    finally:
+        __import__("shutil").rmtree(d)
+    print(f"sandbox mode: {isolation(Limits())}: {self_test()}")
+
+
+def test_a_missing_package_is_named_with_what_the_instructor_can_do():
+    src = b"import matplotlib.pyplot as plt\nplt.rcParams['figure.figsize'] = (8, 6)\ndef f(x):\n    return x * 2\n"
+    call = [{"args": [{"a": "x"}], "nout": 1}]
+    r = run_function({"s.py": src}, "s", "f", call, {"0.x": np.ones(2)}, FAST)
+    assert "No module named 'matplotlib'" in r.fatal and "--stub matplotlib" in r.fatal
+    stubbed = run_function({"s.py": src}, "s", "f", call, {"0.x": np.ones(2)},
+                           Limits(timeout_s=3.0, memory_mb=512, stubs=("matplotlib",)))
+    assert stubbed.fatal is None and np.array_equal(stubbed.results[0]["r0"], np.full(2, 2.0))
+    with pytest.raises(ValueError, match="stubs"):
+        Limits(stubs=("torch",))  # a stub never stands in for a blocked framework
+
+
+def test_the_self_test_passes_and_says_which_mode():
+    from grading.sandbox import MODES, isolation, self_test
+
+    assert self_test(FAST) == MODES[isolation(FAST)]
+
+
+@ROOT_ONLY
+def test_uid_mode_self_test_names_a_python_installation_the_child_cannot_read():
+    import sys
+
+    from grading.sandbox import SandboxError, self_test
+
+    uid_mode = Limits(timeout_s=3.0, memory_mb=512, isolation="uid")
+    closed = [p for p in __import__("pathlib").Path(os.path.realpath(sys.base_prefix)).parents
+              if not os.stat(p).st_mode & 0o001]
+    if not closed:
+        assert "uid mode" in self_test(uid_mode)  # a system-wide Python: honest imports work in uid mode too
+        return
+    with pytest.raises(SandboxError, match=f"cannot read the Python installation at .*{closed[-1]} is closed"):
+        self_test(uid_mode)
+
+
+NAMESPACE = pytest.mark.skipif(os.geteuid() != 0 or not __import__("grading.sandbox").sandbox.namespaces_available(),
+                               reason="namespace mode needs root on Linux with namespaces")
+
+
+@NAMESPACE
+def test_a_namespaced_child_sees_only_python_and_its_own_files(tmp_path):
+    import grading
+
+    marker = tmp_path / "host-marker"
+    marker.write_text("x")
+    checkout = os.path.dirname(os.path.dirname(grading.__file__))
+    probes = ["/etc/passwd", str(marker), os.path.dirname(grading.__file__), os.path.join(checkout, "tests"),
+              os.path.join(checkout, "README.md"), "/root/.bashrc"]
+    body = (f"probes = {probes!r}\n"
+            "seen = [float(os.path.exists(p)) for p in probes]\n"
+            "return np.array(seen + [os.getpid(), float(os.path.exists(os.__file__))])")
+    got = run(body).results[0]["r0"].tolist()
+    assert got == [0.0] * len(probes) + [1.0, 1.0]  # nothing of the host but Python; process 1 of its own

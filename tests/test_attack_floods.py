@@ -1,0 +1,29 @@
+"""Attack class: floods. A 20 MB exception message, an output flood, a 3000-deep directory tree and
+thousands of files: each bounded before it reaches the grader's memory, its reports or its disk."""
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from attack_kit import assert_contained, attack, example
+from grading.sandbox import MAX_ERROR_CHARS
+
+
+def test_a_huge_message_is_capped_in_every_record(tmp_path):
+    by = attack(tmp_path, {"huge_error.py": example("huge_error.py"), "flood.py": example("flood.py")})
+    assert_contained(by, ["huge_error.py", "flood.py"])
+    for name in ("huge_error.py", "flood.py"):
+        assert len(json.dumps(by[name])) < 40 * MAX_ERROR_CHARS + 400_000  # 20 MB once, now a few kB per case
+    assert os.path.getsize(tmp_path / "log.jsonl") < 4_000_000
+
+
+def test_a_deep_tree_and_many_files_are_cleaned_without_recursion_errors(tmp_path, monkeypatch):
+    tmp = Path(tempfile.mkdtemp(prefix="gradproof-test-", dir="/tmp"))
+    tmp.chmod(0o711)  # the uid-mode children must reach their folders below it
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    try:
+        by = attack(tmp_path, {"deep_tree.py": example("deep_tree.py")})
+        assert_contained(by, ["deep_tree.py"])
+        assert not list(tmp.glob("gradproof-sub-*"))  # every child's folder removed, however deep
+    finally:
+        os.system(f"rm -rf {tmp}")
