@@ -215,8 +215,10 @@ def _add_grade(sub):
     p.add_argument("--single", action="store_true", help="PATH is one submission (a file or a folder)")
     p.add_argument("--allow", action="append", choices=["torch", "jax", "jaxlib", "tensorflow", "autograd"],
                    help="let submissions import this framework (repeatable; the grader's packages stay blocked)")
-    p.add_argument("--no-fd-credit", action="store_true",
-                   help="no credit for a backward that is only the exact gradient of a wrong forward")
+    p.add_argument("--fd-credit", action="store_true",
+                   help="a backward keeps its credit on every case where it fails only because the forward is "
+                        "wrong (it equals the finite-difference gradient of the student's own forward there)")
+    p.add_argument("--no-fd-credit", action="store_true", help=argparse.SUPPRESS)  # the old default's switch
     p.add_argument("--weights", metavar="FILE", help='JSON points, e.g. {"per_function": 10, "parts": '
                                                       '{"conv_backward_naive": {"dx": 6, "dw": 3, "db": 1}}}')
     _add_display(p)
@@ -228,6 +230,8 @@ def _cmd_grade(args) -> int:
 
     if args.jobs < 1:
         raise UserError(f"--jobs must be >= 1, got {args.jobs}")
+    if args.fd_credit and args.no_fd_credit:
+        raise UserError("--fd-credit and --no-fd-credit contradict each other (no credit is the default now)")
     return run_grade(args)
 
 

@@ -72,14 +72,17 @@ def _append(log: Path, rec: dict) -> None:
         os.fsync(fh.fileno())
 
 
-def _grade_one(path: str, interface: str, limits: Limits, weights: Weights, fd_credit: bool, blocked) -> dict:
+def _grade_one(path: str, interface: str, limits: Limits, weights: Weights, fd_credit: bool, blocked,
+               options: dict | None = None) -> dict:
     return grade_submission(path, interface, limits=limits, weights=weights, fd_credit=fd_credit,
-                            blocked=blocked).to_dict()
+                            blocked=blocked, **(options or {})).to_dict()
 
 
 def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = False, limits: Limits = Limits(),
-                weights: Weights = Weights(), on_result=None, fd_credit: bool = True, blocked=BLOCKED) -> list[dict]:
-    """Grade every submission under ``paths``; returns all records (resumed ones included), in path order."""
+                weights: Weights = Weights(), on_result=None, fd_credit: bool = False, blocked=BLOCKED, **options) -> list[dict]:
+    """Grade every submission under ``paths``; returns all records (resumed ones included), in path order.
+
+    ``options`` (``seed``, ``strict``) go to ``grade_submission`` unchanged."""
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs!r}")
     get_interface(interface)
@@ -92,7 +95,7 @@ def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = Fal
     while pending:
         retry = []
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futs = {pool.submit(_grade_one, s, interface, limits, weights, fd_credit, blocked): s for s in pending}
+            futs = {pool.submit(_grade_one, s, interface, limits, weights, fd_credit, blocked, options): s for s in pending}
             for fut in as_completed(futs):
                 s = futs[fut]
                 try:

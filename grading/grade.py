@@ -11,13 +11,12 @@ import re
 import time
 from pathlib import Path
 
-import numpy as np
 
-from .compare import close
 from .diagnose import diagnose
 from .interfaces import get_interface
 from .results import FunctionResult, PartResult, SubmissionResult, not_graded
-from .runner import finite_differences, prepare, run_cases
+from .consistency import own_forward_check
+from .runner import prepare, run_cases
 from .sandbox import BLOCKED, Limits
 from .score import Weights, apply
 from .shrink import shrink
@@ -74,8 +73,8 @@ def _grade_function(spec, iface, files, module, *, limits: Limits, seed: int, fo
                                 [_words(c, c.verdicts[j]) for c in bad[:3]]))
     result = FunctionResult(spec.name, parts, error=run.fatal, output=run.output)
     failing = [(j, c) for j, p in enumerate(parts) for c in cases if not c.verdicts[j].ok]
-    if fd_credit and failing and run.fatal is None and spec.forward and spec.forward in forward_failed:
-        _fd_credit(spec, iface, files, module, cases[-1], parts, limits, blocked)
+    if failing and run.fatal is None and spec.forward and spec.forward in forward_failed:
+        own_forward_check(spec, iface, files, module, cases, parts, limits, blocked, credit=fd_credit)
     seen = set()
     # a few failing cases of every part: dx failing everywhere must not hide what dw's failures say
     for j, c in [(j, c) for j in range(len(parts)) for c in [c for jj, c in failing if jj == j][:4]]:
@@ -92,27 +91,13 @@ def _grade_function(spec, iface, files, module, *, limits: Limits, seed: int, fo
     return result
 
 
-def _fd_credit(spec, iface, files, module, case, parts, limits, blocked) -> None:
-    """Keep credit for parts that are the exact gradient of the student's own (wrong) forward."""
-    fwd = iface.function(spec.forward)
-    grads = finite_differences(fwd, files, module, case, spec.wrt, limits, blocked)
-    if grads is None:
-        return
-    for j, p in enumerate(parts):
-        mine, fd = case.actual[j], grads[spec.wrt[j]]
-        if p.passed < p.total and mine is not None and np.any(np.abs(fd) > 1e-6) and close(mine, fd):
-            p.fd_credit = True
-            p.note = (f"{p.part} is wrong against the reference but is the exact gradient of your own forward "
-                      f"(checked by finite differences): fix {spec.forward}; this part keeps its credit")
-
-
 def grade_submission(path, interface: str = "cs231n", *, limits: Limits = Limits(), weights: Weights = Weights(),
                      seed: int = 0, blocked=BLOCKED, submission_timeout_s: float = SUBMISSION_TIMEOUT_S,
-                     fd_credit: bool = True) -> SubmissionResult:
+                     fd_credit: bool = False) -> SubmissionResult:
     """Grade every function of ``interface`` in the submission at ``path`` (a .py file or a folder).
 
-    ``fd_credit=False`` withdraws the credit a backward keeps for being the exact gradient of a wrong
-    forward (a student could pair a trivial forward with its trivial gradient to collect it).
+    ``fd_credit=True`` lets a backward keep its credit where it is the exact gradient of a wrong forward
+    (see ``consistency``); off by default, since the grade is against the reference.
     """
     start = time.monotonic()
     iface = get_interface(interface)

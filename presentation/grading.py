@@ -115,7 +115,7 @@ def run_grade(args) -> int:
         if len(args.paths) != 1:
             raise ValueError(f"--single takes exactly one PATH, got {len(args.paths)}")
         records = [grade_submission(args.paths[0], args.interface, limits=limits, weights=weights,
-                                    fd_credit=not args.no_fd_credit, blocked=blocked).to_dict()]
+                                    fd_credit=args.fd_credit, blocked=blocked).to_dict()]
     else:
         log = Path(args.log or ((args.output or "gradproof-grades") + ".jsonl"))
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -123,7 +123,7 @@ def run_grade(args) -> int:
             task = prog.add_task(text("grade.progress", lang), total=len(subs))
             records = batch.grade_batch(args.paths, args.interface, log=log, jobs=args.jobs, resume=args.resume,
                                         limits=limits, weights=weights, on_result=lambda rec: prog.advance(task),
-                                        fd_credit=not args.no_fd_credit, blocked=blocked)
+                                        fd_credit=args.fd_credit, blocked=blocked)
     if args.format == "gradescope":
         body = json.dumps(report.gradescope(records[0]), indent=2, allow_nan=False)
     elif args.format == "json":

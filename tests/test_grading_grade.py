@@ -52,19 +52,42 @@ def test_each_mistake_is_caught_at_its_function_and_named(name, function, key):
     assert r.score < r.max_score
 
 
-def test_wrong_forward_does_not_cost_a_consistent_backward_its_credit():
-    r = grade_submission(EX / "cs231n" / "wrong_forward_consistent_backward.py", "cs231n", limits=LIM)
-    fwd, bwd = r.functions[0], r.functions[1]
+def test_a_backward_consistent_with_a_wrong_forward_is_told_and_credited_only_on_request():
+    path = EX / "cs231n" / "wrong_forward_consistent_backward.py"
+    plain = grade_submission(path, "cs231n", limits=LIM)
+    fwd, bwd = plain.functions[0], plain.functions[1]
     assert not fwd.passed and fwd.points < fwd.max_points / 2  # only the 1x1 kernel case survives a rotation
-    assert bwd.points == bwd.max_points and any(p.fd_credit for p in bwd.parts)
-    strict = grade_submission(EX / "cs231n" / "wrong_forward_consistent_backward.py", "cs231n", limits=LIM,
-                              fd_credit=False)
-    assert strict.functions[1].points < strict.functions[1].max_points
+    # the default grade is against the reference: no credit, but the advice to fix the forward first
+    dx, dw, db = bwd.parts
+    assert not dx.fd_credit and dx.points < dx.max_points and not dw.fd_credit and dw.points < dw.max_points
+    assert "fix conv_forward_naive first" in dx.note and "fix conv_forward_naive first" in dw.note
+    assert db.points == db.max_points and not db.note   # db does not depend on the kernel
+    credited = grade_submission(path, "cs231n", limits=LIM, fd_credit=True).functions[1]
+    assert credited.points == credited.max_points
+    for p in credited.parts[:2]:
+        assert p.fd_credit and p.fd_cases == p.total - p.passed > 0 and f"{p.fd_cases} of {p.total}" in p.note
+
+
+@pytest.mark.parametrize("fd_credit", [False, True])
+def test_the_empty_unpad_slice_loses_the_dx_points_with_or_without_fd_credit(tmp_path, fd_credit):
+    # dxp[:, :, pad:-pad] is empty when pad = 0: a wrong shape is never the gradient of anything, even
+    # when a wrong forward opens the finite-difference check (on the cases with pad >= 1 dx is consistent)
+    alone = grade_submission(EX / "cs231n" / "mistake_unpad_slice.py", "cs231n", limits=LIM, fd_credit=fd_credit)
+    src = (EX / "cs231n" / "wrong_forward_consistent_backward.py").read_text()
+    assert "    dx = dxp[:, :, pad:pad + H, pad:pad + W]\n" in src
+    (tmp_path / "both.py").write_text(src.replace("dxp[:, :, pad:pad + H, pad:pad + W]", "dxp[:, :, pad:-pad, pad:-pad]"))
+    both = grade_submission(tmp_path / "both.py", "cs231n", limits=LIM, fd_credit=fd_credit)
+    for r in (alone, both):
+        dx = r.functions[1].parts[0]
+        assert dx.part == "dx" and not dx.fd_credit and dx.points < dx.max_points
+        assert any("shape" in m for m in dx.messages)
+    assert alone.functions[1].parts[1].points == alone.functions[1].parts[1].max_points   # dw is right
 
 
 def test_consistent_zeros_earn_nothing():
-    r = grade_submission(EX / "attacks" / "zero_consistent.py", "cs231n", limits=LIM)
-    assert r.score == 0
+    for fd_credit in (False, True):
+        r = grade_submission(EX / "attacks" / "zero_consistent.py", "cs231n", limits=LIM, fd_credit=fd_credit)
+        assert r.score == 0
 
 
 def test_missing_file_is_reported_not_raised(tmp_path):
@@ -105,6 +128,6 @@ def test_a_backward_bug_cannot_hide_behind_a_wrong_forward(tmp_path):
     src = (EX / "cs231n" / "wrong_forward_consistent_backward.py").read_text()
     src = src.replace("db = dout.sum(axis=(0, 2, 3))", "db = dout[0].sum(axis=(1, 2))")
     (tmp_path / "both.py").write_text(src)
-    r = grade_submission(tmp_path / "both.py", "cs231n", limits=LIM)
+    r = grade_submission(tmp_path / "both.py", "cs231n", limits=LIM, fd_credit=True)
     dx, dw, db = r.functions[1].parts
     assert dx.fd_credit and dw.fd_credit and not db.fd_credit and db.points < db.max_points
