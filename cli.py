@@ -219,6 +219,11 @@ def _add_grade(sub):
                    help="a backward keeps its credit on every case where it fails only because the forward is "
                         "wrong (it equals the finite-difference gradient of the student's own forward there)")
     p.add_argument("--no-fd-credit", action="store_true", help=argparse.SUPPRESS)  # the old default's switch
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the input values (default: a fresh secret one per run; the shapes never change)")
+    p.add_argument("--strict", action="store_true",
+                   help="cs231n: also grade each function where output sizes do not divide evenly (the assignment "
+                        "lets students assume they do), as an extra check weighted on its own (\"strict\" in --weights)")
     p.add_argument("--weights", metavar="FILE", help='JSON points, e.g. {"per_function": 10, "parts": '
                                                       '{"conv_backward_naive": {"dx": 6, "dw": 3, "db": 1}}}')
     _add_display(p)

@@ -80,7 +80,9 @@ def run_cases(spec, files, module, cases: list[CaseOutcome], limits: Limits, blo
             continue
         case.actual = [res.get(f"r{j}") for j in range(len(spec.parts))]
         touched = inplace({n: case.inputs[n] for n in _names(calls[i]["args"])}, res)
-        case.verdicts = [touched if not touched.ok else check(a, r) for a, r in zip(case.actual, case.refs)]
+        judge = spec.judge or (lambda cfg, inputs, a, r: check(a, r))
+        case.verdicts = [touched if not touched.ok else judge(case.cfg, case.inputs, a, r)
+                         for a, r in zip(case.actual, case.refs)]
     return run
 
 

@@ -99,7 +99,7 @@ from grading.sandbox import ChildRun, Limits  # noqa: E402
 from grading.score import Weights, apply  # noqa: E402
 
 KINDS = ["right", "values", "nan", "inf", "none", "int", "str", "structured", "shape", "empty", "huge",
-         "scalar", "inplace", "error"]
+         "scalar", "inplace", "error", "timeout"]
 HOSTILE = st.lists(st.sampled_from(list("ab [/]<>&\"'\x00\x07\x08\x0b\x1b\x7f\x9b\r\n\t\u202e\ud800\ufffe")
                                    + ["\x1b[2J", "\x1b]52;c;eA==\x07", "40 / 40"]), max_size=12).map("".join)
 
@@ -130,6 +130,9 @@ def _fake_child(plan, text):
             else:
                 right = _right(func, call["args"], arrays, i)
             kinds = plan[i % len(plan)]
+            if "timeout" in kinds:   # the child is killed here: this call and every later one have no result
+                run.fatal = "timed out after 10 s " + text
+                break
             if "error" in kinds:
                 run.errors[i] = text
                 continue
@@ -184,7 +187,7 @@ def test_every_verdict_kind_flows_through_every_format(func, plan, text):
     assert "grader error" not in (res.error or ""), res.error
     for j, p in enumerate(res.parts):
         # a case fails every part when the call raised or changed its input
-        full = all(case[j] == "right" and not {"error", "inplace"} & set(case) for case in plan)
+        full = all(case[j] == "right" and not {"error", "inplace", "timeout"} & set(case) for case in plan)
         assert (p.points == p.max_points) == full, (plan, p)
     rec = SubmissionResult("s\x1b[2J.py", "cs231n", [res]).to_dict()
     _all_formats(rec)
@@ -222,6 +225,7 @@ def max_pool_backward_naive(dout, cache):
 '''
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")   # an overflow warning in judging is a grader error too
 @pytest.mark.parametrize("kind", sorted(ODD))
 def test_no_returned_value_crashes_any_format(tmp_path, kind):
     from grading.grade import grade_submission
@@ -234,3 +238,23 @@ def test_no_returned_value_crashes_any_format(tmp_path, kind):
     if kind not in ("none", "list", "type"):   # an array came back: each function shows it on a small case
         assert all(f.repro is not None for f in r.functions)
     _all_formats(r.to_dict())
+
+
+def test_escapes_controls_and_floods_from_a_submission_reach_no_report(tmp_path):
+    from grading.grade import grade_submission
+    from grading.results import MAX_CHARS
+    from grading.sandbox import Limits
+
+    evil = r'"\x1b[2J\x1b[H\x1b]52;c;cHduZWQ=\x07\x1b[32m 40 / 40 \r\x00\x0b\x1b[0m\u202e" + "A" * 3_000_000'
+    (tmp_path / "layers.py").write_text(
+        f"def conv_forward_naive(x, w, b, p):\n    print({evil})\n    raise ValueError({evil})\n")
+    r = grade_submission(tmp_path / "layers.py", "cs231n", limits=Limits(timeout_s=20.0, memory_mb=1024))
+    rec = r.to_dict()
+    shown = _all_formats(rec)
+    for body in (to_json(rec), json.dumps(gradescope(rec)), junit([rec]), shown):
+        assert not any(c in body for c in "\x1b\x07\x00\x0b\r\u202e"), body[:200]
+    texts = [m for f in rec["functions"] for p in f["parts"] for m in p["messages"]] + \
+        [f["output"] for f in rec["functions"]] + [f["error"] or "" for f in rec["functions"]]
+    assert any("40 / 40" in t for t in texts)   # the text arrives, without what surrounded it
+    assert max(map(len, texts)) <= MAX_CHARS + 40
+    assert len(to_json(rec)) < 40 * MAX_CHARS
