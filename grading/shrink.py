@@ -74,6 +74,9 @@ def code_for(spec, module: str, case: CaseOutcome) -> str:
     if spec.nout > len(spec.parts):
         results += " _"
     lines.append(f"{results} = {spec.name}({', '.join(args)})")
+    if getattr(case.cfg, "ties", False):
+        lines.append("# x has tied maxima: expected values route each window's gradient to its first maximum; "
+                     "any split among the tied maxima that adds up to dout is right too")
     for part, ref in zip(spec.parts, case.refs):
         # the shape first: subtracting arrays of other shapes fails (or broadcasts) inside this script and
         # would look like a bug of the student's

@@ -59,3 +59,16 @@ def test_a_file_written_for_the_other_interface_is_told_which_one():
     r = grade_submission(Path(__file__).resolve().parent.parent / "examples" / "native" / "correct.py", "cs231n",
                          limits=Limits(timeout_s=20.0))
     assert r.score == 0 and all("--interface native" in f.error for f in r.functions)
+
+
+def test_a_tie_reproduction_says_that_other_splits_are_right_too():
+    from grading.configs import pool_battery
+    from grading.interfaces import get_interface
+    from grading.runner import prepare
+    from grading.shrink import code_for
+
+    spec = get_interface("cs231n").function("max_pool_backward_naive")
+    [tied] = prepare(spec, [c for c in pool_battery() if c.ties][:1], 0)
+    [plain] = prepare(spec, [c for c in pool_battery() if not c.ties][:1], 0)
+    assert "any split among the tied maxima" in code_for(spec, "layers", tied)
+    assert "tied" not in code_for(spec, "layers", plain)
