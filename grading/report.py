@@ -70,6 +70,8 @@ def gradescope(result, visibility: str = "visible", test_visibility: str = "visi
     output = f"{r['interface']} interface: {r['score']:g} / {r['max_score']:g} points."
     if r["status"] != "graded":
         output += f" {r['status']}"
+    if r.get("seed") is not None:
+        output += f" Input values of this run: seed {r['seed']}."
     return {"score": r["score"], "execution_time": round(r["seconds"], 3), "output": output,
             "visibility": visibility, "tests": tests}
 

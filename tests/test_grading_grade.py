@@ -12,7 +12,7 @@ LIM = Limits(timeout_s=20.0, memory_mb=1024)
 
 # tie_split.py splits a tied window's gradient equally among its maxima: valid (a convex combination of the
 # one-max routes), it only differs from the first-argmax convention
-@pytest.mark.parametrize("name", ["correct.py", "float32_correct.py", "tie_split.py"])
+@pytest.mark.parametrize("name", ["correct.py", "float32_correct.py", "tie_split.py", "vectorised_correct.py"])
 def test_correct_cs231n_gets_full_marks(name):
     r = grade_submission(EX / "cs231n" / name, "cs231n", limits=LIM)
     assert r.score == r.max_score == 40.0, [p.messages for f in r.functions for p in f.parts]

@@ -235,6 +235,7 @@ def test_no_returned_value_crashes_any_format(tmp_path, kind):
     r = grade_submission(tmp_path / "layers.py", "cs231n", limits=Limits(timeout_s=20.0, memory_mb=1024))
     assert r.status == "graded" and r.score == 0 and r.max_score == 40
     assert not any("grader error" in (f.error or "") for f in r.functions)
+    assert f"seed {r.seed}" in gradescope(r)["output"]
     if kind not in ("none", "list", "type"):   # an array came back: each function shows it on a small case
         assert all(f.repro is not None for f in r.functions)
     _all_formats(r.to_dict())
