@@ -235,6 +235,8 @@ def _cmd_grade(args) -> int:
 
     if args.jobs < 1:
         raise UserError(f"--jobs must be >= 1, got {args.jobs}")
+    if args.seed is not None and args.seed < 0:
+        raise UserError(f"--seed must be >= 0, got {args.seed}")
     if args.fd_credit and args.no_fd_credit:
         raise UserError("--fd-credit and --no-fd-credit contradict each other (no credit is the default now)")
     return run_grade(args)

@@ -30,8 +30,9 @@ def consistent(mine, grads, name: str) -> bool:
     a = np.asarray(mine)
     if a.dtype.kind != "f" or a.shape != fd.shape or not np.isfinite(a).all():
         return False
-    tol = tolerance(fd) + bound
-    return bool(np.any(np.abs(fd) > tol) and np.all(np.abs(a.astype(float) - fd) <= tol))
+    with np.errstate(over="ignore", invalid="ignore"):   # inf or NaN in fd or its bound: not consistent
+        tol = tolerance(fd) + bound
+        return bool(np.isfinite(tol).all() and np.any(np.abs(fd) > tol) and np.all(np.abs(a.astype(float) - fd) <= tol))
 
 
 def own_forward_check(spec, iface, files, module, cases, parts, limits, blocked, *, credit: bool) -> None:

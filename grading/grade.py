@@ -114,6 +114,8 @@ def grade_submission(path, interface: str = "cs231n", *, limits: Limits = Limits
     """
     start = time.monotonic()
     iface = get_interface(interface)
+    if seed is not None and seed < 0:   # numpy's generators refuse it: every case would be skipped
+        raise ValueError(f"seed must be >= 0, got {seed!r}")
     seed = secrets.randbits(48) if seed is None else seed
     try:
         files, module = load_submission(path, interface)

@@ -89,7 +89,7 @@ def test_a_failed_part_worth_no_points_is_still_failed():
 import io  # noqa: E402
 
 import numpy as np  # noqa: E402
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import example, given, settings, strategies as st  # noqa: E402
 
 from checker import ops, pool_ops  # noqa: E402
 from grading import runner  # noqa: E402
@@ -171,10 +171,17 @@ def _all_formats(rec):
 _BATTERIES = [f.battery(0) for f in get_interface("cs231n").functions]
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")   # an overflow warning in judging is a grader error too
 @settings(max_examples=25)
 @given(func=st.sampled_from([f.name for f in get_interface("cs231n").functions]),
-       plan=st.lists(st.tuples(*[st.sampled_from(KINDS)] * 3), min_size=1, max_size=4), text=HOSTILE)
-def test_every_verdict_kind_flows_through_every_format(func, plan, text):
+       plan=st.lists(st.tuples(*[st.sampled_from(KINDS)] * 3), min_size=1, max_size=4), text=HOSTILE,
+       fd=st.booleans())
+# only values failures open the finite-difference check: make sure it runs on hostile forwards
+@example(func="conv_backward_naive", plan=[("values", "right", "values"), ("values", "nan", "right")], text="",
+         fd=True)
+@example(func="conv_backward_naive", plan=[("values",) * 3, ("huge",) * 3, ("values",) * 3],
+         text="\x1b[2J", fd=True)
+def test_every_verdict_kind_flows_through_every_format(func, plan, text, fd):
     from unittest import mock
 
     iface = get_interface("cs231n")
@@ -182,11 +189,15 @@ def test_every_verdict_kind_flows_through_every_format(func, plan, text):
     n = len(spec.parts)
     plan = [case[:n] for case in plan]
     with mock.patch.object(runner, "run_function", _fake_child(plan, text)):
-        res = grade_function(spec, iface, {}, "layers", limits=Limits(), seed=0, forward_failed=set())
+        # fd: the forward "failed", so the finite-difference check runs on the fake forward's values too
+        res = grade_function(spec, iface, {}, "layers", limits=Limits(), seed=0, fd_credit=fd,
+                             forward_failed={spec.forward} if fd and spec.forward else set())
     apply(res, Weights())
     assert "grader error" not in (res.error or ""), res.error
     for j, p in enumerate(res.parts):
-        # a case fails every part when the call raised or changed its input
+        # a case fails every part when the call raised or changed its input; no fake answer here is the
+        # gradient of the fake forward where it is wrong (r + 1 has the gradient of r), so no credit either
+        assert not p.fd_credit
         full = all(case[j] == "right" and not {"error", "inplace", "timeout"} & set(case) for case in plan)
         assert (p.points == p.max_points) == full, (plan, p)
     rec = SubmissionResult("s\x1b[2J.py", "cs231n", [res]).to_dict()
