@@ -218,8 +218,15 @@ def _add_grade(sub):
     p.add_argument("--stub", action="append", metavar="NAME", default=[],
                    help="replace package NAME, absent here and not needed by the graded functions (e.g. "
                         "matplotlib), with an empty module (repeatable)")
-    p.add_argument("--no-fd-credit", action="store_true",
-                   help="no credit for a backward that is only the exact gradient of a wrong forward")
+    p.add_argument("--fd-credit", action="store_true",
+                   help="a backward keeps its credit on every case where it fails only because the forward is "
+                        "wrong (it equals the finite-difference gradient of the student's own forward there)")
+    p.add_argument("--no-fd-credit", action="store_true", help=argparse.SUPPRESS)  # the old default's switch
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the input values (default: a fresh secret one per run; the shapes never change)")
+    p.add_argument("--strict", action="store_true",
+                   help="cs231n: also grade each function where output sizes do not divide evenly (the assignment "
+                        "lets students assume they do), as an extra check weighted on its own (\"strict\" in --weights)")
     p.add_argument("--weights", metavar="FILE", help='JSON points, e.g. {"per_function": 10, "parts": '
                                                       '{"conv_backward_naive": {"dx": 6, "dw": 3, "db": 1}}}')
     _add_display(p)
@@ -231,6 +238,10 @@ def _cmd_grade(args) -> int:
 
     if args.jobs < 1:
         raise UserError(f"--jobs must be >= 1, got {args.jobs}")
+    if args.seed is not None and args.seed < 0:
+        raise UserError(f"--seed must be >= 0, got {args.seed}")
+    if args.fd_credit and args.no_fd_credit:
+        raise UserError("--fd-credit and --no-fd-credit contradict each other (no credit is the default now)")
     return run_grade(args)
 
 

@@ -151,9 +151,10 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _grade_one(path: str, interface: str, limits: Limits, weights: Weights, fd_credit: bool, blocked) -> dict:
+def _grade_one(path: str, interface: str, limits: Limits, weights: Weights, fd_credit: bool, blocked,
+               options: dict | None = None) -> dict:
     return grade_submission(path, interface, limits=limits, weights=weights, fd_credit=fd_credit,
-                            blocked=blocked).to_dict()
+                            blocked=blocked, **(options or {})).to_dict()
 
 
 def _pool_round(queue: deque, jobs: int, args: tuple, finish, fail) -> list[str]:
@@ -183,11 +184,13 @@ def _pool_round(queue: deque, jobs: int, args: tuple, finish, fail) -> list[str]
 
 
 def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = False, limits: Limits = Limits(),
-                weights: Weights = Weights(), on_result=None, fd_credit: bool = True, blocked=BLOCKED) -> list[dict]:
+                weights: Weights = Weights(), on_result=None, fd_credit: bool = False, blocked=BLOCKED,
+                **options) -> list[dict]:
     """Grade every submission under ``paths``; returns all records (resumed ones included), in path order.
 
     When a worker dies (the OOM killer, a kill), only the submissions in flight are suspects: each is
     graded again alone, and only one that kills its own worker again is recorded as not graded.
+    ``options`` (``seed``, ``strict``) go to ``grade_submission`` unchanged.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs!r}")
@@ -200,7 +203,7 @@ def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = Fal
         os.close(_open_own(log, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
     _lower_own_oom_score()
     records = {k: v for k, v in read_log(log).items() if k in subs and final(v)}
-    args = (interface, limits, weights, fd_credit, blocked)
+    args = (interface, limits, weights, fd_credit, blocked, options)
 
     def finish(s, rec):
         _append(log, rec)

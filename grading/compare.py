@@ -73,6 +73,46 @@ def check(actual, expected: np.ndarray) -> Verdict:
                    "values", worst=idx, expected_value=float(expected[idx]), actual_value=float(a[idx]))
 
 
+def check_pool_ties(actual, expected: np.ndarray, x: np.ndarray, dout: np.ndarray, ph: int, pw: int,
+                    stride: int) -> Verdict:
+    """Max-pool backward on inputs with ties, windows not overlapping (the project's tie policy): right iff
+    every window's upstream gradient g goes to its tied maxima only, in shares g * lambda with lambda >= 0
+    summing to 1. The first-argmax route (``expected``) is one such split; 1/2, 1/2 is another; the whole
+    g to every tied maximum (a window total of k*g) is not.
+
+    >>> x, g = np.zeros((2, 2)), np.array([[4.0]])
+    >>> check_pool_ties(np.full((2, 2), 1.0), np.array([[4.0, 0], [0, 0]]), x, g, 2, 2, 2).ok
+    True
+    >>> check_pool_ties(np.full((2, 2), 4.0), np.array([[4.0, 0], [0, 0]]), x, g, 2, 2, 2).ok
+    False
+    """
+    v = check(actual, expected)
+    if v.ok or v.kind != "values":
+        return v
+    with np.errstate(over="ignore", invalid="ignore"):   # shares of 1e308 sum to inf: wrong, not a warning
+        return _split_ok(np.asarray(actual, dtype=float), tolerance(expected), x, dout, ph, pw, stride) or v
+
+
+def _split_ok(a, tol, x, dout, ph, pw, stride) -> Verdict | None:
+    """Verdict(True) when every window's gradient is a valid split among its tied maxima, else None."""
+    outside = np.ones(a.shape, dtype=bool)          # cells in no window must get nothing
+    for idx in np.ndindex(dout.shape[:-2]):
+        for i in range(dout.shape[-2]):
+            for j in range(dout.shape[-1]):
+                rows, cols = slice(i * stride, i * stride + ph), slice(j * stride, j * stride + pw)
+                win, got, g = x[idx][rows, cols], a[idx][rows, cols], float(dout[idx][i, j])
+                outside[idx][rows, cols] = False
+                top = win == win.max()
+                # g = 0: every share is 0 (+t and -t sum to 0 but are no lambda >= 0 split of 0)
+                wrong_split = (np.abs(got[top]).max() > tol if g == 0 else
+                               (got[top] * np.sign(g)).min() < -tol or abs(float(got[top].sum()) - g) > tol)
+                if wrong_split or np.abs(got[~top]).max(initial=0.0) > tol:
+                    return None
+    if np.abs(a[outside]).max(initial=0.0) > tol:
+        return None
+    return Verdict(True)
+
+
 def inplace(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> Verdict:
     """Fail when any input the function received came back changed (or did not come back at all)."""
     for name, orig in before.items():

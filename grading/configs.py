@@ -6,7 +6,8 @@ padding, batch N > 1, non-square inputs and kernels, pad 0/1/2, kernels 1x1 to 5
 3x3/s2 and 2x2/s1, strides that do not divide the input. ``drawn`` adds configurations drawn by
 hypothesis (``checker.strategies``, seeded, so every submission meets the same ones); ``random_conv``/
 ``random_pool`` are the numpy fallback. Max-pool inputs are tie-free with gaps wide enough for finite
-differences.
+differences, except in the cases built to hold ties (``PoolConfig.ties``), which are judged by the tie
+policy (``compare.check_pool_ties``).
 
 >>> conv_battery()[1].label
 'stride 2 with pad 1, N=2'
@@ -52,6 +53,12 @@ class ConvConfig:
                 out_size(self.W, self.WW, stride=self.stride, pad=self.pad))
 
     @property
+    def divides(self) -> bool:
+        """The output size divides evenly, (H + 2*pad - HH) % stride == 0 and likewise for W: what the cs231n
+        assignment lets students assume."""
+        return (self.H + 2 * self.pad - self.HH) % self.stride == 0 and (self.W + 2 * self.pad - self.WW) % self.stride == 0
+
+    @property
     def size(self) -> int:
         """How big the case is for a human reading it (the shrinker minimises this)."""
         return self.N * self.C * self.H * self.W + self.F * self.C * self.HH * self.WW + 10 * (self.stride + self.pad)
@@ -72,7 +79,8 @@ class ConvConfig:
 
 @dataclass(frozen=True)
 class PoolConfig:
-    """x (N,C,H,W), window PH x PW, stride (no padding, as in the cs231n assignment)."""
+    """x (N,C,H,W), window PH x PW, stride (no padding, as in the cs231n assignment); ``ties``: inputs whose
+    windows hold equal maxima (zeros after a ReLU), with windows that do not overlap (judged per window)."""
 
     N: int
     C: int
@@ -82,6 +90,7 @@ class PoolConfig:
     PW: int
     stride: int
     label: str = ""
+    ties: bool = False
 
     def __post_init__(self):
         for name in ("N", "C", "H", "W", "PH", "PW", "stride"):
@@ -89,10 +98,18 @@ class PoolConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         if self.PH > self.H or self.PW > self.W:
             raise ValueError(f"window {self.PH}x{self.PW} does not fit input {self.H}x{self.W}")
+        if self.ties and self.stride < max(self.PH, self.PW):
+            raise ValueError(f"a case with ties needs windows that do not overlap, got window {self.PH}x{self.PW} "
+                             f"with stride {self.stride}")
 
     @property
     def out_hw(self) -> tuple[int, int]:
         return (pool_out_size(self.H, self.PH, stride=self.stride), pool_out_size(self.W, self.PW, stride=self.stride))
+
+    @property
+    def divides(self) -> bool:
+        """(H - PH) % stride == 0 and (W - PW) % stride == 0: the cs231n pool docstring's assumption."""
+        return (self.H - self.PH) % self.stride == 0 and (self.W - self.PW) % self.stride == 0
 
     @property
     def size(self) -> int:
@@ -103,13 +120,20 @@ class PoolConfig:
         return self.stride < max(self.PH, self.PW)
 
     def describe(self) -> str:
-        return f"x {self.N}x{self.C}x{self.H}x{self.W}, window {self.PH}x{self.PW}, stride {self.stride}"
+        ties = ", tied maxima" if self.ties else ""
+        return f"x {self.N}x{self.C}x{self.H}x{self.W}, window {self.PH}x{self.PW}, stride {self.stride}{ties}"
 
     def inputs(self, seed: int) -> dict[str, np.ndarray]:
-        """x tie-free (a shuffled grid with gaps of 0.1, far wider than a finite-difference step), dout."""
+        """x tie-free (a shuffled grid with gaps of 0.1, far wider than a finite-difference step), dout.
+
+        With ``ties``: a ReLU of a coarse grid (-1 to 1.5 in steps of 0.5), so half the entries are 0 and
+        most windows hold a tie (all-zero windows, or equal positive maxima)."""
         rng = np.random.default_rng(seed)
         n = self.N * self.C * self.H * self.W
-        x = (rng.permutation(n) - n / 2) * 0.1 + rng.uniform(0, 0.01, n)
+        if self.ties:
+            x = np.maximum(0.0, rng.integers(-2, 4, n) * 0.5)
+        else:
+            x = (rng.permutation(n) - n / 2) * 0.1 + rng.uniform(0, 0.01, n)
         ho, wo = self.out_hw
         return {"x": x.reshape(self.N, self.C, self.H, self.W),
                 "dout": rng.standard_normal((self.N, self.C, ho, wo))}
@@ -131,7 +155,8 @@ def conv_battery() -> list[ConvConfig]:
 
 
 def pool_battery() -> list[PoolConfig]:
-    """Fixed max-pool cases; the overlapping ones catch ``=`` instead of ``+=``."""
+    """Fixed max-pool cases; the overlapping ones catch ``=`` instead of ``+=``, the tied ones a gradient
+    given to every tied maximum (``win == win.max()``)."""
     return [
         PoolConfig(1, 1, 4, 4, 2, 2, 2, label="2x2 stride 2 (no overlap)"),
         PoolConfig(2, 2, 5, 5, 3, 3, 2, label="overlapping 3x3 stride 2"),
@@ -139,7 +164,14 @@ def pool_battery() -> list[PoolConfig]:
         PoolConfig(1, 2, 7, 6, 3, 2, 2, label="non-square window"),
         PoolConfig(1, 1, 5, 5, 2, 2, 2, label="stride 2 does not divide 5"),
         PoolConfig(2, 3, 6, 6, 3, 3, 3, label="3x3 stride 3, N=2"),
+        PoolConfig(2, 2, 4, 4, 2, 2, 2, label="ties: zeros after a ReLU", ties=True),
+        PoolConfig(1, 2, 6, 6, 3, 3, 3, label="ties: 3x3 windows of equal maxima", ties=True),
     ]
+
+
+# The drawn shapes are the same for every student and every run (fairness: everyone meets the same cases);
+# the input VALUES come from a per-run seed (``grade_submission``), so a table of answers is useless.
+SHAPES_SEED = 0
 
 
 @functools.lru_cache(maxsize=32)

@@ -57,7 +57,7 @@ def pool_values(cfg) -> np.ndarray:
     return values
 
 
-def command(cfg, op: str = "max-pool") -> str:
+def command(cfg, op: str = "max-pool", values=None) -> str:
     """The derivation that shows the right rule for this case (max pooling needs concrete values,
     see ``pool_values``), as the installed ``gradproof`` command: students grade outside a checkout.
 
@@ -70,7 +70,7 @@ def command(cfg, op: str = "max-pool") -> str:
                 f"--stride {cfg.stride} --pad {cfg.pad}")
     cmd = f"gradproof derive {op} --input {cfg.H}x{cfg.W} --window {cfg.PH}x{cfg.PW} --stride {cfg.stride}"
     if op == "max-pool":
-        cmd += " --values " + ",".join(str(int(v)) for v in pool_values(cfg))
+        cmd += " --values " + ",".join(str(int(v)) for v in (pool_values(cfg) if values is None else values))
     return cmd
 
 
@@ -103,9 +103,10 @@ def _dw_undilated(cfg, a):
     return ops.conv2d_backward(g, a["x"], a["w"], pad=cfg.pad)[1]
 
 
-def _route(cfg, dout, x, assign=False, stride=None):
+def _route(cfg, dout, x, assign=False, stride=None, all_ties=False):
     """Max-pool backward written as the loop students write, with the classic slips as switches
-    (the whole-window slip is mean-pool backward times the window size, see ``_variants``)."""
+    (the whole-window slip is mean-pool backward times the window size, see ``_variants``);
+    ``all_ties``: ``dx[window] += (window == window.max()) * dout``."""
     s = stride or cfg.stride
     dx = np.zeros_like(x, dtype=float)
     ho, wo = dout.shape[-2:]
@@ -117,7 +118,9 @@ def _route(cfg, dout, x, assign=False, stride=None):
                 win = x[idx][i * s : i * s + cfg.PH, j * s : j * s + cfg.PW]
                 view = dx[idx][i * s : i * s + cfg.PH, j * s : j * s + cfg.PW]
                 p, q = np.unravel_index(int(win.argmax()), win.shape)
-                if assign:
+                if all_ties:
+                    view += (win == win.max()) * dout[idx][i, j]
+                elif assign:
                     view[p, q] = dout[idx][i, j]
                 else:
                     view[p, q] += dout[idx][i, j]
@@ -168,6 +171,10 @@ def _variants(role, part, cfg, a):
             lambda: pool_ops.meanpool_forward(a["x"], cfg.PH, cfg.PW, stride=cfg.stride)
     elif role in ("pool_backward", "pool2d"):
         g, x = (a["dout"], a["x"]) if role == "pool_backward" else (a["g"], a["a"])
+        if getattr(cfg, "ties", False):
+            yield "tie_all", "at a tie (e.g. zeros after a ReLU) every tied maximum gets the whole gradient " \
+                  "(win == win.max()): the window's gradient must go to one maximum, or be split among the tied " \
+                  "maxima so that it adds up to dout", lambda: _route(cfg, g, x, all_ties=True)
         yield "assign", "overlapping windows: the gradient is assigned (=) where it must be added (+=), so a " \
               "cell that is the maximum of two windows keeps only one gradient", lambda: _route(cfg, g, x, assign=True)
         yield "whole_window", "the gradient is sent to the whole window instead of only its maximum", \
@@ -195,6 +202,13 @@ def _variants(role, part, cfg, a):
         yield "transposed", "the kernel is transposed, not rotated", lambda: a["k"].T
 
 
+def _tie_values(inputs) -> np.ndarray:
+    """A tie case's first input plane for ``--values``: its entries are multiples of 1/2, so doubled they
+    are integers with the same ties (the derivation's rule does not depend on the scale)."""
+    x = np.asarray(inputs["x"] if "x" in inputs else inputs["a"])
+    return np.rint(2 * x[(0,) * (x.ndim - 2)]).astype(int).ravel()
+
+
 def diagnose(function: str, part: str, cfg, inputs: dict, actual) -> list[Diagnosis]:
     """Every known mistake whose answer equals ``actual`` on this case (usually zero or one)."""
     role = ROLES.get(function, function)
@@ -210,7 +224,8 @@ def diagnose(function: str, part: str, cfg, inputs: dict, actual) -> list[Diagno
         if wrong is not None and close(actual, np.asarray(wrong, dtype=float)):
             # meanpool_backward2d pools with stride = window, whatever the case's stride says
             shown = replace(cfg, stride=cfg.PH) if role == "mean2d" else cfg
-            found.append(Diagnosis(key, words, command(shown, "mean-pool" if role == "mean2d" else "max-pool")))
+            values = _tie_values(inputs) if key == "tie_all" else None
+            found.append(Diagnosis(key, words, command(shown, "mean-pool" if role == "mean2d" else "max-pool", values)))
     if not found and role in ("conv_forward", "pool_forward") and actual.ndim == 4:
         ref = ops.out_size(cfg.H, getattr(cfg, "HH", getattr(cfg, "PH", 1)), stride=cfg.stride,
                            pad=getattr(cfg, "pad", 0))
@@ -218,3 +233,27 @@ def diagnose(function: str, part: str, cfg, inputs: dict, actual) -> list[Diagno
             found.append(Diagnosis("off_by_one", f"the output size is off by one: {actual.shape[2]} rows where "
                                    f"H' = 1 + (H + 2*pad - HH) // stride = {ref}", command(cfg)))
     return found
+
+
+def output_size(function: str, outcomes) -> Diagnosis | None:
+    """One diagnosis of a forward's output size from EVERY case whose shape was wrong (``runner.CaseOutcome``
+    list): "off by one" only when it is off by one on all of them, else the rule with the numbers of the case
+    that is furthest off, so that the words agree with the table of failures a student reads beside them."""
+    role = ROLES.get(function, function)
+    if role not in ("conv_forward", "pool_forward"):
+        return None
+    wrong = []
+    for c in outcomes:
+        a = c.actual[0] if c.actual else None
+        if a is None or np.ndim(a) != 4 or not c.verdicts or c.verdicts[0].kind != "shape":
+            continue
+        (h, w), (rh, rw) = np.shape(a)[2:], c.refs[0].shape[2:]
+        wrong.append((max(abs(h - rh), abs(w - rw)), c, f"{h}x{w}", f"{rh}x{rw}"))
+    if not wrong:
+        return None
+    off, c, got, want = max(wrong, key=lambda t: t[0])
+    rule = "1 + (H + 2*pad - HH) // stride" if role == "conv_forward" else "1 + (H - pool_height) // stride"
+    where = f"on {c.cfg.describe()} the output is {got} where H' = {rule} gives {want}"
+    if off == 1:
+        return Diagnosis("off_by_one", f"the output size is off by one: {where}", command(c.cfg))
+    return Diagnosis("out_size", f"the output size is wrong: {where}", command(c.cfg))

@@ -15,12 +15,14 @@ computed in the grader only.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from checker import ops, pool_ops
+from .compare import check, check_pool_ties
 from .configs import ConvConfig, PoolConfig, conv_battery, drawn, pool_battery
 
 # The small cases on which a failing backward is compared with finite differences of the student's own
@@ -56,6 +58,8 @@ class FunctionSpec:
     wrt: tuple[str, ...] = ()            # the input each part is the gradient of
     cache: Callable | None = None        # cfg -> (forward name, its argument items): cs231n backwards
     doc: str = ""
+    divisible: bool = False              # the contract lets students assume output sizes divide evenly
+    judge: Callable | None = None        # (cfg, inputs, actual, reference) -> Verdict; default compare.check
 
     def call(self, cfg) -> dict:
         """The JSON recipe the child follows for one case."""
@@ -65,13 +69,28 @@ class FunctionSpec:
             recipe.update(cache_from=fwd, cache_args=items, fallback=items)
         return recipe
 
-    def battery(self, seed: int = 0, extra: int = 3) -> list:
-        """Fixed cases, ``extra`` drawn by hypothesis, and (for a backward) the tiny finite-difference case."""
+    def battery(self, seed: int = 0, extra: int = 3, strict: bool = False) -> list:
+        """Fixed cases, ``extra`` drawn by hypothesis, and (for a backward) the tiny finite-difference case.
+
+        Under the divisibility contract only the cases whose output size divides evenly; ``strict`` gives
+        the others instead (an extra check, weighted on its own). Without the contract ``strict`` has none.
+        """
         fixed = conv_battery() if self.family == "conv" else pool_battery()
-        cases = fixed + list(drawn(self.family, seed, extra))
-        if self.forward:
+        if not self.divisible:
+            cases = [] if strict else fixed + list(drawn(self.family, seed, extra))
+        else:
+            # more drawn than needed: about half of the drawn shapes fall on each side of the contract
+            cases = ([c for c in fixed if self.admits(c, strict)]
+                     + [c for c in drawn(self.family, seed, 4 * extra) if self.admits(c, strict)][:extra])
+        if self.forward and not strict:
             cases.append(FD_CONV if self.family == "conv" else FD_POOL)
         return cases
+
+    def admits(self, cfg, strict: bool = False) -> bool:
+        """Whether ``cfg`` belongs to the normal battery (or, with ``strict``, to the strict check)."""
+        if not self.divisible:
+            return not strict
+        return cfg.divides != strict
 
 
 @dataclass(frozen=True)
@@ -108,6 +127,15 @@ def _pool_bwd(cfg, a):
     return (pool_ops.maxpool_backward(a["dout"], a["x"], cfg.PH, cfg.PW, stride=cfg.stride),)
 
 
+def _tie_judge(x: str, g: str):
+    """Max-pool backward's judge: on a case with ties any split among the tied maxima is right."""
+    def judge(cfg, a, actual, ref):
+        if not getattr(cfg, "ties", False):
+            return check(actual, ref)
+        return check_pool_ties(actual, ref, a[x], a[g], cfg.PH, cfg.PW, cfg.stride)
+    return judge
+
+
 def _conv_param(cfg):
     return V({"stride": cfg.stride, "pad": cfg.pad})
 
@@ -119,19 +147,23 @@ def _pool_param(cfg):
 CS231N = Interface("cs231n", module="layers.py", functions=(
     FunctionSpec("conv_forward_naive", "conv", ("out",), 2, _conv_in,
                  lambda c: [A("x"), A("w"), A("b"), _conv_param(c)], _conv_fwd,
+                 divisible=True,
                  doc="x (N,C,H,W), w (F,C,HH,WW), b (F,), conv_param {'stride', 'pad'} -> (out, cache); "
                      "out (N,F,H',W') with H' = 1 + (H + 2*pad - HH) // stride"),
     FunctionSpec("conv_backward_naive", "conv", ("dx", "dw", "db"), 3, _conv_in, lambda c: [A("dout")], _conv_bwd,
                  forward="conv_forward_naive", wrt=("x", "w", "b"),
                  cache=lambda c: ("conv_forward_naive", [A("x"), A("w"), A("b"), _conv_param(c)]),
+                 divisible=True,
                  doc="dout (N,F,H',W'), cache from conv_forward_naive -> (dx (N,C,H,W), dw (F,C,HH,WW), db (F,))"),
     FunctionSpec("max_pool_forward_naive", "pool", ("out",), 2, lambda c, s: c.inputs(s),
                  lambda c: [A("x"), _pool_param(c)], _pool_fwd,
+                 divisible=True,
                  doc="x (N,C,H,W), pool_param {'pool_height', 'pool_width', 'stride'} -> (out, cache); "
                      "out (N,C,H',W') with H' = 1 + (H - pool_height) // stride"),
     FunctionSpec("max_pool_backward_naive", "pool", ("dx",), 1, lambda c, s: c.inputs(s), lambda c: [A("dout")],
-                 _pool_bwd, forward="max_pool_forward_naive", wrt=("x",),
+                 _pool_bwd, forward="max_pool_forward_naive", wrt=("x",), judge=_tie_judge("x", "dout"),
                  cache=lambda c: ("max_pool_forward_naive", [A("x"), _pool_param(c)]),
+                 divisible=True,
                  doc="dout (N,C,H',W'), cache from max_pool_forward_naive -> dx (N,C,H,W)"),
 ))
 
@@ -167,6 +199,7 @@ NATIVE = Interface("native", module="gradproof_hw.py", functions=(
     FunctionSpec("maxpool_backward2d", "pool", ("dx",), 1, _pool_plane,
                  lambda c: [A("g"), A("a"), V(c.PH), V(c.PW), V(c.stride)],
                  lambda c, a: (pool_ops.maxpool_backward(a["g"], a["a"], c.PH, c.PW, stride=c.stride),),
+                 judge=_tie_judge("a", "g"),
                  doc="g (H',W'), a (H,W), kh, kw, stride -> each g[i,j] added to the argmax of window (i,j)"),
     FunctionSpec("conv_forward", "conv", ("out",), 1, _conv_in,
                  lambda c: [A("x"), A("w"), A("b"), V(c.stride), V(c.pad)], _conv_fwd,
@@ -180,7 +213,7 @@ NATIVE = Interface("native", module="gradproof_hw.py", functions=(
                  doc="x (N,C,H,W), kh, kw, stride -> out (N,C,H',W')"),
     FunctionSpec("maxpool_backward", "pool", ("dx",), 1, lambda c, s: c.inputs(s),
                  lambda c: [A("dout"), A("x"), V(c.PH), V(c.PW), V(c.stride)], _pool_bwd,
-                 forward="maxpool_forward", wrt=("x",),
+                 forward="maxpool_forward", wrt=("x",), judge=_tie_judge("x", "dout"),
                  doc="dout (N,C,H',W'), x, kh, kw, stride -> dx (N,C,H,W)"),
 ))
 
@@ -192,3 +225,25 @@ def get_interface(name: str) -> Interface:
     if name not in INTERFACES:
         raise ValueError(f"interface must be one of {sorted(INTERFACES)}, got {name!r}")
     return INTERFACES[name]
+
+
+def suggest_interface(files: dict[str, bytes], interface: str) -> str | None:
+    """The other interface a submission was written for, when it defines none of ``interface``'s functions
+    and at least half of the other's (a native file graded as cs231n would only say AttributeError).
+
+    >>> suggest_interface({"a.py": b"def xcorr2d(a, k):\\n    pass\\ndef rot180(k):\\n    pass\\n"
+    ...                    b"def conv_forward(x, w, b, s, p):\\n    pass\\ndef conv_backward(d, x, w, s, p):\\n    pass\\n"
+    ...                    b"def maxpool_forward(x, kh, kw, s):\\n    pass\\n"}, "cs231n")
+    'native'
+    """
+    src = b"\n".join(files.values())
+
+    def defined(spec) -> bool:
+        return re.search(rb"^[ \t]*def[ \t]+" + spec.name.encode() + rb"[ \t]*\(", src, re.M) is not None
+
+    if any(defined(f) for f in get_interface(interface).functions):
+        return None
+    for name, other in INTERFACES.items():
+        if name != interface and 2 * sum(defined(f) for f in other.functions) >= len(other.functions):
+            return name
+    return None

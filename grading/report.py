@@ -17,6 +17,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from .results import clean
+from .score import POINT_DECIMALS
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
@@ -62,13 +63,15 @@ def gradescope(result, visibility: str = "visible", test_visibility: str = "visi
     r, tests = as_dict(result), []
     for f in r["functions"]:
         for p in f["parts"]:
-            tests.append({"name": f"{f['name']}: {p['part']}", "score": round(p["points"], 4),
-                          "max_score": round(p["max_points"], 4),
+            tests.append({"name": f"{f['name']}: {p['part']}", "score": round(p["points"], POINT_DECIMALS),
+                          "max_score": round(p["max_points"], POINT_DECIMALS),
                           "status": "passed" if part_passed(p) else "failed",
                           "output": part_text(f, p), "visibility": test_visibility})
     output = f"{r['interface']} interface: {r['score']:g} / {r['max_score']:g} points."
     if r["status"] != "graded":
         output += f" {r['status']}"
+    if r.get("seed") is not None:
+        output += f" Input values of this run: seed {r['seed']}."
     return {"score": r["score"], "execution_time": round(r["seconds"], 3), "output": output,
             "visibility": visibility, "tests": tests}
 

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .score import POINT_DECIMALS
+
 MAX_CHARS = 10_000   # any one text in a report: a 20 MB exception message must not become a 461 MB report
 
 # What a terminal, an XML parser or a JSON reader could take for something else: ANSI/VT escape sequences
@@ -78,20 +80,21 @@ class SubmissionResult:
     functions: list[FunctionResult]
     seconds: float = 0.0
     status: str = "graded"      # graded, or what stopped the grader from grading it
+    seed: int | None = None     # the seed of the input values (shapes are fixed): --seed reproduces the run
 
     @property
     def score(self) -> float:
-        return round(sum(f.points for f in self.functions), 4)
+        return round(sum(f.points for f in self.functions), POINT_DECIMALS)
 
     @property
     def max_score(self) -> float:
-        return round(sum(f.max_points for f in self.functions), 4)
+        return round(sum(f.max_points for f in self.functions), POINT_DECIMALS)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["score"], d["max_score"] = self.score, self.max_score
         for f, fd in zip(self.functions, d["functions"]):
-            fd["points"], fd["max_points"] = round(f.points, 4), f.max_points
+            fd["points"], fd["max_points"] = round(f.points, POINT_DECIMALS), f.max_points
         return clean(d)
 
 

@@ -80,16 +80,20 @@ def run_cases(spec, files, module, cases: list[CaseOutcome], limits: Limits, blo
             continue
         case.actual = [res.get(f"r{j}") for j in range(len(spec.parts))]
         touched = inplace({n: case.inputs[n] for n in _names(calls[i]["args"])}, res)
-        case.verdicts = [touched if not touched.ok else check(a, r) for a, r in zip(case.actual, case.refs)]
+        judge = spec.judge or (lambda cfg, inputs, a, r: check(a, r))
+        case.verdicts = [touched if not touched.ok else judge(case.cfg, case.inputs, a, r)
+                         for a, r in zip(case.actual, case.refs)]
     return run
 
 
 def finite_differences(fwd_spec, files, module, case: CaseOutcome, wrt: tuple[str, ...], limits: Limits,
-                       blocked=BLOCKED, h: float = 1e-3) -> dict[str, np.ndarray] | None:
-    """Gradient of sum(out * dout) of the STUDENT's forward, by central differences computed in the grader.
+                       blocked=BLOCKED, h: float = 1e-3) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """Gradient of sum(out * dout) of the STUDENT's forward, by central differences computed in the grader,
+    with an error bound per element: {name: (gradient, bound)}.
 
     The child only evaluates the forward on perturbed inputs; the differences are taken here, so a
-    submission cannot make up its own "finite differences". None when the forward cannot be evaluated.
+    submission cannot make up its own "finite differences". None when the forward cannot be evaluated
+    or returns anything but a finite float array of dout's shape.
     """
     base, perturbed, where = case.inputs, [], []
     for name in wrt:
@@ -103,10 +107,19 @@ def finite_differences(fwd_spec, files, module, case: CaseOutcome, wrt: tuple[st
             where.append((name, idx))
     run_cases(fwd_spec, files, module, perturbed, limits, blocked)
     dout = base["dout"]
-    grads = {name: np.zeros_like(base[name]) for name in wrt}
+    grads = {name: (np.zeros_like(base[name]), np.zeros_like(base[name])) for name in wrt}
     for k, (name, idx) in enumerate(where):
-        plus, minus = perturbed[2 * k].actual[0], perturbed[2 * k + 1].actual[0]
-        if plus is None or minus is None or np.shape(plus) != dout.shape or np.shape(minus) != dout.shape:
+        plus, minus = (np.asarray(perturbed[2 * k + s].actual[0]) for s in (0, 1))
+        if any(v.dtype.kind != "f" or v.shape != dout.shape or not np.isfinite(v).all() for v in (plus, minus)):
             return None
-        grads[name][idx] = float(np.sum((plus.astype(float) - minus) * dout)) / (2 * h)
+        # outputs differenced element by element before the dot with dout, so untouched entries cancel
+        # exactly. Bound: each output entry carries a rounding error of a few ulps of its dtype (float32
+        # forwards are allowed); 8 eps * (|plus| + |minus|) per entry covers the sums of up to 75 products
+        # our battery's forwards accumulate (error ~ sqrt(terms) eps), seen through |dout| and the 2h divisor.
+        # The forwards are piecewise linear in the inputs (cases with ties never come here), so central
+        # differences carry no truncation error.
+        eps = float(np.finfo(np.result_type(plus, minus)).eps)
+        with np.errstate(over="ignore", invalid="ignore"):   # a forward of 1e308: an inf bound, no credit
+            grads[name][0][idx] = float(np.sum((plus.astype(float) - minus) * dout)) / (2 * h)
+            grads[name][1][idx] = 8 * eps * float(np.sum((np.abs(plus) + np.abs(minus)) * np.abs(dout))) / (2 * h)
     return grads

@@ -68,6 +68,8 @@ def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
             console.print(Text(rep["code"]), soft_wrap=True)
         if f["output"].strip():
             console.print(f"{text('grade.printed', lang)}:\n{f['output'][:2000]}", markup=False)
+    if rec.get("seed") is not None:
+        console.print(Text(text("grade.seed", lang, seed=rec["seed"]), style="dim"), soft_wrap=True)
 
 
 def render_summary(summ: dict, console: Console, lang: str = "en") -> None:
@@ -116,7 +118,8 @@ def run_grade(args) -> int:
         if len(args.paths) != 1:
             raise ValueError(f"--single takes exactly one PATH, got {len(args.paths)}")
         records = [grade_submission(args.paths[0], args.interface, limits=limits, weights=weights,
-                                    fd_credit=not args.no_fd_credit, blocked=blocked).to_dict()]
+                                    fd_credit=args.fd_credit, blocked=blocked, strict=args.strict,
+                                    seed=args.seed).to_dict()]
     else:
         log = Path(args.log or ((args.output or "gradproof-grades") + ".jsonl"))
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -124,7 +127,8 @@ def run_grade(args) -> int:
             task = prog.add_task(text("grade.progress", lang), total=len(subs))
             records = batch.grade_batch(args.paths, args.interface, log=log, jobs=args.jobs, resume=args.resume,
                                         limits=limits, weights=weights, on_result=lambda rec: prog.advance(task),
-                                        fd_credit=not args.no_fd_credit, blocked=blocked)
+                                        fd_credit=args.fd_credit, blocked=blocked, strict=args.strict,
+                                        seed=args.seed)
     if args.format == "gradescope":
         body = json.dumps(report.gradescope(records[0]), indent=2, allow_nan=False)
     elif args.format == "json":

@@ -25,6 +25,8 @@ def run(*args, timeout=120):
     (["derive", "full-conv", "--input", "3x3", "--kernel", "3x3", "--pad", "1"], "--pad cannot be set for full-conv"),
     (["derive", "max-pool", "--input", "3x3", "--window", "3"], "values is required for max pooling"),
     (["derive", "mean-pool", "--input", "3x3", "--window", "4"], "larger than the padded input"),
+    (["grade", "examples/cs231n/correct.py", "--fd-credit", "--no-fd-credit"], "contradict each other"),
+    (["grade", "examples/cs231n/correct.py", "--seed", "-1"], "--seed must be >= 0, got -1"),
 ])
 def test_user_mistakes_are_one_line_and_exit_2(args, needle):
     r = run(*args)

@@ -1,7 +1,9 @@
 """Verdicts: each failure kind has its own message; float32-but-right passes."""
 import numpy as np
 
-from grading.compare import check, inplace
+import pytest
+
+from grading.compare import check, check_pool_ties, inplace
 
 REF = np.arange(12.0).reshape(1, 1, 3, 4)
 
@@ -32,3 +34,50 @@ def test_inplace_changes_are_caught():
     v = inplace(orig, {"in.dout": REF * 0})
     assert not v.ok and v.kind == "inplace" and "dout" in v.message
     assert inplace(orig, {}).kind == "missing"
+
+
+# --- max-pool backward at ties (the project's tie policy) ---------------------------------------------
+def _tie_case():
+    # one 2x2 window per plane, stride 2: a two-way tie (top row) and a window of zeros after a ReLU
+    x = np.array([[[[1.0, 1.0], [0.5, 0.0]], [[0.0, 0.0], [0.0, 0.0]]]])
+    g = np.array([[[[3.0]], [[-2.0]]]])
+    first = np.array([[[[3.0, 0.0], [0.0, 0.0]], [[-2.0, 0.0], [0.0, 0.0]]]])   # numpy.argmax route
+    return x, g, first
+
+
+def _judge(dx):
+    x, g, first = _tie_case()
+    return check_pool_ties(dx, first, x, g, 2, 2, 2)
+
+
+def test_one_max_routing_and_splits_that_sum_to_the_gradient_are_right():
+    x, g, first = _tie_case()
+    assert _judge(first).ok
+    last = np.array([[[[0.0, 3.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, -2.0]]]])
+    half = np.array([[[[1.5, 1.5], [0.0, 0.0]], [[-0.5, -0.5], [-0.5, -0.5]]]])
+    uneven = np.array([[[[1.0, 2.0], [0.0, 0.0]], [[-2.0, 0.0], [0.0, 0.0]]]])
+    assert _judge(last).ok and _judge(half).ok and _judge(uneven).ok
+
+
+def test_every_tied_maximum_getting_the_whole_gradient_is_wrong():
+    x, g, first = _tie_case()
+    every = (x == x.max(axis=(2, 3), keepdims=True)) * g
+    v = _judge(every)
+    assert not v.ok and v.kind == "values"
+
+
+@pytest.mark.parametrize("dx", [
+    [[[[4.0, -1.0], [0.0, 0.0]], [[-2.0, 0.0], [0.0, 0.0]]]],   # sums to g, but a negative share
+    [[[[3.0, 0.0], [0.5, 0.0]], [[-2.0, 0.0], [0.0, 0.0]]]],    # gradient on a cell that is not a maximum
+    [[[[2.0, 0.0], [0.0, 0.0]], [[-2.0, 0.0], [0.0, 0.0]]]],    # shares sum to less than g
+])
+def test_other_splits_are_wrong(dx):
+    assert not _judge(np.array(dx)).ok
+
+
+def test_a_zero_gradient_splits_into_zeros_only():
+    x = np.zeros((1, 1, 2, 2))
+    g = np.zeros((1, 1, 1, 1))
+    assert check_pool_ties(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 2, 2)), x, g, 2, 2, 2).ok
+    plus_minus = np.array([[[[1.0, -1.0], [0.0, 0.0]]]])
+    assert not check_pool_ties(plus_minus, np.zeros((1, 1, 2, 2)), x, g, 2, 2, 2).ok

@@ -89,7 +89,7 @@ def test_a_failed_part_worth_no_points_is_still_failed():
 import io  # noqa: E402
 
 import numpy as np  # noqa: E402
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import example, given, settings, strategies as st  # noqa: E402
 
 from checker import ops, pool_ops  # noqa: E402
 from grading import runner  # noqa: E402
@@ -99,7 +99,7 @@ from grading.sandbox import ChildRun, Limits  # noqa: E402
 from grading.score import Weights, apply  # noqa: E402
 
 KINDS = ["right", "values", "nan", "inf", "none", "int", "str", "structured", "shape", "empty", "huge",
-         "scalar", "inplace", "error"]
+         "scalar", "inplace", "error", "timeout"]
 HOSTILE = st.lists(st.sampled_from(list("ab [/]<>&\"'\x00\x07\x08\x0b\x1b\x7f\x9b\r\n\t\u202e\ud800\ufffe")
                                    + ["\x1b[2J", "\x1b]52;c;eA==\x07", "40 / 40"]), max_size=12).map("".join)
 
@@ -130,6 +130,9 @@ def _fake_child(plan, text):
             else:
                 right = _right(func, call["args"], arrays, i)
             kinds = plan[i % len(plan)]
+            if "timeout" in kinds:   # the child is killed here: this call and every later one have no result
+                run.fatal = "timed out after 10 s " + text
+                break
             if "error" in kinds:
                 run.errors[i] = text
                 continue
@@ -168,10 +171,17 @@ def _all_formats(rec):
 _BATTERIES = [f.battery(0) for f in get_interface("cs231n").functions]
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")   # an overflow warning in judging is a grader error too
 @settings(max_examples=25)
 @given(func=st.sampled_from([f.name for f in get_interface("cs231n").functions]),
-       plan=st.lists(st.tuples(*[st.sampled_from(KINDS)] * 3), min_size=1, max_size=4), text=HOSTILE)
-def test_every_verdict_kind_flows_through_every_format(func, plan, text):
+       plan=st.lists(st.tuples(*[st.sampled_from(KINDS)] * 3), min_size=1, max_size=4), text=HOSTILE,
+       fd=st.booleans())
+# only values failures open the finite-difference check: make sure it runs on hostile forwards
+@example(func="conv_backward_naive", plan=[("values", "right", "values"), ("values", "nan", "right")], text="",
+         fd=True)
+@example(func="conv_backward_naive", plan=[("values",) * 3, ("huge",) * 3, ("values",) * 3],
+         text="\x1b[2J", fd=True)
+def test_every_verdict_kind_flows_through_every_format(func, plan, text, fd):
     from unittest import mock
 
     iface = get_interface("cs231n")
@@ -179,12 +189,16 @@ def test_every_verdict_kind_flows_through_every_format(func, plan, text):
     n = len(spec.parts)
     plan = [case[:n] for case in plan]
     with mock.patch.object(runner, "run_function", _fake_child(plan, text)):
-        res = grade_function(spec, iface, {}, "layers", limits=Limits(), seed=0, forward_failed=set())
+        # fd: the forward "failed", so the finite-difference check runs on the fake forward's values too
+        res = grade_function(spec, iface, {}, "layers", limits=Limits(), seed=0, fd_credit=fd,
+                             forward_failed={spec.forward} if fd and spec.forward else set())
     apply(res, Weights())
     assert "grader error" not in (res.error or ""), res.error
     for j, p in enumerate(res.parts):
-        # a case fails every part when the call raised or changed its input
-        full = all(case[j] == "right" and not {"error", "inplace"} & set(case) for case in plan)
+        # a case fails every part when the call raised or changed its input; no fake answer here is the
+        # gradient of the fake forward where it is wrong (r + 1 has the gradient of r), so no credit either
+        assert not p.fd_credit
+        full = all(case[j] == "right" and not {"error", "inplace", "timeout"} & set(case) for case in plan)
         assert (p.points == p.max_points) == full, (plan, p)
     rec = SubmissionResult("s\x1b[2J.py", "cs231n", [res]).to_dict()
     _all_formats(rec)
@@ -222,6 +236,7 @@ def max_pool_backward_naive(dout, cache):
 '''
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")   # an overflow warning in judging is a grader error too
 @pytest.mark.parametrize("kind", sorted(ODD))
 def test_no_returned_value_crashes_any_format(tmp_path, kind):
     from grading.grade import grade_submission
@@ -231,6 +246,27 @@ def test_no_returned_value_crashes_any_format(tmp_path, kind):
     r = grade_submission(tmp_path / "layers.py", "cs231n", limits=Limits(timeout_s=20.0, memory_mb=1024))
     assert r.status == "graded" and r.score == 0 and r.max_score == 40
     assert not any("grader error" in (f.error or "") for f in r.functions)
+    assert f"seed {r.seed}" in gradescope(r)["output"]
     if kind not in ("none", "list", "type"):   # an array came back: each function shows it on a small case
         assert all(f.repro is not None for f in r.functions)
     _all_formats(r.to_dict())
+
+
+def test_escapes_controls_and_floods_from_a_submission_reach_no_report(tmp_path):
+    from grading.grade import grade_submission
+    from grading.results import MAX_CHARS
+    from grading.sandbox import Limits
+
+    evil = r'"\x1b[2J\x1b[H\x1b]52;c;cHduZWQ=\x07\x1b[32m 40 / 40 \r\x00\x0b\x1b[0m\u202e" + "A" * 3_000_000'
+    (tmp_path / "layers.py").write_text(
+        f"def conv_forward_naive(x, w, b, p):\n    print({evil})\n    raise ValueError({evil})\n")
+    r = grade_submission(tmp_path / "layers.py", "cs231n", limits=Limits(timeout_s=20.0, memory_mb=1024))
+    rec = r.to_dict()
+    shown = _all_formats(rec)
+    for body in (to_json(rec), json.dumps(gradescope(rec)), junit([rec]), shown):
+        assert not any(c in body for c in "\x1b\x07\x00\x0b\r\u202e"), body[:200]
+    texts = [m for f in rec["functions"] for p in f["parts"] for m in p["messages"]] + \
+        [f["output"] for f in rec["functions"]] + [f["error"] or "" for f in rec["functions"]]
+    assert any("40 / 40" in t for t in texts)   # the text arrives, without what surrounded it
+    assert max(map(len, texts)) <= MAX_CHARS + 40
+    assert len(to_json(rec)) < 40 * MAX_CHARS

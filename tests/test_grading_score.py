@@ -39,3 +39,13 @@ def test_submission_totals_and_bad_weights():
     assert (s.score, s.max_score) == (10, 10) and s.to_dict()["functions"][0]["points"] == 10
     with pytest.raises(ValueError, match="per_function"):
         Weights(per_function=-1)
+
+
+def test_a_strict_check_has_its_own_weight():
+    from grading.score import STRICT, Weights
+
+    w = Weights.from_json('{"strict": 4}')
+    assert w.for_parts("conv_forward_naive" + STRICT, ("out",)) == {"out": 4.0}
+    assert w.for_parts("conv_forward_naive", ("out",)) == {"out": 10.0}
+    with pytest.raises(ValueError, match="strict must be >= 0"):
+        Weights(strict=-1)
