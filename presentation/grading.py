@@ -24,8 +24,6 @@ from grading.score import Weights
 from presentation.i18n import resolve_lang, text
 from presentation.matrices import make_console
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
     """One student's report: points per function and part, what failed, the likely mistake, a reproduction."""
@@ -82,6 +80,14 @@ def render_summary(summ: dict, console: Console, lang: str = "en") -> None:
         console.print(Text(f"  {n} x {why}", style="red"))
 
 
+def _read_weights(path, interface: str) -> Weights:
+    """--weights FILE as Weights; ValueError (exit 2) naming the file when it cannot be read."""
+    try:
+        return Weights.from_json(Path(path).read_text())
+    except (OSError, json.JSONDecodeError, TypeError) as exc:
+        raise ValueError(f"--weights could not be read from {path!r}: {exc}") from None
+
+
 def run_grade(args) -> int:
     """The ``grade`` command: grade, log, render in the chosen format."""
     lang = resolve_lang(args.lang)
@@ -89,10 +95,7 @@ def run_grade(args) -> int:
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "gradproof-hypothesis"))
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
     blocked = tuple(b for b in BLOCKED if b not in set(args.allow or ()))
-    try:
-        weights = Weights.from_json(Path(args.weights).read_text()) if args.weights else Weights()
-    except (OSError, json.JSONDecodeError, TypeError) as exc:
-        raise ValueError(f"--weights could not be read from {args.weights!r}: {exc}") from None
+    weights = _read_weights(args.weights, args.interface) if args.weights else Weights()
     for p in args.paths:
         if not Path(p).exists():  # checked first: a .py path below goes straight to grade_submission
             raise ValueError(f"PATH {p} does not exist")
@@ -124,7 +127,8 @@ def run_grade(args) -> int:
                                         limits=limits, weights=weights, on_result=lambda rec: prog.advance(task),
                                         fd_credit=not args.no_fd_credit, blocked=blocked)
     if args.format == "gradescope":
-        body = json.dumps(report.gradescope(records[0]), indent=2)
+        body = json.dumps(report.gradescope(records[0], args.visibility, args.test_visibility or args.visibility),
+                          indent=2)
     elif args.format == "json":
         body = report.to_json(records if len(records) > 1 else records[0])
     elif args.format == "junit":
@@ -155,6 +159,23 @@ def run_homework(args) -> int:
         paths = templates.write_template(args.dir, args.interface)
         print(text("homework.init", lang, path=str(paths[0]), selfcheck=str(paths[1]), interface=args.interface))
     else:
-        templates.write_gradescope(args.dir, args.interface, ROOT)
-        print(text("homework.gradescope", lang, dir=args.dir))
+        from grading import gradescope
+
+        weights = _read_weights(args.weights, args.interface) if args.weights else None  # refused here, not on Gradescope
+        files = gradescope.write_package(args.dir, args.interface, options=gradescope_options(args),
+                                         weights_file=args.weights if weights else None,
+                                         root=args.autograder_root, force=args.force)
+        print(text("homework.gradescope", lang, dir=args.dir, zip=str(files[-1])))
     return 0
+
+
+def gradescope_options(args) -> list[str]:
+    """The ``grade`` options given to ``homework gradescope``, as run_autograder passes them on."""
+    out = []
+    for flag, value in (("--timeout", args.timeout), ("--memory-mb", args.memory_mb),
+                        ("--visibility", args.visibility), ("--test-visibility", args.test_visibility)):
+        if value is not None:
+            out += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    for name in args.allow or ():
+        out += ["--allow", name]
+    return out + (["--no-fd-credit"] if args.no_fd_credit else [])
