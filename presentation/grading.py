@@ -82,10 +82,16 @@ def render_summary(summ: dict, console: Console, lang: str = "en") -> None:
 
 def _read_weights(path, interface: str) -> Weights:
     """--weights FILE as Weights; ValueError (exit 2) naming the file when it cannot be read."""
+    from grading.interfaces import get_interface
+
     try:
-        return Weights.from_json(Path(path).read_text())
-    except (OSError, json.JSONDecodeError, TypeError) as exc:
+        weights = Weights.from_json(Path(path).read_text())
+    except (OSError, json.JSONDecodeError, TypeError, AttributeError) as exc:
         raise ValueError(f"--weights could not be read from {path!r}: {exc}") from None
+    try:
+        return weights.check(get_interface(interface))
+    except ValueError as exc:
+        raise ValueError(f"--weights {path}: {exc}") from None
 
 
 def run_grade(args) -> int:
