@@ -246,7 +246,11 @@ def _add_grade(sub):
     p.add_argument("-o", "--output", help="write the report here instead of stdout")
     p.add_argument("--format", choices=["text", "json", "gradescope", "junit"], default="text", help="(default text)")
     p.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
-    p.add_argument("--resume", action="store_true", help="skip submissions already in the JSON-lines log")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse grades in the JSON-lines log whose submission, interface, weights, grader and "
+                        "options are unchanged; grade the rest")
+    p.add_argument("--regrade", nargs="+", metavar="PATH",
+                   help="grade these submissions again whatever the log says (implies --resume for the others)")
     p.add_argument("--log", help="JSON-lines log, one line per finished submission (default OUTPUT.jsonl)")
     p.add_argument("--single", action="store_true", help="PATH is one submission (a file or a folder)")
     _add_grading_options(p)

@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from . import resume as _resume
 from .grade import grade_submission
 from .interfaces import get_interface
 from .results import not_graded
@@ -54,15 +55,7 @@ def find_submissions(paths, skipped: list | None = None) -> list[Path]:
 
 def read_log(log: Path) -> dict[str, dict]:
     """The records already in a JSON-lines log, by submission; a line cut short by a kill is ignored."""
-    done = {}
-    if log.exists():
-        for line in log.read_text(encoding="utf-8").splitlines():
-            try:
-                rec = json.loads(line)
-                done[rec["submission"]] = rec
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue
-    return done
+    return {rec["submission"]: rec for rec in _resume.logged(log) if "submission" in rec}
 
 
 def _append(log: Path, rec: dict) -> None:
@@ -78,8 +71,13 @@ def _grade_one(path: str, interface: str, limits: Limits, weights: Weights, fd_c
 
 
 def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = False, limits: Limits = Limits(),
-                weights: Weights = Weights(), on_result=None, fd_credit: bool = True, blocked=BLOCKED) -> list[dict]:
-    """Grade every submission under ``paths``; returns all records (resumed ones included), in path order."""
+                weights: Weights = Weights(), on_result=None, fd_credit: bool = True, blocked=BLOCKED,
+                regrade=()) -> list[dict]:
+    """Grade every submission under ``paths``; returns all records (resumed ones included), in path order.
+
+    ``resume`` reuses a logged grade only when its key (``resume.grade_key``: content, interface, weights,
+    grader, options) is unchanged; ``regrade`` paths are graded again whatever the log says.
+    """
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs!r}")
     get_interface(interface)
@@ -87,7 +85,9 @@ def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = Fal
     log = Path(log)
     if not resume and log.exists():
         log.unlink()
-    records = {k: v for k, v in read_log(log).items() if k in subs}
+    keys = {s: _resume.grade_key(s, interface, weights=weights, limits=limits, fd_credit=fd_credit, blocked=blocked)
+            for s in subs}
+    records = _resume.reusable(_resume.logged(log), keys, regrade)
     pending, tries = [s for s in subs if s not in records], Counter()
     while pending:
         retry = []
@@ -107,6 +107,7 @@ def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = Fal
                 except Exception as exc:  # noqa: BLE001 - one bad submission must not end the batch
                     rec = not_graded(s, interface, f"not graded: grader error {type(exc).__name__}: {exc}",
                                      weights).to_dict()
+                rec = _resume.stamp(rec, s, keys[s])
                 _append(log, rec)
                 records[s] = rec
                 if on_result:

@@ -94,6 +94,18 @@ def _read_weights(path, interface: str) -> Weights:
         raise ValueError(f"--weights {path}: {exc}") from None
 
 
+def _regrade(paths, subs) -> list:
+    """--regrade PATH...: each must be one of the submissions found (compared as resolved paths)."""
+    from grading.resume import resolved
+
+    known = {resolved(s) for s in subs}
+    for p in paths or ():
+        if resolved(p) not in known:
+            raise ValueError(f"--regrade {p}: not one of the {len(subs)} submissions under "
+                             f"{' '.join(map(str, {s.parent for s in subs}))}")
+    return list(paths or ())
+
+
 def run_grade(args) -> int:
     """The ``grade`` command: grade, log, render in the chosen format."""
     lang = resolve_lang(args.lang)
@@ -118,7 +130,8 @@ def run_grade(args) -> int:
         raise ValueError("--format gradescope writes one submission's results.json: add --single, or give one "
                          "submission (Gradescope runs one container per submission)")
     # one .py file and no log asked for: a student checking their work; no log file, no progress bar
-    single = args.single or (len(args.paths) == 1 and args.paths[0].endswith(".py") and not (args.log or args.resume))
+    single = args.single or (len(args.paths) == 1 and args.paths[0].endswith(".py")
+                             and not (args.log or args.resume or args.regrade))
     if single:
         if len(args.paths) != 1:
             raise ValueError(f"--single takes exactly one PATH, got {len(args.paths)}")
@@ -129,9 +142,10 @@ def run_grade(args) -> int:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=False) as prog:
             task = prog.add_task(text("grade.progress", lang), total=len(subs))
-            records = batch.grade_batch(args.paths, args.interface, log=log, jobs=args.jobs, resume=args.resume,
-                                        limits=limits, weights=weights, on_result=lambda rec: prog.advance(task),
-                                        fd_credit=not args.no_fd_credit, blocked=blocked)
+            records = batch.grade_batch(args.paths, args.interface, log=log, jobs=args.jobs,
+                                        resume=args.resume or bool(args.regrade), limits=limits, weights=weights,
+                                        on_result=lambda rec: prog.advance(task), fd_credit=not args.no_fd_credit,
+                                        blocked=blocked, regrade=_regrade(args.regrade, subs))
     if args.format == "gradescope":
         body = json.dumps(report.gradescope(records[0], args.visibility, args.test_visibility or args.visibility),
                           indent=2)
