@@ -239,12 +239,15 @@ def _add_grade(sub):
                        description="Grade submissions (each .py file, or each subfolder of a folder) against the "
                                    "proven rules, each student function in its own limited child process.",
                        epilog="examples:\n  python cli.py grade layers.py\n"
-                              "  python cli.py grade submissions/ --jobs 2 --format json -o grades.json --resume",
+                              "  python cli.py grade submissions/ --jobs 2 --format json -o grades.json --resume\n"
+                              "  python cli.py grade export/ --format csv -o gradebook.csv --resume",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", metavar="PATH", help=".py files or folders of submissions")
     p.add_argument("--interface", choices=["cs231n", "native"], default="cs231n", help="(default cs231n)")
     p.add_argument("-o", "--output", help="write the report here instead of stdout")
-    p.add_argument("--format", choices=["text", "json", "gradescope", "junit"], default="text", help="(default text)")
+    p.add_argument("--format", choices=["text", "json", "gradescope", "junit", "csv", "summary"], default="text",
+                   help="text: a report per student; json: always a list of records; csv: a gradebook row per "
+                        "student, a column per part; summary: one line per student (default text)")
     p.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
     p.add_argument("--resume", action="store_true",
                    help="reuse grades in the JSON-lines log whose submission, interface, weights, grader and "

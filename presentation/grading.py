@@ -150,7 +150,13 @@ def run_grade(args) -> int:
         body = json.dumps(report.gradescope(records[0], args.visibility, args.test_visibility or args.visibility),
                           indent=2)
     elif args.format == "json":
-        body = report.to_json(records if len(records) > 1 else records[0])
+        # always a list, one record per submission (a single one included): one shape to parse
+        body = report.to_json(records)
+    elif args.format in ("csv", "summary"):
+        from grading import gradebook
+
+        names = gradebook.students(records, args.paths)
+        body = (gradebook.to_csv if args.format == "csv" else gradebook.summary_lines)(records, names).rstrip("\n")
     elif args.format == "junit":
         body = report.junit(records)
     else:
