@@ -207,6 +207,16 @@ def _seconds(text: str) -> float:
     return t
 
 
+def _memory_mb(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 256:  # the sandbox's floor: a child loading numpy needs it (sandbox.Limits)
+        raise argparse.ArgumentTypeError(f"expected a whole number of megabytes >= 256, got {text!r}")
+    return n
+
+
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 
@@ -215,7 +225,7 @@ def _add_grading_options(p, defaults: bool = True):
     only those given: defaults=False leaves them None)."""
     d = (lambda v: v) if defaults else (lambda v: None)
     p.add_argument("--timeout", type=_seconds, default=d(10.0), help="seconds per student function (default 10)")
-    p.add_argument("--memory-mb", type=_positive, default=d(2048), help="address-space limit per child (default 2048)")
+    p.add_argument("--memory-mb", type=_memory_mb, default=d(2048), help="address-space limit per child (default 2048)")
     p.add_argument("--allow", action="append", choices=["torch", "jax", "jaxlib", "tensorflow", "autograd"],
                    help="let submissions import this framework (repeatable; the grader's packages stay blocked)")
     p.add_argument("--no-fd-credit", action="store_true",

@@ -182,12 +182,20 @@ def run_homework(args) -> int:
     """The ``homework`` command: write a student template or the Gradescope autograder files."""
     lang = resolve_lang(args.lang)
     if args.action == "init":
+        given = [o for o in gradescope_options(args) if o.startswith("--")]
+        given += ["--weights"] * bool(args.weights) + ["--force"] * args.force
+        given += ["--autograder-root"] * (args.autograder_root != "/autograder")
+        if given:
+            raise ValueError(f"{', '.join(dict.fromkeys(given))}: for homework gradescope only, not homework init")
         paths = templates.write_template(args.dir, args.interface)
         print(text("homework.init", lang, path=str(paths[0]), selfcheck=str(paths[1]), interface=args.interface))
     else:
         from grading import gradescope
 
-        weights = _read_weights(args.weights, args.interface) if args.weights else None  # refused here, not on Gradescope
+        # every mistake refused here, not on Gradescope in front of a student
+        weights = _read_weights(args.weights, args.interface) if args.weights else None
+        if not args.autograder_root.startswith("/"):
+            raise ValueError(f"--autograder-root must be an absolute path, got {args.autograder_root!r}")
         files = gradescope.write_package(args.dir, args.interface, options=gradescope_options(args),
                                          weights_file=args.weights if weights else None,
                                          root=args.autograder_root, force=args.force)

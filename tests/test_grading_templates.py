@@ -83,3 +83,16 @@ def test_setup_sh_closes_both_copies_of_the_grader_to_other_users():
 
     assert 'names = "checker derivations grading presentation".split()' in sh and sh.rstrip().endswith("chmod -R go-rwx")
     assert set(GRADER_PACKAGES) == {"checker", "derivations", "grading", "presentation"}
+
+
+def test_homework_options_are_checked_before_anything_is_written(tmp_path):
+    cases = [(["init", "--weights", "w.json"], "--weights: for homework gradescope only"),
+             (["gradescope", "--memory-mb", "100"], "--memory-mb: expected a whole number of megabytes >= 256"),
+             (["gradescope", "--autograder-root", "relative/root"], "--autograder-root must be an absolute path"),
+             (["gradescope", "--timeout", "0"], "--timeout: expected a number of seconds > 0"),
+             (["gradescope", "--visibility", "secret"], "invalid choice: 'secret'")]
+    for extra, words in cases:
+        out = subprocess.run([sys.executable, "cli.py", "homework", extra[0], str(tmp_path / "hw"), *extra[1:]],
+                             cwd=ROOT, capture_output=True, text=True)
+        assert out.returncode == 2 and words in out.stderr and "Traceback" not in out.stderr, out.stderr
+        assert not (tmp_path / "hw").exists()
