@@ -50,7 +50,11 @@ def load(path):
     sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location("student_solution", path)
     mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    try:
+        spec.loader.exec_module(mod)
+    except Exception as exc:  # a syntax error or a failing import: the student's to fix, said in one line
+        where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) else ""
+        raise SystemExit(f"selfcheck: {path.name} could not be loaded{where}: {type(exc).__name__}: {exc}") from None
     return mod
 
 
