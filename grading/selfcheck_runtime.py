@@ -188,8 +188,8 @@ def main(argv):
             print(f"FAIL {title}\n     {exc}")
             fwd = chk.get("forward", {}).get("function")
             if fwd in failed_forwards:
-                print(f"     (your {fwd} is wrong too: fix it first; finite differences of a wrong forward are "
-                      f"not a fair test of its backward)")
+                print(f"     (your {fwd} failed its own check: fix it first; finite differences of a wrong "
+                      f"forward are not a fair test of its backward)")
             continue
         print(f"ok   {title}")
     total = len(CHECKS)
