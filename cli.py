@@ -181,41 +181,54 @@ def _add_homework(sub):
     p = sub.add_parser("homework", help="write a student template or a Gradescope autograder",
                        description="Write the files an instructor hands out: a student template or Gradescope files.",
                        epilog="examples:\n  python cli.py homework init hw3 --interface cs231n\n"
-                              "  python cli.py homework gradescope autograder --interface cs231n",
+                              "  python cli.py homework gradescope autograder --interface cs231n --weights w.json "
+                              "--visibility after_due_date",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("action", choices=["init", "gradescope"], help="init: student template; gradescope: autograder")
+    p.add_argument("action", choices=["init", "gradescope"],
+                   help="init: student template and selfcheck.py; gradescope: autograder files and autograder.zip")
     p.add_argument("dir", help="the folder to write into (created if missing)")
     p.add_argument("--interface", choices=["cs231n", "native"], default="cs231n", help="(default cs231n)")
+    g = p.add_argument_group("gradescope only: carried into run_autograder")
+    _add_grading_options(g, defaults=False)
+    g.add_argument("--autograder-root", default="/autograder",
+                   help="Gradescope's folder (default /autograder; GRADPROOF_AUTOGRADER_ROOT overrides it at run time)")
+    g.add_argument("--force", action="store_true", help="overwrite the files a previous run wrote (hand edits are lost)")
     _add_display(p)
     p.set_defaults(func=_cmd_homework)
 
 
-def _cmd_homework(args) -> int:
-    from presentation.grading import run_homework
+def _seconds(text: str) -> float:
+    try:
+        t = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}") from None
+    if not t > 0 or t == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return t
 
-    return run_homework(args)
+
+def _memory_mb(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 256:  # the sandbox's floor: a child loading numpy needs it (sandbox.Limits)
+        raise argparse.ArgumentTypeError(f"expected a whole number of megabytes >= 256, got {text!r}")
+    return n
 
 
-def _add_grade(sub):
-    p = sub.add_parser("grade", help="grade homework submissions in a sandbox",
-                       description="Grade submissions (each .py file, or each subfolder of a folder) against the "
-                                   "proven rules, each student function in its own limited child process.",
-                       epilog="examples:\n  python cli.py grade layers.py\n"
-                              "  python cli.py grade submissions/ --jobs 2 --format json -o grades.json --resume",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", metavar="PATH", help=".py files or folders of submissions")
-    p.add_argument("--interface", choices=["cs231n", "native"], default="cs231n", help="(default cs231n)")
-    p.add_argument("-o", "--output", help="write the report here instead of stdout")
-    p.add_argument("--format", choices=["text", "json", "gradescope", "junit"], default="text", help="(default text)")
-    p.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds per student function (default 10)")
-    p.add_argument("--memory-mb", type=int, default=2048, help="address-space limit per child (default 2048)")
-    p.add_argument("--resume", action="store_true", help="skip submissions already in the JSON-lines log")
-    p.add_argument("--log", help="JSON-lines log, one line per finished submission (default OUTPUT.jsonl)")
-    p.add_argument("--single", action="store_true", help="PATH is one submission (a file or a folder)")
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+
+
+def _add_grading_options(p, defaults: bool = True):
+    """The options that decide a grade, shared by ``grade`` and ``homework gradescope`` (which passes on
+    only those given: defaults=False leaves them None)."""
+    d = (lambda v: v) if defaults else (lambda v: None)
+    p.add_argument("--timeout", type=_seconds, default=d(10.0), help="seconds per student function (default 10)")
+    p.add_argument("--memory-mb", type=_memory_mb, default=d(2048), help="address-space limit per child (default 2048)")
     p.add_argument("--allow", action="append", choices=["torch", "jax", "jaxlib", "tensorflow", "autograd"],
                    help="let submissions import this framework (repeatable; the grader's packages stay blocked)")
-    p.add_argument("--stub", action="append", metavar="NAME", default=[],
+    p.add_argument("--stub", action="append", metavar="NAME", default=[] if defaults else None,
                    help="replace package NAME, absent here and not needed by the graded functions (e.g. "
                         "matplotlib), with an empty module (repeatable)")
     p.add_argument("--fd-credit", action="store_true",
@@ -229,6 +242,41 @@ def _add_grade(sub):
                         "lets students assume they do), as an extra check weighted on its own (\"strict\" in --weights)")
     p.add_argument("--weights", metavar="FILE", help='JSON points, e.g. {"per_function": 10, "parts": '
                                                       '{"conv_backward_naive": {"dx": 6, "dw": 3, "db": 1}}}')
+    p.add_argument("--visibility", choices=VISIBILITIES, default=d("visible"),
+                   help="Gradescope: when students see the results (default visible)")
+    p.add_argument("--test-visibility", choices=VISIBILITIES, default=None,
+                   help="Gradescope: when students see each test (default: as --visibility)")
+
+
+def _cmd_homework(args) -> int:
+    from presentation.grading import run_homework
+
+    return run_homework(args)
+
+
+def _add_grade(sub):
+    p = sub.add_parser("grade", help="grade homework submissions in a sandbox",
+                       description="Grade submissions (each .py file, or each subfolder of a folder) against the "
+                                   "proven rules, each student function in its own limited child process.",
+                       epilog="examples:\n  python cli.py grade layers.py\n"
+                              "  python cli.py grade submissions/ --jobs 2 --format json -o grades.json --resume\n"
+                              "  python cli.py grade export/ --format csv -o gradebook.csv --resume",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".py files or folders of submissions")
+    p.add_argument("--interface", choices=["cs231n", "native"], default="cs231n", help="(default cs231n)")
+    p.add_argument("-o", "--output", help="write the report here instead of stdout")
+    p.add_argument("--format", choices=["text", "json", "gradescope", "junit", "csv", "summary"], default="text",
+                   help="text: a report per student; json: always a list of records; csv: a gradebook row per "
+                        "student, a column per part; summary: one line per student (default text)")
+    p.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse grades in the JSON-lines log whose submission, interface, weights, grader and "
+                        "options are unchanged; grade the rest")
+    p.add_argument("--regrade", nargs="+", metavar="PATH",
+                   help="grade these submissions again whatever the log says (implies --resume for the others)")
+    p.add_argument("--log", help="JSON-lines log, one line per finished submission (default OUTPUT.jsonl)")
+    p.add_argument("--single", action="store_true", help="PATH is one submission (a file or a folder)")
+    _add_grading_options(p)
     _add_display(p)
     p.set_defaults(func=_cmd_grade)
 

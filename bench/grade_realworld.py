@@ -13,7 +13,7 @@ every disagreement with its reason. A disagreement that follows from a stated gr
 
 Anything else is reported as a grader bug (``false credit`` / ``false fail`` / ``grader crashed``).
 
-    python bench/grade_realworld.py [--no-fd-credit] [--json OUT]
+    python bench/grade_realworld.py [--fd-credit] [--json OUT]
 """
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def oracle_reason(fres, lab: dict, cases: list) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-fd-credit", action="store_true", help="grade with fd_credit=False")
+    ap.add_argument("--fd-credit", action="store_true", help="grade with fd_credit=True (off by default, as in the grader)")
     ap.add_argument("--json", type=Path, help="also write every verdict here")
     args = ap.parse_args(argv)
     corpus = json.loads(CORPUS.read_text())
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
             sub = Path(tmp) / sol["id"]
             sub.mkdir()
             shutil.copy(cached(sol), sub / "layers.py")
-            kwargs = {"fd_credit": False} if args.no_fd_credit else {}
+            kwargs = {"fd_credit": True} if args.fd_credit else {}
             try:
                 res = {f.name: f for f in grade_submission(sub / "layers.py", "cs231n", **kwargs).functions}
             except Exception:
@@ -115,7 +115,7 @@ def main(argv=None) -> int:
                 rows.append((sol["id"], fname, fres.passed, oracle_ok, why))
             print(f"graded {sol['id']}", file=sys.stderr, flush=True)
     print(f"{len({r[0] for r in rows})} solutions, grader's full-marks verdict vs the torch oracle"
-          f"{' (fd credit off)' if args.no_fd_credit else ''}")
+          f"{' (fd credit on)' if args.fd_credit else ''}")
     for fname in list(FUNCTIONS) + [None]:
         sel = [r for r in rows if fname is None or r[1] == fname]
         agree = sum(r[2] is not None and r[2] == r[3] for r in sel)

@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from . import resume as _resume
 from .grade import grade_submission
 from .interfaces import get_interface
 from .results import not_graded
@@ -94,11 +95,16 @@ def final(rec: dict) -> bool:
 
 def read_log(log: Path) -> dict[str, dict]:
     """The records already in a JSON-lines log, by submission; a line cut short by a kill is ignored."""
-    done = {}
+    return {rec["submission"]: rec for rec in logged(log) if "submission" in rec}
+
+
+def logged(log) -> list[dict]:
+    """Every complete record of a JSON-lines log, in order, read without following a planted link."""
+    out = []
     try:
         fd = _open_own(Path(log), os.O_RDONLY)
     except FileNotFoundError:
-        return done
+        return out
     except (OSError, ValueError) as exc:
         why = "a link" if getattr(exc, "errno", None) == errno.ELOOP else getattr(exc, "strerror", None) or \
             "not a regular file of this user"
@@ -107,10 +113,11 @@ def read_log(log: Path) -> dict[str, dict]:
         for line in fh:
             try:
                 rec = json.loads(line)
-                done[rec["submission"]] = rec
-            except (json.JSONDecodeError, KeyError, TypeError):
+            except json.JSONDecodeError:
                 continue
-    return done
+            if isinstance(rec, dict):
+                out.append(rec)
+    return out
 
 
 def _append(log: Path, rec: dict) -> None:
@@ -185,9 +192,11 @@ def _pool_round(queue: deque, jobs: int, args: tuple, finish, fail) -> list[str]
 
 def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = False, limits: Limits = Limits(),
                 weights: Weights = Weights(), on_result=None, fd_credit: bool = False, blocked=BLOCKED,
-                **options) -> list[dict]:
+                regrade=(), **options) -> list[dict]:
     """Grade every submission under ``paths``; returns all records (resumed ones included), in path order.
 
+    ``resume`` reuses a logged grade only when its key (``resume.grade_key``: content, interface, weights,
+    grader, options) is unchanged and it is final; ``regrade`` paths are graded again whatever the log says.
     When a worker dies (the OOM killer, a kill), only the submissions in flight are suspects: each is
     graded again alone, and only one that kills its own worker again is recorded as not graded.
     ``options`` (``seed``, ``strict``) go to ``grade_submission`` unchanged.
@@ -202,10 +211,13 @@ def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = Fal
             log.unlink()  # removes a planted link itself, never its target
         os.close(_open_own(log, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
     _lower_own_oom_score()
-    records = {k: v for k, v in read_log(log).items() if k in subs and final(v)}
+    keys = {s: _resume.grade_key(s, interface, weights=weights, limits=limits, fd_credit=fd_credit,
+                                 blocked=blocked, **options) for s in subs}
+    records = {s: r for s, r in _resume.reusable(logged(log), keys, regrade).items() if final(r)}
     args = (interface, limits, weights, fd_credit, blocked, options)
 
     def finish(s, rec):
+        rec = _resume.stamp(rec, s, keys[s])
         _append(log, rec)
         records[s] = rec
         if on_result:

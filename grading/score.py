@@ -49,6 +49,45 @@ class Weights:
             raise ValueError(f"weights keys must be per_function, functions, parts, strict; got {sorted(unknown)!r}")
         return cls(**data)
 
+    def check(self, interface) -> "Weights":
+        """Refuse names the interface does not have, parts left out, and points that are not numbers >= 0.
+
+        A typo must not be ignored (an unknown function) or cost other parts their points (an unknown part).
+
+        >>> from .interfaces import get_interface
+        >>> Weights(parts={"conv_backward_naive": {"dx": 6, "dW": 4}}).check(get_interface("cs231n"))
+        Traceback (most recent call last):
+        ...
+        ValueError: weights for conv_backward_naive: unknown part 'dW'; missing parts 'dw', 'db' (its parts: dx, dw, db)
+        """
+        specs = {f.name: f for f in interface.functions}
+        valid = ", ".join(specs)
+        for key in ("functions", "parts"):
+            if not isinstance(getattr(self, key), dict):
+                raise ValueError(f"weights: {key} must be an object of function names, got {getattr(self, key)!r}")
+            unknown = [n for n in getattr(self, key) if n not in specs]
+            if unknown:
+                raise ValueError(f"weights: unknown function{'s' * (len(unknown) > 1)} in {key}: "
+                                 f"{', '.join(map(repr, unknown))} (the {interface.name} interface has: {valid})")
+        both = sorted(set(self.functions) & set(self.parts))
+        if both:
+            raise ValueError(f"weights: {', '.join(both)} in both functions and parts; give each function once")
+        points = [("per_function", self.per_function)] + list(self.functions.items())
+        for name, table in self.parts.items():
+            parts = specs[name].parts
+            if not isinstance(table, dict):
+                raise ValueError(f"weights for {name}: give its parts' points as an object with keys {', '.join(parts)}")
+            unknown, missing = [p for p in table if p not in parts], [p for p in parts if p not in table]
+            words = [f"{what} part{'s' * (len(ps) > 1)} {', '.join(map(repr, ps))}"
+                     for what, ps in (("unknown", unknown), ("missing", missing)) if ps]
+            if words:
+                raise ValueError(f"weights for {name}: {'; '.join(words)} (its parts: {', '.join(parts)})")
+            points += [(f"{name}.{p}", v) for p, v in table.items()]
+        for name, v in points:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0 or v == float("inf"):
+                raise ValueError(f"weights: {name} must be a number of points >= 0, got {v!r}")
+        return self
+
     def for_parts(self, function: str, parts: tuple[str, ...]) -> dict[str, float]:
         """Points of each part of ``function``: explicit parts, else the default split scaled to its total."""
         if function in self.parts:

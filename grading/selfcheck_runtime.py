@@ -50,7 +50,11 @@ def load(path):
     sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location("student_solution", path)
     mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    try:
+        spec.loader.exec_module(mod)
+    except Exception as exc:  # a syntax error or a failing import: the student's to fix, said in one line
+        where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) else ""
+        raise SystemExit(f"selfcheck: {path.name} could not be loaded{where}: {type(exc).__name__}: {exc}") from None
     return mod
 
 
@@ -184,8 +188,8 @@ def main(argv):
             print(f"FAIL {title}\n     {exc}")
             fwd = chk.get("forward", {}).get("function")
             if fwd in failed_forwards:
-                print(f"     (your {fwd} is wrong too: fix it first; finite differences of a wrong forward are "
-                      f"not a fair test of its backward)")
+                print(f"     (your {fwd} failed its own check: fix it first; finite differences of a wrong "
+                      f"forward are not a fair test of its backward)")
             continue
         print(f"ok   {title}")
     total = len(CHECKS)

@@ -114,7 +114,7 @@ def _literal(value, indent: int = 0) -> str:
                 line = ""
             line += s + ", "
         lines.append(line)
-        body = ("\n" + pad + "    ").join(x.rstrip() for x in lines)
+        body = ("\n" + pad + "    ").join(x.rstrip() for x in lines).rstrip(",")
         return f"A({tuple(value.shape)!r}, [\n{pad}    {body}])"
     if isinstance(value, dict):
         inner = ",\n".join(f"{pad}    {k!r}: {_literal(v, indent + 4)}" for k, v in value.items())

@@ -25,8 +25,6 @@ from grading.score import Weights
 from presentation.i18n import resolve_lang, text
 from presentation.matrices import make_console
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def render_submission(rec: dict, console: Console, lang: str = "en") -> None:
     """One student's report: points per function and part, what failed, the likely mistake, a reproduction."""
@@ -86,16 +84,39 @@ def render_summary(summ: dict, console: Console, lang: str = "en") -> None:
         console.print(Text(f"  {n} x {why}", style="red"))
 
 
+def _read_weights(path, interface: str) -> Weights:
+    """--weights FILE as Weights; ValueError (exit 2) naming the file when it cannot be read."""
+    from grading.interfaces import get_interface
+
+    try:
+        weights = Weights.from_json(Path(path).read_text())
+    except (OSError, json.JSONDecodeError, TypeError, AttributeError) as exc:
+        raise ValueError(f"--weights could not be read from {path!r}: {exc}") from None
+    try:
+        return weights.check(get_interface(interface))
+    except ValueError as exc:
+        raise ValueError(f"--weights {path}: {exc}") from None
+
+
+def _regrade(paths, subs) -> list:
+    """--regrade PATH...: each must be one of the submissions found (compared as resolved paths)."""
+    from grading.resume import resolved
+
+    known = {resolved(s) for s in subs}
+    for p in paths or ():
+        if resolved(p) not in known:
+            raise ValueError(f"--regrade {p}: not one of the {len(subs)} submissions under "
+                             f"{' '.join(map(str, {s.parent for s in subs}))}")
+    return list(paths or ())
+
+
 def run_grade(args) -> int:
     """The ``grade`` command: grade, log, render in the chosen format."""
     lang = resolve_lang(args.lang)
     # the drawn cases come from hypothesis, whose cache would otherwise land in the student's folder
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "gradproof-hypothesis"))
     blocked = tuple(b for b in BLOCKED if b not in set(args.allow or ()))
-    try:
-        weights = Weights.from_json(Path(args.weights).read_text()) if args.weights else Weights()
-    except (OSError, json.JSONDecodeError, TypeError) as exc:
-        raise ValueError(f"--weights could not be read from {args.weights!r}: {exc}") from None
+    weights = _read_weights(args.weights, args.interface) if args.weights else Weights()
     for p in args.paths:
         if not Path(p).exists():  # checked first: a .py path below goes straight to grade_submission
             raise ValueError(f"PATH {p} does not exist")
@@ -113,7 +134,8 @@ def run_grade(args) -> int:
                          "submission (Gradescope runs one container per submission)")
     limits = sandbox_limits(args, blocked)  # the self-test: nothing is graded in a sandbox that does not hold
     # one .py file and no log asked for: a student checking their work; no log file, no progress bar
-    single = args.single or (len(args.paths) == 1 and args.paths[0].endswith(".py") and not (args.log or args.resume))
+    single = args.single or (len(args.paths) == 1 and args.paths[0].endswith(".py")
+                             and not (args.log or args.resume or args.regrade))
     if single:
         if len(args.paths) != 1:
             raise ValueError(f"--single takes exactly one PATH, got {len(args.paths)}")
@@ -125,14 +147,22 @@ def run_grade(args) -> int:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=False) as prog:
             task = prog.add_task(text("grade.progress", lang), total=len(subs))
-            records = batch.grade_batch(args.paths, args.interface, log=log, jobs=args.jobs, resume=args.resume,
-                                        limits=limits, weights=weights, on_result=lambda rec: prog.advance(task),
-                                        fd_credit=args.fd_credit, blocked=blocked, strict=args.strict,
+            records = batch.grade_batch(args.paths, args.interface, log=log, jobs=args.jobs,
+                                        resume=args.resume or bool(args.regrade), limits=limits, weights=weights,
+                                        on_result=lambda rec: prog.advance(task), fd_credit=args.fd_credit,
+                                        blocked=blocked, regrade=_regrade(args.regrade, subs), strict=args.strict,
                                         seed=args.seed)
     if args.format == "gradescope":
-        body = json.dumps(report.gradescope(records[0]), indent=2, allow_nan=False)
+        body = json.dumps(report.gradescope(records[0], args.visibility, args.test_visibility or args.visibility),
+                          indent=2, allow_nan=False)
     elif args.format == "json":
-        body = report.to_json(records if len(records) > 1 else records[0])
+        # always a list, one record per submission (a single one included): one shape to parse
+        body = report.to_json(records)
+    elif args.format in ("csv", "summary"):
+        from grading import gradebook
+
+        names = gradebook.students(records, args.paths)
+        body = (gradebook.to_csv if args.format == "csv" else gradebook.summary_lines)(records, names).rstrip("\n")
     elif args.format == "junit":
         body = report.junit(records)
     else:
@@ -157,9 +187,37 @@ def run_homework(args) -> int:
     """The ``homework`` command: write a student template or the Gradescope autograder files."""
     lang = resolve_lang(args.lang)
     if args.action == "init":
+        given = [o for o in gradescope_options(args) if o.startswith("--")]
+        given += ["--weights"] * bool(args.weights) + ["--force"] * args.force
+        given += ["--autograder-root"] * (args.autograder_root != "/autograder")
+        if given:
+            raise ValueError(f"{', '.join(dict.fromkeys(given))}: for homework gradescope only, not homework init")
         paths = templates.write_template(args.dir, args.interface)
         print(text("homework.init", lang, path=str(paths[0]), selfcheck=str(paths[1]), interface=args.interface))
     else:
-        templates.write_gradescope(args.dir, args.interface, ROOT)
-        print(text("homework.gradescope", lang, dir=args.dir))
+        from grading import gradescope
+
+        # every mistake refused here, not on Gradescope in front of a student
+        weights = _read_weights(args.weights, args.interface) if args.weights else None
+        if not args.autograder_root.startswith("/"):
+            raise ValueError(f"--autograder-root must be an absolute path, got {args.autograder_root!r}")
+        files = gradescope.write_package(args.dir, args.interface, options=gradescope_options(args),
+                                         weights_file=args.weights if weights else None,
+                                         root=args.autograder_root, force=args.force)
+        print(text("homework.gradescope", lang, dir=args.dir, zip=str(files[-1])))
     return 0
+
+
+def gradescope_options(args) -> list[str]:
+    """The ``grade`` options given to ``homework gradescope``, as run_autograder passes them on."""
+    out = []
+    for flag, value in (("--timeout", args.timeout), ("--memory-mb", args.memory_mb),
+                        ("--visibility", args.visibility), ("--test-visibility", args.test_visibility)):
+        if value is not None:
+            out += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    if getattr(args, "seed", None) is not None:
+        out += ["--seed", str(args.seed)]
+    for flag, name in (("--allow", "allow"), ("--stub", "stub")):
+        for value in getattr(args, name, None) or ():
+            out += [flag, value]
+    return out + ["--fd-credit"] * bool(args.fd_credit) + ["--strict"] * bool(args.strict)

@@ -187,7 +187,7 @@ EN: dict[str, str] = {
     "grade.band": "score band",
     "grade.progress": "grading",
     "homework.init": "Wrote {path} and {selfcheck} ({interface} interface). Hand both to students: they fill in the first and check it with python {selfcheck} (numpy only; it holds no reference solution).",
-    "homework.gradescope": "Wrote setup.sh, run_autograder and gradproof/ in {dir}: zip the folder's contents and upload it as the Gradescope autograder.",
+    "homework.gradescope": "Wrote setup.sh, run_autograder, a gradproof wheel and requirements.lock in {dir}; upload {zip} as the Gradescope autograder.",
     # --- pooling, activations, layer deltas (derivations/pool.py, activations.py, chain.py) ---
     "derive.steps": "How it is derived",
     "conv.shapes": "Output size per axis: 1 + (H + 2*pad - dilation*(HH - 1) - 1) // stride.",
@@ -394,7 +394,7 @@ ZH: dict[str, str] = {
     "grade.band": "分数段",
     "grade.progress": "评分中",
     "homework.init": "已写入 {path} 和 {selfcheck}（{interface} 接口）。两个文件都发给学生：学生完成前者，再用 python {selfcheck} 自查（只需 numpy，不含参考答案）。",
-    "homework.gradescope": "已在 {dir} 写入 setup.sh、run_autograder 和 gradproof/：把该文件夹的内容打包为 zip，作为 Gradescope 自动评分器上传。",
+    "homework.gradescope": "已在 {dir} 写入 setup.sh、run_autograder、gradproof 的 wheel 和 requirements.lock；把 {zip} 作为 Gradescope 自动评分器上传。",
     # --- 池化、激活函数、层间误差 ---
     "derive.steps": "推导过程",
     "conv.shapes": "每个方向的输出尺寸：1 + (H + 2*pad - dilation*(HH - 1) - 1) // stride。",

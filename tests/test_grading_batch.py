@@ -124,3 +124,62 @@ def test_a_folder_with_nothing_gradable_is_an_error(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(tmp_path / "dir") in err and "no submissions" in err, err
     assert not (tmp_path / "l.jsonl").exists()
+
+
+def test_resume_regrades_when_what_decides_the_grade_changes(tmp_path, monkeypatch):
+    """Stale grades: a changed file, interface, weights or option is graded again; paths are one submission."""
+    from grading import resume
+    from grading.score import Weights
+
+    d = _folder(tmp_path, "cs231n/correct.py", "cs231n/mistake_no_bias.py")
+    log = tmp_path / "log.jsonl"
+    first = grade_batch([d], "cs231n", log=log, jobs=1)
+    assert {r["key"] for r in first} and all(r["path"] == str(Path(r["submission"]).resolve()) for r in first)
+    graded = []
+
+    def again(paths=(d,), **kw):
+        graded.clear()
+        kw.setdefault("resume", True)
+        return grade_batch(list(paths), kw.pop("interface", "cs231n"), log=log, jobs=1, on_result=graded.append, **kw)
+
+    again()
+    assert graded == []                                   # nothing changed: nothing graded
+    monkeypatch.chdir(tmp_path)
+    recs = again(paths=(os.path.relpath(d, tmp_path),))  # the same folder, given relatively
+    assert graded == [] and len(recs) == 2
+    assert all(not Path(r["submission"]).is_absolute() for r in recs)  # shown as given now
+    heavy = Weights(parts={"conv_backward_naive": {"dx": 6, "dw": 3, "db": 1}})
+    recs = again(weights=heavy)
+    assert len(graded) == 2 and {f["max_points"] for r in recs for f in r["functions"]} == {10.0}
+    again(weights=heavy)
+    assert graded == []
+    again(weights=heavy, fd_credit=False)
+    assert len(graded) == 2                               # an option that changes a verdict
+    sub = d / "mistake_no_bias.py"
+    sub.write_bytes((ROOT / "examples" / "cs231n" / "correct.py").read_bytes())  # the student's file changed
+    recs = again(fd_credit=False, weights=heavy)
+    assert [Path(r["submission"]).name for r in graded] == ["mistake_no_bias.py"]
+    assert {Path(r["submission"]).name: r["score"] for r in recs} == {"correct.py": 40.0, "mistake_no_bias.py": 40.0}
+    recs = again(interface="native", fd_credit=False, weights=Weights())
+    assert len(graded) == 2 and {r["interface"] for r in recs} == {"native"}
+    recs = again(interface="native", fd_credit=False, weights=Weights(), regrade=[str(sub)])
+    assert [Path(r["submission"]).name for r in graded] == ["mistake_no_bias.py"]
+    # every line of the log is one grading; the latest line of a path is the one reused
+    lines = [json.loads(x) for x in log.read_text().splitlines()]
+    assert len(lines) == 2 + 2 + 2 + 1 + 2 + 1
+    assert resume.reusable(lines, {str(sub): lines[-1]["key"]})[str(sub)]["key"] == lines[-1]["key"]
+
+
+def test_regrade_one_student_from_the_command_line(tmp_path, capsys):
+    import cli
+
+    d = _folder(tmp_path, "cs231n/correct.py", "cs231n/mistake_db_batch.py")
+    log, out = tmp_path / "log.jsonl", tmp_path / "out.json"
+    args = ["grade", str(d), "--jobs", "1", "--log", str(log), "--format", "json", "-o", str(out)]
+    assert cli.main(args) == 0 and len(log.read_text().splitlines()) == 2
+    assert cli.main(args + ["--regrade", str(d / "mistake_db_batch.py")]) == 0
+    lines = [json.loads(x) for x in log.read_text().splitlines()]
+    assert len(lines) == 3 and Path(lines[-1]["submission"]).name == "mistake_db_batch.py"
+    assert len(json.loads(out.read_text())) == 2
+    assert cli.main(args + ["--regrade", str(tmp_path / "elsewhere.py")]) == 2
+    assert "--regrade" in capsys.readouterr().err and len(log.read_text().splitlines()) == 3

@@ -124,3 +124,6 @@ def test_the_template_student_gets_a_clear_message_for_every_unwritten_function(
     assert out.stdout.count("is not written yet") == out.stdout.count("FAIL ") > 0
     with pytest.raises(ValueError, match="selfcheck.py"):
         write_selfcheck(tmp_path / "hw", "cs231n")
+    broken = _run(numpy_only_python, script, EXAMPLES / "attacks" / "syntax_error.py")
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert broken.stderr.startswith("selfcheck: syntax_error.py could not be loaded (line ")

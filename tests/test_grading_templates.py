@@ -32,7 +32,7 @@ def test_homework_gradescope_and_bad_arguments(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     run = (tmp_path / "ag" / "run_autograder").read_text()
-    assert "results/results.json" in run and (tmp_path / "ag" / "gradproof" / "grading").is_dir()
+    assert "results/results.json" in run and (tmp_path / "ag" / "autograder.zip").is_file()
     bad = subprocess.run([sys.executable, "cli.py", "grade", str(tmp_path / "missing.txt")], cwd=ROOT,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "error" in bad.stderr
@@ -75,11 +75,24 @@ def test_a_student_checking_one_file_gets_a_report_and_no_log(tmp_path):
 
 
 def test_setup_sh_closes_both_copies_of_the_grader_to_other_users():
-    from grading.templates import setup_sh
+    from grading.gradescope import setup_sh
 
-    sh = setup_sh()
-    assert "chmod -R go-rwx /autograder/source/gradproof" in sh
+    sh = setup_sh("gradproof-0.1.0-py3-none-any.whl")
+    assert 'chmod -R go-rwx "$SRC"' in sh
     from grading import GRADER_PACKAGES
 
-    assert '"checker derivations grading presentation".split()' in sh and sh.rstrip().endswith("chmod -R go-rwx")
+    assert 'names = "checker derivations grading presentation".split()' in sh and sh.rstrip().endswith("chmod -R go-rwx")
     assert set(GRADER_PACKAGES) == {"checker", "derivations", "grading", "presentation"}
+
+
+def test_homework_options_are_checked_before_anything_is_written(tmp_path):
+    cases = [(["init", "--weights", "w.json"], "--weights: for homework gradescope only"),
+             (["gradescope", "--memory-mb", "100"], "--memory-mb: expected a whole number of megabytes >= 256"),
+             (["gradescope", "--autograder-root", "relative/root"], "--autograder-root must be an absolute path"),
+             (["gradescope", "--timeout", "0"], "--timeout: expected a number of seconds > 0"),
+             (["gradescope", "--visibility", "secret"], "invalid choice: 'secret'")]
+    for extra, words in cases:
+        out = subprocess.run([sys.executable, "cli.py", "homework", extra[0], str(tmp_path / "hw"), *extra[1:]],
+                             cwd=ROOT, capture_output=True, text=True)
+        assert out.returncode == 2 and words in out.stderr and "Traceback" not in out.stderr, out.stderr
+        assert not (tmp_path / "hw").exists()
