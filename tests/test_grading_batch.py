@@ -153,16 +153,16 @@ def test_resume_regrades_when_what_decides_the_grade_changes(tmp_path, monkeypat
     assert len(graded) == 2 and {f["max_points"] for r in recs for f in r["functions"]} == {10.0}
     again(weights=heavy)
     assert graded == []
-    again(weights=heavy, fd_credit=False)
+    again(weights=heavy, fd_credit=True)
     assert len(graded) == 2                               # an option that changes a verdict
     sub = d / "mistake_no_bias.py"
     sub.write_bytes((ROOT / "examples" / "cs231n" / "correct.py").read_bytes())  # the student's file changed
-    recs = again(fd_credit=False, weights=heavy)
+    recs = again(fd_credit=True, weights=heavy)
     assert [Path(r["submission"]).name for r in graded] == ["mistake_no_bias.py"]
     assert {Path(r["submission"]).name: r["score"] for r in recs} == {"correct.py": 40.0, "mistake_no_bias.py": 40.0}
-    recs = again(interface="native", fd_credit=False, weights=Weights())
+    recs = again(interface="native", fd_credit=True, weights=Weights())
     assert len(graded) == 2 and {r["interface"] for r in recs} == {"native"}
-    recs = again(interface="native", fd_credit=False, weights=Weights(), regrade=[str(sub)])
+    recs = again(interface="native", fd_credit=True, weights=Weights(), regrade=[str(sub)])
     assert [Path(r["submission"]).name for r in graded] == ["mistake_no_bias.py"]
     # every line of the log is one grading; the latest line of a path is the one reused
     lines = [json.loads(x) for x in log.read_text().splitlines()]
