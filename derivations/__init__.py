@@ -4,7 +4,8 @@ This package imports SymPy only: no numpy, no rich. Each ``derive_*`` returns a 
 """
 from ._progress import reporting
 from ._types import Derivation, Meeting, Mismatch, Rule, Step
-from .conv import derive_conv2d, derive_full_conv2d
+from .conv import derive_conv2d
+from .full_conv import derive_full_conv2d
 from .conv_general import general_conv2d
 from .shapes import conv_params, out_size, summarize
 from .activations import derive_activation

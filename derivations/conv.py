@@ -18,7 +18,6 @@ A11*K11 + A12*K12 + A13*K13 + A21*K21 + A22*K22 + A23*K23 + A31*K31 + A32*K32 + 
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import lru_cache
 
 import sympy
@@ -45,7 +44,7 @@ def _check_int(name: str, value, low: int) -> int:
     return value
 
 
-def _check_shape(name: str, shape, ndims: tuple[int, ...]) -> tuple[int, ...]:
+def check_shape(name: str, shape, ndims: tuple[int, ...]) -> tuple[int, ...]:
     try:
         shape = tuple(shape)
     except TypeError:
@@ -56,6 +55,13 @@ def _check_shape(name: str, shape, ndims: tuple[int, ...]) -> tuple[int, ...]:
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"{name} sizes must be whole numbers >= 1, got {shape!r}")
     return shape
+
+
+def check_terms(input_shape, kernel_shape, terms: int, out_hw) -> None:
+    """ValueError when a derivation of ``terms`` product terms is too large for exact symbolic work."""
+    if terms > MAX_TERMS:
+        raise ValueError(f"input_shape {input_shape!r} with kernel_shape {kernel_shape!r} needs {terms} exact "
+                         f"terms, more than the limit of {MAX_TERMS} for symbolic work; choose smaller shapes")
 
 
 def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bias=True) -> Derivation:
@@ -69,8 +75,8 @@ def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bia
     >>> d.params["output_shape"], d.all_hold
     ((2, 2), True)
     """
-    input_shape = _check_shape("input_shape", input_shape, (2, 4))
-    kernel_shape = _check_shape("kernel_shape", kernel_shape, (len(input_shape),))
+    input_shape = check_shape("input_shape", input_shape, (2, 4))
+    kernel_shape = check_shape("kernel_shape", kernel_shape, (len(input_shape),))
     _check_int("stride", stride, 1)
     _check_int("pad", pad, 0)
     _check_int("dilation", dilation, 1)
@@ -84,31 +90,11 @@ def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bia
         raise ValueError(f"kernel_shape {kernel_shape!r} (span {span_h}x{span_w} with dilation {dilation}) "
                          f"is larger than the padded input {h + 2 * pad}x{w + 2 * pad}")
     n, c, f = (input_shape[0], input_shape[1], kernel_shape[0]) if len(input_shape) == 4 else (1, 1, 1)
-    terms = n * f * out_size(h, kh, stride=stride, pad=pad, dilation=dilation) * \
-        out_size(w, kw, stride=stride, pad=pad, dilation=dilation) * c * kh * kw
-    if terms > MAX_TERMS:
-        raise ValueError(f"input_shape {input_shape!r} with kernel_shape {kernel_shape!r} needs {terms} exact "
-                         f"terms, more than the limit of {MAX_TERMS} for symbolic work; choose smaller shapes")
+    out_hw = (out_size(h, kh, stride=stride, pad=pad, dilation=dilation),
+              out_size(w, kw, stride=stride, pad=pad, dilation=dilation))
+    check_terms(input_shape, kernel_shape, n * f * out_hw[0] * out_hw[1] * c * kh * kw, out_hw)
     with paused_gc():
         return _derive(input_shape, kernel_shape, stride, pad, dilation, bool(bias))
-
-
-def derive_full_conv2d(input_shape, kernel_shape, *, stride=1, dilation=1, bias=True) -> Derivation:
-    r"""A convolution in 'full' mode: padded by ``dilation*(HH - 1)`` on every side, as backward uses it.
-
-    One pad serves both axes, so the kernel must be square.
-
-    >>> d = derive_full_conv2d((3, 3), (2, 2), bias=False)
-    >>> d.op, d.params["pad"], d.params["output_shape"]
-    ('full_conv2d', 1, (4, 4))
-    """
-    kernel = _check_shape("kernel_shape", kernel_shape, (2, 4))
-    if kernel[-2] != kernel[-1]:
-        raise ValueError(f"kernel_shape must be square for full mode (one pad for both axes), got {kernel_shape!r}")
-    _check_int("dilation", dilation, 1)
-    d = derive_conv2d(input_shape, kernel_shape, stride=stride, pad=dilation * (kernel[-1] - 1), dilation=dilation,
-                      bias=bias)
-    return replace(d, op="full_conv2d", params={**d.params, "mode": "full"})
 
 
 @lru_cache(maxsize=32)

@@ -23,29 +23,38 @@ from .matrices import labelled, make_console, matrix_table, side_by_side, stderr
 FORMATS = ("text", "markdown", "latex", "json")
 
 
-def rule_mark(holds: bool, lang: str = "en", *, pitfall: bool = False) -> str:
+def rule_mark(holds: bool, lang: str = "en", *, pitfall: bool = False, tie_verdict: str | None = None) -> str:
     """The mark a rule gets: proved (✓) or rejected (✗).
 
     A classic mistake that happens to agree with the exact derivative at these shapes or values (a 1x1
     kernel is its own rotation; no cell is the maximum of two windows) is not "proved": it is only not
-    refuted here, and says so.
+    refuted here, and says so. A tie or kink rule that differs from our convention but is still a valid
+    subgradient (``tie_verdict == 'subgradient'``) is not "rejected" either.
     """
-    return text(MARK_KEYS[rule_state(holds, pitfall=pitfall)], lang)
+    return text(MARK_KEYS[rule_state(holds, pitfall=pitfall, tie_verdict=tie_verdict)], lang)
 
 
 #: The text of each rule state (literal keys, so the i18n completeness test can find them).
-MARK_KEYS = {"proved": "mark.proved", "rejected": "mark.rejected", "not_refuted": "mark.not_refuted"}
+MARK_KEYS = {"proved": "mark.proved", "rejected": "mark.rejected", "not_refuted": "mark.not_refuted",
+             "differs": "mark.differs"}
+#: The colour of each state in the terminal.
+MARK_STYLES = {"proved": "green", "rejected": "red", "not_refuted": "yellow", "differs": "yellow"}
 
 
-def rule_state(holds: bool, *, pitfall: bool = False) -> str:
-    """'proved', 'rejected' or 'not_refuted' (a mistake these values do not expose): each output maps it
-    to its own mark, so no renderer has to read the state back out of translated text.
+def rule_state(holds: bool, *, pitfall: bool = False, tie_verdict: str | None = None) -> str:
+    """'proved', 'rejected', 'not_refuted' (a mistake these values do not expose) or 'differs' (a valid
+    subgradient other than our tie convention): each output maps it to its own mark, so no renderer has to
+    read the state back out of translated text.
 
     >>> rule_state(True), rule_state(False, pitfall=True), rule_state(True, pitfall=True)
     ('proved', 'rejected', 'not_refuted')
+    >>> rule_state(False, pitfall=True, tie_verdict="subgradient")
+    'differs'
     """
     if pitfall and holds:
         return "not_refuted"
+    if not holds and tie_verdict == "subgradient":
+        return "differs"
     return "proved" if holds else "rejected"
 
 
@@ -136,13 +145,17 @@ def rules_table(rules, lang: str, derivation=None, *, pitfalls: bool = False) ->
         body.append(Text(text("rule.checked", lang, n=r.checked), style="dim"))
         if r.counterexample is not None:
             body.append(Text(counterexample_text(r.counterexample, lang, derivation)))
-        style = "yellow" if pitfalls and r.holds else "green" if r.holds else "red"
-        t.add_row(Text(rule_mark(r.holds, lang, pitfall=pitfalls), style=style), Group(*body))
+        state = rule_state(r.holds, pitfall=pitfalls, tie_verdict=r.tie_verdict)
+        t.add_row(Text(text(MARK_KEYS[state], lang), style=MARK_STYLES[state]), Group(*body))
     return t
 
 
 def counterexample_text(cx, lang: str, derivation=None) -> str:
-    """The first wrong entry, named by its symbol when the derivation has it (A24 rather than A[1, 3])."""
+    """The first wrong entry, named by its symbol when the derivation has it (A24 rather than A[1, 3]);
+    a rule whose result has another shape than the gradient (empty index) says that in words."""
+    if not cx.index:
+        return text("rule.shape_mismatch", lang, grad=cx.grad, expected=shape_text(tuple(int(v) for v in cx.expected)),
+                    got=shape_text(tuple(int(v) for v in cx.got)))
     label = f"{cx.grad}{list(cx.index)}"
     if derivation is not None and cx.grad in derivation.symbols and cx.index:
         try:
@@ -168,6 +181,11 @@ def section_heading(key: str, d, lang: str) -> str:
     if key == "forward":
         return text("derive.forward", lang)
     return text("derive.grads", lang, upstream=d.names.get("upstream", "G"), output=d.names.get("output", "B"))
+
+
+def general_note_key(d) -> str:
+    """The footer of the general formulas: max pooling pads with -∞ (never a maximum), the rest with 0."""
+    return "derive.general_note_max" if d.op == "max-pool" else "derive.general_note"
 
 
 def pairs_text(meeting, fmt=str) -> tuple[str, str]:
@@ -198,7 +216,7 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
     if d.general:
         parts.append(labelled(text("derive.general", lang),
                               Group(*(general_formula(k, v, width, lang) for k, v in shown_general(d)),
-                                    Text(text("derive.general_note", lang)))))
+                                    Text(text(general_note_key(d), lang)))))
     if d.association:
         lim = None if len(d.association) <= 36 else limit
         rest = [] if lim is None else [Text(text("more", lang, n=len(d.association) - lim), style="dim")]

@@ -133,7 +133,7 @@ def _general(d, lang="en"):
 def _rule_lines(d, rules, lang, *, pitfalls: bool):
     for r in rules:
         cx = "" if r.counterexample is None else counterexample_text(r.counterexample, lang, d)
-        yield r, rule_state(r.holds, pitfall=pitfalls), text("rule.checked", lang, n=r.checked), cx
+        yield r, rule_state(r.holds, pitfall=pitfalls, tie_verdict=r.tie_verdict), text("rule.checked", lang, n=r.checked), cx
 
 
 def to_markdown(d, lang: str = "en") -> str:
@@ -204,7 +204,8 @@ def to_latex(d, lang: str = "en") -> str:
         if rules:
             out += [rf"\subsection*{{{tex_escape(text(key, lang))}}}", r"\begin{itemize}"]
             for r, state, checked, cx in _rule_lines(d, rules, lang, pitfalls=key == "derive.pitfalls"):
-                sym = {"proved": r"$\checkmark$", "rejected": r"$\times$", "not_refuted": r"$\sim$"}[state]
+                sym = {"proved": r"$\checkmark$", "rejected": r"$\times$", "not_refuted": r"$\sim$",
+                       "differs": r"$\approx$"}[state]
                 word = tex_escape(text(MARK_KEYS[state], lang).split(" ", 1)[-1])  # the word, without its symbol
                 note = rule_note(r.name, lang)
                 line = rf"\item {sym} {word} \textbf{{{tex_escape(r.name)}}}: \texttt{{{tex_escape(r.statement)}}} " \

@@ -22,7 +22,13 @@ def run(*args, timeout=120):
     (["derive", "conv", "--input", "5xx"], "expected a shape such as 5x5"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["check", "all", "--examples", "0"], "expected a whole number >= 1, got '0'"),
-    (["derive", "full-conv", "--input", "3x3", "--kernel", "3x3", "--pad", "1"], "--pad cannot be set for full-conv"),
+    (["derive", "full-conv", "--input", "3x3", "--kernel", "3x3", "--pad", "1"], "--pad does not apply to derive full-conv"),
+    (["derive", "full-conv", "--stride", "2"], "--stride does not apply to derive full-conv"),
+    (["derive", "mean-pool", "--kernel", "3x3"], "--kernel does not apply to derive mean-pool"),
+    (["derive", "max-pool", "--dilation", "2", "--values", "1,2,3,4"], "--dilation does not apply"),
+    (["derive", "mean-pool", "--no-bias"], "--no-bias does not apply to derive mean-pool"),
+    (["derive", "conv", "--window", "2"], "--window does not apply to derive conv"),
+    (["derive", "conv", "--values", "1,2"], "--values does not apply to derive conv"),
     (["derive", "max-pool", "--input", "3x3", "--window", "3"], "values is required for max pooling"),
     (["derive", "mean-pool", "--input", "3x3", "--window", "4"], "larger than the padded input"),
 ])
@@ -32,6 +38,17 @@ def test_user_mistakes_are_one_line_and_exit_2(args, needle):
     assert needle in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr  # no usage block, no traceback
     assert r.stdout == ""
+
+
+@pytest.mark.parametrize("values", [["--values", "-1,-2,-3,-4"], ["--values=-1,-2,-3,-4"]])
+def test_negative_values_are_numbers_not_options(values):
+    import json
+
+    r = run("derive", "max-pool", "--input", "2x2", "--window", "2", *values, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["symbols"]["values"]["entries"] == ["-1", "-2", "-3", "-4"]
+    assert data["grads"]["A"]["entries"] == ["G11", "0", "0", "0"]  # -1 is the maximum
 
 
 def test_derive_conv_json_on_stdout():

@@ -164,16 +164,6 @@ def test_progress_reports_each_stage_to_completion():
     assert seen == sorted(seen, key=lambda e: (["forward", "gradients", "proofs"].index(e[0]), e[1]))
 
 
-def test_full_mode_pads_by_the_kernel_and_names_itself():
-    from derivations import derive_full_conv2d
-
-    d = derive_full_conv2d((3, 3), (3, 3), bias=False)
-    assert d.op == "full_conv2d" and d.params["pad"] == 2 and d.params["output_shape"] == (5, 5)
-    assert d.all_hold
-    with pytest.raises(ValueError, match=r"kernel_shape must be square for full mode .* got \(2, 3\)"):
-        derive_full_conv2d((3, 3), (2, 3))
-
-
 def test_the_remainder_rows_and_columns_are_stated_separately():
     # (H + 2P - span) mod S for 7 rows and 6 columns, kernel 3, stride 2: rows 0, columns 1
     assert derive_conv2d((7, 6), (3, 3), stride=2).rule("dx_full_conv_rot180").statement.endswith("r = (0, 1)")

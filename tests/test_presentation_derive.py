@@ -137,7 +137,8 @@ def test_cli_text_in_chinese_and_the_full_mode():
     r = cli("derive", "full-conv", "--input", "3x3", "--kernel", "3x3", "--no-bias", "--lang", "zh")
     assert r.returncode == 0, r.stderr
     assert "反向传播" in r.stdout and "已证明" in r.stdout
-    assert re.search(r"output_shape\s+5x5", r.stdout) and re.search(r"pad\s+2", r.stdout)
+    assert re.search(r"output_shape\s+5x5", r.stdout) and re.search(r"mode\s+full", r.stdout)
+    assert "B11 = A11⋅K11" in r.stdout or "B₁₁ = A₁₁⋅K₁₁" in r.stdout, r.stdout  # the flipped kernel
 
 
 def test_cli_json_and_user_errors():
@@ -224,13 +225,13 @@ def test_tour_names_the_rule_correctly():
 
 
 def test_every_rule_and_pitfall_has_a_note_in_both_languages():
-    from derivations import derive_activation, derive_layer_deltas, derive_pool2d
+    from derivations import derive_activation, derive_full_conv2d, derive_layer_deltas, derive_pool2d
     from presentation.i18n import EN, ZH
 
     ds = [derive_conv2d((6, 6), (3, 3), stride=2), derive_pool2d("mean", (4, 4), 2),
           derive_pool2d("mean", (7, 7), 3, stride=2), derive_pool2d("max", (5, 5), 3, stride=2, values=list(range(25))),
           derive_activation("sigmoid", (2, 2)), derive_activation("relu", (2, 2), values=[0, 1, -1, 2]),
-          derive_layer_deltas()]
+          derive_layer_deltas(), derive_full_conv2d((3, 3), (2, 2))]
     names = {r.name for d in ds for r in (*d.rules, *d.pitfalls)}
     assert {f"rule.note.{n}" for n in names} <= set(EN) & set(ZH), sorted(
         n for n in names if f"rule.note.{n}" not in set(EN) & set(ZH))
@@ -241,14 +242,43 @@ def test_every_rule_and_pitfall_has_a_note_in_both_languages():
 
 
 def test_every_derivation_step_is_told_in_both_languages():
-    from derivations import derive_activation, derive_layer_deltas, derive_pool2d
+    from derivations import derive_activation, derive_full_conv2d, derive_layer_deltas, derive_pool2d
     from presentation.i18n import EN, ZH
 
     ds = [derive_conv2d((6, 6), (3, 3), stride=2), derive_pool2d("mean", (4, 4), 2),
           derive_pool2d("mean", (7, 7), 3, stride=2), derive_pool2d("max", (5, 5), 3, stride=2, values=list(range(25))),
           derive_activation("sigmoid", (2, 2)), derive_activation("relu", (2, 2), values=[0, 1, -1, 2]),
-          derive_layer_deltas()]
+          derive_layer_deltas(), derive_full_conv2d((3, 3), (2, 2))]
     keys = {st.key for d in ds for st in d.steps}
     assert keys <= set(EN) & set(ZH), sorted(keys - (set(EN) & set(ZH)))
     out = text_of(ds[0], width=100)
     assert "How it is derived" in out and "2. " + EN["conv.forward"][:30] in out
+
+
+@pytest.mark.parametrize("values, mark", [([7, 7, 1, 0], "≈ another subgradient"), ([7, 7, 7, 0], "✗ rejected")])
+def test_heaviside_tie_statement_follows_the_tie_policy(values, mark):
+    from derivations import derive_pool2d
+
+    out = text_of(derive_pool2d("max", (2, 2), 2, values=values), width=140)
+    assert re.search(re.escape(mark) + r"\s+heaviside_diff", out), out
+    assert re.search(r"✗ rejected\s+every_tie_gets_all", out)
+
+
+def test_a_rule_that_does_not_apply_at_a_shape_says_so_in_words():
+    from derivations import derive_pool2d
+
+    out = text_of(derive_pool2d("mean", (5, 5), 2, stride=1), width=140)
+    assert "does not apply at these shapes: the exact ∂L/∂A is 5x5, the rule gives 8x8" in out
+    assert "∂L/∂[]" not in out and "(5, 5)" not in out
+
+
+def test_max_pool_footer_says_padding_is_minus_infinity():
+    from derivations import derive_pool2d
+
+    out = text_of(derive_pool2d("max", (3, 3), 2, pad=1, values=list(range(9))), width=140)
+    assert "-∞" in out and "padding (0)" not in out
+
+
+def test_padded_conv_rule_says_cropped_full_convolution():
+    st = derive_conv2d((5, 5), (3, 3), pad=1).rule("dx_full_conv_rot180").statement
+    assert st == "dA = crop_1(full_conv(G, K)) = crop_1(full_xcorr(G, rot180(K)))"
