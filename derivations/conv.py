@@ -1,12 +1,19 @@
 r"""Exact forward and backward formulas of 2-D convolution (cross-correlation), with proofs.
 
-Forward, cs231n layout, stride :math:`s`, padding :math:`P`, dilation :math:`d`:
+In one glance (cs231n names; stride ``s``, zero padding ``P``, dilation ``d``; ``G = dout``)::
 
-.. math:: out_{n,f,i,j} = b_f + \sum_{c,p,q} xpad_{n,c,\,is+pd,\,js+qd}\; w_{f,c,p,q}
+    out[n,f,i,j] = b[f] + sum_{c,p,q} pad_P(x)[n,c, i*s + p*d, j*s + q*d] * w[f,c,p,q]
+    dx[n,c] = crop_P(pad_r(sum_f full_xcorr(dilate_s(G[n,f]), rot180(dilate_d(w[f,c])))))
+    dw[f,c] = (sum_n xcorr(pad_P(x[n,c]), dilate_s(G[n,f])))[::d, ::d]
+    db[f]   = sum_{n,i,j} G[n,f,i,j]
+
+``pad_r`` adds the ``r = (H + 2P - span) mod s`` bottom rows (right columns) the strided forward never
+reached (their gradient is 0). With ``s = d = 1`` the first line is ``dx = crop_P(full_conv(G, w))``: the
+full CONVOLUTION with the unrotated kernel, cropped by the padding.
 
 Each output entry is a sum of products of one input entry and one kernel entry, so the gradient of
 :math:`L = \sum G \cdot out` is read off the terms (``_backward.scatter_grads``), one step per term,
-and the closed-form rules of ``_conv_rules`` are proved against it entry by entry.
+and the closed-form rules of ``conv_rules`` are proved against it entry by entry.
 
 >>> d = derive_conv2d((5, 5), (3, 3), bias=False)
 >>> d.forward[0, 0]
@@ -24,7 +31,7 @@ import sympy
 
 from ._backward import scatter_grads
 from ._progress import every, report
-from ._conv_rules import conv_pitfalls, conv_rules
+from .conv_rules import conv_pitfalls, conv_rules
 from ._symbols import cs231n_tensor, indices, seed_tensor
 from ._symops import nested, paused_gc, prod, rot180, total
 from ._types import Derivation, Meeting, Step

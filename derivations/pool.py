@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import sympy
 
-from ._pool_rules import max_parts, mean_parts
+from .pool_rules import max_parts, mean_parts
 from ._symbols import indices, seed_tensor
 from ._symops import paused_gc
 from ._types import Derivation, Meeting, Step

@@ -3,8 +3,8 @@ r"""A derivation in the terminal: matrices as tables, formulas pretty-printed, r
 The renderer reads a :class:`derivations.Derivation` and never computes maths. Markdown, LaTeX and JSON
 exports live in :mod:`presentation.export`; :func:`render_derivation` dispatches on ``fmt``.
 
->>> rule_mark(True, "en"), rule_mark(False, "zh")
-('✓ proved', '✗ 不成立')
+>>> derivation_view.__name__
+'derivation_view'
 """
 from __future__ import annotations
 
@@ -16,57 +16,18 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .i18n import resolve_lang, text
+from . import export
+from .derive_text import (MARK_KEYS, MARK_STYLES, counterexample_text, general_note_key, pairs_text, rule_mark,
+                          rule_note, rule_state, section_heading, shape_text)
 from .general import general_formula, shown_general
+from .i18n import resolve_lang, text
 from .matrices import labelled, make_console, matrix_table, side_by_side, stderr_bars
 
+# rule_mark, rule_state and shape_text are read from here by the tour and by callers of the library
+__all__ = ["FORMATS", "MARK_KEYS", "array_view", "association_table", "derivation_view", "derive_progress",
+           "entry_lines", "render_derivation", "rule_mark", "rule_state", "rules_table", "shape_text"]
+
 FORMATS = ("text", "markdown", "latex", "json")
-
-
-def rule_mark(holds: bool, lang: str = "en", *, pitfall: bool = False, tie_verdict: str | None = None) -> str:
-    """The mark a rule gets: proved (✓) or rejected (✗).
-
-    A classic mistake that happens to agree with the exact derivative at these shapes or values (a 1x1
-    kernel is its own rotation; no cell is the maximum of two windows) is not "proved": it is only not
-    refuted here, and says so. A tie or kink rule that differs from our convention but is still a valid
-    subgradient (``tie_verdict == 'subgradient'``) is not "rejected" either.
-    """
-    return text(MARK_KEYS[rule_state(holds, pitfall=pitfall, tie_verdict=tie_verdict)], lang)
-
-
-#: The text of each rule state (literal keys, so the i18n completeness test can find them).
-MARK_KEYS = {"proved": "mark.proved", "rejected": "mark.rejected", "not_refuted": "mark.not_refuted",
-             "differs": "mark.differs"}
-#: The colour of each state in the terminal.
-MARK_STYLES = {"proved": "green", "rejected": "red", "not_refuted": "yellow", "differs": "yellow"}
-
-
-def rule_state(holds: bool, *, pitfall: bool = False, tie_verdict: str | None = None) -> str:
-    """'proved', 'rejected', 'not_refuted' (a mistake these values do not expose) or 'differs' (a valid
-    subgradient other than our tie convention): each output maps it to its own mark, so no renderer has to
-    read the state back out of translated text.
-
-    >>> rule_state(True), rule_state(False, pitfall=True), rule_state(True, pitfall=True)
-    ('proved', 'rejected', 'not_refuted')
-    >>> rule_state(False, pitfall=True, tie_verdict="subgradient")
-    'differs'
-    """
-    if pitfall and holds:
-        return "not_refuted"
-    if not holds and tie_verdict == "subgradient":
-        return "differs"
-    return "proved" if holds else "rejected"
-
-
-def shape_text(v) -> str:
-    """Parameter values as learners write them: shapes as 5x5, everything else as is.
-
-    >>> shape_text((2, 3, 8, 8)), shape_text(2), shape_text(True)
-    ('2x3x8x8', '2', 'True')
-    """
-    if isinstance(v, (tuple, list)) and v and all(isinstance(e, int) for e in v):
-        return "x".join(map(str, v))
-    return str(v)
 
 
 MAX_TERMS = 16  # a longer sum shows its first terms and its length: 576 terms fill screens and teach nothing
@@ -122,17 +83,6 @@ def array_view(name: str, arr, lang: str = "en"):
     return labelled(name, matrix_table(arr))
 
 
-def rule_note(name: str, lang: str = "en") -> str:
-    """What a rule means, in words, in the reader's language ('' when there is no note for it).
-
-    >>> rule_note("assign_not_add", "en")[:24]
-    "'=' instead of '+=': wro"
-    """
-    key = f"rule.note.{name}"
-    note = text(key, lang)
-    return "" if note == key else note
-
-
 def rules_table(rules, lang: str, derivation=None, *, pitfalls: bool = False) -> Table:
     """Rules with their mark, statement and, when rejected, the first wrong entry (``pitfalls``: mistakes)."""
     t = Table(box=None, show_header=False, padding=(0, 1), expand=False)  # no empty frame lines
@@ -150,21 +100,6 @@ def rules_table(rules, lang: str, derivation=None, *, pitfalls: bool = False) ->
     return t
 
 
-def counterexample_text(cx, lang: str, derivation=None) -> str:
-    """The first wrong entry, named by its symbol when the derivation has it (A24 rather than A[1, 3]);
-    a rule whose result has another shape than the gradient (empty index) says that in words."""
-    if not cx.index:
-        return text("rule.shape_mismatch", lang, grad=cx.grad, expected=shape_text(tuple(int(v) for v in cx.expected)),
-                    got=shape_text(tuple(int(v) for v in cx.got)))
-    label = f"{cx.grad}{list(cx.index)}"
-    if derivation is not None and cx.grad in derivation.symbols and cx.index:
-        try:
-            label = str(derivation.symbols[cx.grad][cx.index])
-        except (IndexError, ValueError):
-            pass
-    return text("rule.counterexample", lang, grad="∂L/∂", index=label, expected=cx.expected, got=cx.got)
-
-
 def association_table(meetings, lang: str, limit: int | None = None, *, kernel: bool = True) -> Table:
     """The seed's table: each input entry, the kernel entries (or pooling weights) it meets, and where."""
     t = Table(box=box.SIMPLE_HEAD, padding=(0, 1), expand=False)
@@ -174,23 +109,6 @@ def association_table(meetings, lang: str, limit: int | None = None, *, kernel: 
     for m in meetings if limit is None else meetings[:limit]:
         t.add_row(str(m.input), *pairs_text(m))
     return t
-
-
-def section_heading(key: str, d, lang: str) -> str:
-    """'Forward: every output entry' or 'Backward: gradients of L = Σ G·B', in the derivation's own names."""
-    if key == "forward":
-        return text("derive.forward", lang)
-    return text("derive.grads", lang, upstream=d.names.get("upstream", "G"), output=d.names.get("output", "B"))
-
-
-def general_note_key(d) -> str:
-    """The footer of the general formulas: max pooling pads with -∞ (never a maximum), the rest with 0."""
-    return "derive.general_note_max" if d.op == "max-pool" else "derive.general_note"
-
-
-def pairs_text(meeting, fmt=str) -> tuple[str, str]:
-    """One association row's kernel entries and output entries, each list joined with commas."""
-    return ", ".join(fmt(k) for k, _ in meeting.pairs), ", ".join(fmt(o) for _, o in meeting.pairs)
 
 
 def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None = 12) -> Group:
@@ -243,8 +161,6 @@ def render_derivation(d, fmt: str = "text", console=None, lang: str | None = Non
         console = console or make_console()
         console.print(derivation_view(d, lang, width=console.width, limit=limit))
         return None
-    from . import export
-
     doc = {"json": export.to_json, "markdown": export.to_markdown, "latex": export.to_latex}[fmt](d, lang)
     # Raw write, not console.print: a document must not be wrapped to the terminal width or styled.
     (console.file if console is not None else sys.stdout).write(doc)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 
-from .derive import MARK_KEYS, counterexample_text, pairs_text, rule_note, rule_state, section_heading, shape_text
-from .general import shown_general
+from .derive_text import MARK_KEYS, counterexample_text, pairs_text, rule_note, rule_state, section_heading, shape_text
+from .general import GENERAL_LHS, shown_general, split_divisibility
 from .i18n import text
 from .matrices import entry_text, rows_of
 
@@ -117,8 +117,6 @@ def _meets(d) -> str:
 def _general(d, lang="en"):
     """(left-hand side, LaTeX body) per general formula; a stride's divisibility becomes a '\\text' note."""
     import sympy
-
-    from .general import GENERAL_LHS, split_divisibility
 
     out = []
     for k, v in shown_general(d):

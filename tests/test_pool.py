@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from checker.pool_ops import maxpool_backward, maxpool_forward, meanpool_backward, meanpool_forward
 from derivations import derive_pool2d
-from derivations._pool_rules import max_template
+from derivations.pool_rules import max_template
 
 EPS = np.finfo(float).eps
 

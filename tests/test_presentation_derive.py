@@ -282,3 +282,23 @@ def test_max_pool_footer_says_padding_is_minus_infinity():
 def test_padded_conv_rule_says_cropped_full_convolution():
     st = derive_conv2d((5, 5), (3, 3), pad=1).rule("dx_full_conv_rot180").statement
     assert st == "dA = crop_1(full_conv(G, K)) = crop_1(full_xcorr(G, rot180(K)))"
+
+
+def test_presentation_has_no_import_cycle_and_no_import_hidden_in_a_function():
+    import ast
+    from pathlib import Path
+
+    pkg = Path(__file__).resolve().parent.parent / "presentation"
+    graph = {}
+    for f in pkg.glob("*.py"):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        top = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 1]
+        inner = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 1 and n not in top]
+        if f.stem in ("derive", "derive_text", "export", "general", "tour", "tour_screens"):
+            assert not inner, f"{f.name} imports {[n.module for n in inner]} inside a function"
+        graph[f.stem] = {n.module for n in top if n.module} | {a.name for n in top if not n.module for a in n.names}
+
+    def reaches(a, b, seen=()):
+        return any(m == b or (m not in seen and reaches(m, b, (*seen, m))) for m in graph.get(a, ()))
+
+    assert not [m for m in graph if reaches(m, m)]

@@ -1,0 +1,100 @@
+r"""The words around a derivation that every output shares: rule marks, notes, counterexamples, headings.
+
+A leaf module (it imports only the i18n tables): the terminal view (:mod:`presentation.derive`) and the
+documents (:mod:`presentation.export`) both read it, and neither imports the other's internals.
+
+>>> rule_mark(True, "en"), rule_mark(False, "zh")
+('✓ proved', '✗ 不成立')
+"""
+from __future__ import annotations
+
+from .i18n import text
+
+
+def rule_mark(holds: bool, lang: str = "en", *, pitfall: bool = False, tie_verdict: str | None = None) -> str:
+    """The mark a rule gets: proved (✓) or rejected (✗).
+
+    A classic mistake that happens to agree with the exact derivative at these shapes or values (a 1x1
+    kernel is its own rotation; no cell is the maximum of two windows) is not "proved": it is only not
+    refuted here, and says so. A tie or kink rule that differs from our convention but is still a valid
+    subgradient (``tie_verdict == 'subgradient'``) is not "rejected" either.
+    """
+    return text(MARK_KEYS[rule_state(holds, pitfall=pitfall, tie_verdict=tie_verdict)], lang)
+
+
+#: The text of each rule state (literal keys, so the i18n completeness test can find them).
+MARK_KEYS = {"proved": "mark.proved", "rejected": "mark.rejected", "not_refuted": "mark.not_refuted",
+             "differs": "mark.differs"}
+#: The colour of each state in the terminal.
+MARK_STYLES = {"proved": "green", "rejected": "red", "not_refuted": "yellow", "differs": "yellow"}
+
+
+def rule_state(holds: bool, *, pitfall: bool = False, tie_verdict: str | None = None) -> str:
+    """'proved', 'rejected', 'not_refuted' (a mistake these values do not expose) or 'differs' (a valid
+    subgradient other than our tie convention): each output maps it to its own mark, so no renderer has to
+    read the state back out of translated text.
+
+    >>> rule_state(True), rule_state(False, pitfall=True), rule_state(True, pitfall=True)
+    ('proved', 'rejected', 'not_refuted')
+    >>> rule_state(False, pitfall=True, tie_verdict="subgradient")
+    'differs'
+    """
+    if pitfall and holds:
+        return "not_refuted"
+    if not holds and tie_verdict == "subgradient":
+        return "differs"
+    return "proved" if holds else "rejected"
+
+
+def shape_text(v) -> str:
+    """Parameter values as learners write them: shapes as 5x5, everything else as is.
+
+    >>> shape_text((2, 3, 8, 8)), shape_text(2), shape_text(True)
+    ('2x3x8x8', '2', 'True')
+    """
+    if isinstance(v, (tuple, list)) and v and all(isinstance(e, int) for e in v):
+        return "x".join(map(str, v))
+    return str(v)
+
+
+def rule_note(name: str, lang: str = "en") -> str:
+    """What a rule means, in words, in the reader's language ('' when there is no note for it).
+
+    >>> rule_note("assign_not_add", "en")[:24]
+    "'=' instead of '+=': wro"
+    """
+    key = f"rule.note.{name}"
+    note = text(key, lang)
+    return "" if note == key else note
+
+
+def counterexample_text(cx, lang: str, derivation=None) -> str:
+    """The first wrong entry, named by its symbol when the derivation has it (A24 rather than A[1, 3]);
+    a rule whose result has another shape than the gradient (empty index) says that in words."""
+    if not cx.index:
+        return text("rule.shape_mismatch", lang, grad=cx.grad, expected=shape_text(tuple(int(v) for v in cx.expected)),
+                    got=shape_text(tuple(int(v) for v in cx.got)))
+    label = f"{cx.grad}{list(cx.index)}"
+    if derivation is not None and cx.grad in derivation.symbols and cx.index:
+        try:
+            label = str(derivation.symbols[cx.grad][cx.index])
+        except (IndexError, ValueError):
+            pass
+    return text("rule.counterexample", lang, grad="∂L/∂", index=label, expected=cx.expected, got=cx.got)
+
+
+def section_heading(key: str, d, lang: str) -> str:
+    """'Forward: every output entry' or 'Backward: gradients of L = Σ G·B', in the derivation's own names."""
+    if key == "forward":
+        return text("derive.forward", lang)
+    return text("derive.grads", lang, upstream=d.names.get("upstream", "G"), output=d.names.get("output", "B"))
+
+
+def general_note_key(d) -> str:
+    """The footer of the general formulas: max pooling pads with -∞ (never a maximum), the rest with 0."""
+    return "derive.general_note_max" if d.op == "max-pool" else "derive.general_note"
+
+
+def pairs_text(meeting, fmt=str) -> tuple[str, str]:
+    """One association row's kernel entries and output entries, each list joined with commas."""
+    return ", ".join(fmt(k) for k, _ in meeting.pairs), ", ".join(fmt(o) for _, o in meeting.pairs)
