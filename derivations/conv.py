@@ -36,12 +36,8 @@ from ._symbols import cs231n_tensor, indices, seed_tensor
 from ._symops import nested, paused_gc, prod, rot180, total
 from ._types import Derivation, Meeting, Step
 from .conv_general import LazyGeneral
+from .cost import conv_terms, refuse_if_too_costly
 from .shapes import out_size
-
-#: Exact work grows with the number of product terms N*F*H'*W'*C*HH*WW. At this limit a derivation with its
-#: proofs takes tens of seconds in SymPy (LeNet C1, 1x28x28 with 6 5x5 filters, is 86,400 terms).
-MAX_TERMS = 250_000
-
 
 def _check_int(name: str, value, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
@@ -64,11 +60,11 @@ def check_shape(name: str, shape, ndims: tuple[int, ...]) -> tuple[int, ...]:
     return shape
 
 
-def check_terms(input_shape, kernel_shape, terms: int, out_hw) -> None:
-    """ValueError when a derivation of ``terms`` product terms is too large for exact symbolic work."""
-    if terms > MAX_TERMS:
-        raise ValueError(f"input_shape {input_shape!r} with kernel_shape {kernel_shape!r} needs {terms} exact "
-                         f"terms, more than the limit of {MAX_TERMS} for symbolic work; choose smaller shapes")
+def check_cost(input_shape, kernel_shape, terms: int, count_at) -> None:
+    """ValueError, before any symbolic work, when the derivation is predicted to take too long
+    (``derivations.cost``); ``count_at(s)`` counts the terms at an s x s input, for the largest that fits."""
+    refuse_if_too_costly(f"input_shape {input_shape!r} with kernel_shape {kernel_shape!r}", terms, count_at,
+                         max(input_shape[-2:]))
 
 
 def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bias=True) -> Derivation:
@@ -97,9 +93,9 @@ def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bia
         raise ValueError(f"kernel_shape {kernel_shape!r} (span {span_h}x{span_w} with dilation {dilation}) "
                          f"is larger than the padded input {h + 2 * pad}x{w + 2 * pad}")
     n, c, f = (input_shape[0], input_shape[1], kernel_shape[0]) if len(input_shape) == 4 else (1, 1, 1)
-    out_hw = (out_size(h, kh, stride=stride, pad=pad, dilation=dilation),
-              out_size(w, kw, stride=stride, pad=pad, dilation=dilation))
-    check_terms(input_shape, kernel_shape, n * f * out_hw[0] * out_hw[1] * c * kh * kw, out_hw)
+    geo = {"stride": stride, "pad": pad, "dilation": dilation}
+    check_cost(input_shape, kernel_shape, conv_terms(input_shape, kernel_shape, **geo),
+               lambda s: conv_terms((*input_shape[:-2], s, s), kernel_shape, **geo))
     with paused_gc():
         return _derive(input_shape, kernel_shape, stride, pad, dilation, bool(bias))
 

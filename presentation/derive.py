@@ -17,8 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from . import export
-from .derive_text import (MARK_KEYS, MARK_STYLES, counterexample_text, general_note_key, pairs_text, rule_mark,
-                          rule_note, rule_state, section_heading, shape_text)
+from .derive_text import (MARK_KEYS, MARK_STYLES, counterexample_text, general_note_key, ordered_terms, pairs_text,
+                          rule_mark, rule_note, rule_state, section_heading, shape_text, sum_text)
 from .general import general_formula, shown_general
 from .i18n import resolve_lang, text
 from .matrices import labelled, make_console, matrix_table, side_by_side, stderr_bars
@@ -43,12 +43,13 @@ def entry_lines(lhs, values, *, width: int, limit: int | None, prefix: str = "",
     out = []
     for name, v in zip(lhs_flat, shown):
         if limit is not None and isinstance(v, sympy.Add) and len(v.args) > MAX_TERMS:
-            head = " + ".join(str(t) for t in v.as_ordered_terms()[:MAX_TERMS // 2])
+            head = sum_text(ordered_terms(v)[:MAX_TERMS // 2])
             out.append(f"{prefix}{name} = {head} + {text('derive.terms', lang, n=len(v.args))}")
             continue
         if any("_" in str(x) for x in (name, *getattr(v, "free_symbols", ()))):
-            # x_0_1_2_3 pretty-prints as x₀ ₁ ₂ ₃, which wraps inside the name: keep the plain spelling.
-            out.append(f"{prefix}{name} = {v}")
+            # x_0_1_2_3 pretty-prints as x₀ ₁ ₂ ₃, which wraps inside the name: keep the plain spelling,
+            # terms in natural order (SymPy's own puts A_1_10 before A_1_6).
+            out.append(f"{prefix}{name} = {sum_text(ordered_terms(v))}")
             continue
         rhs = sympy.pretty(v, use_unicode=True, wrap_line=False)
         if "\n" in rhs:  # fractions and powers: let SymPy lay out the whole equation
@@ -161,7 +162,10 @@ def render_derivation(d, fmt: str = "text", console=None, lang: str | None = Non
         console = console or make_console()
         console.print(derivation_view(d, lang, width=console.width, limit=limit))
         return None
-    doc = {"json": export.to_json, "markdown": export.to_markdown, "latex": export.to_latex}[fmt](d, lang)
+    if fmt == "json":
+        doc = export.to_json(d, lang)
+    else:  # a large array is summarized (first entries, shape table) unless limit is None (--all)
+        doc = {"markdown": export.to_markdown, "latex": export.to_latex}[fmt](d, lang, limit)
     # Raw write, not console.print: a document must not be wrapped to the terminal width or styled.
     (console.file if console is not None else sys.stdout).write(doc)
     return doc

@@ -8,6 +8,8 @@ documents (:mod:`presentation.export`) both read it, and neither imports the oth
 """
 from __future__ import annotations
 
+import re
+
 from .i18n import text
 
 
@@ -98,3 +100,41 @@ def general_note_key(d) -> str:
 def pairs_text(meeting, fmt=str) -> tuple[str, str]:
     """One association row's kernel entries and output entries, each list joined with commas."""
     return ", ".join(fmt(k) for k, _ in meeting.pairs), ", ".join(fmt(o) for _, o in meeting.pairs)
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(term) -> list:
+    """A term's sort key with the numbers in its names read as numbers (A_1_6 before A_1_10); a sign
+    does not move a term.
+
+    >>> sorted(["A_1_10", "A_1_6", "-A_1_7"], key=natural_key)
+    ['A_1_6', '-A_1_7', 'A_1_10']
+    """
+    return [int(p) if p.isdigit() else p for p in _DIGITS.split(str(term).lstrip("-"))]
+
+
+def ordered_terms(expr) -> list:
+    """The terms of a sum in natural order (SymPy orders names as strings: A_1_10 before A_1_6)."""
+    import sympy
+
+    return sorted(sympy.Add.make_args(expr), key=natural_key) if isinstance(expr, sympy.Add) else [expr]
+
+
+def sum_text(terms, fmt=str) -> str:
+    """Terms joined with + and -, each written by ``fmt`` (``str``, ``sympy.latex``, ...).
+
+    >>> import sympy
+    >>> a, b = sympy.symbols("a b")
+    >>> sum_text([a, -b])
+    'a - b'
+    """
+    out = []
+    for i, t in enumerate(terms):
+        piece = fmt(t)
+        if i and piece.startswith("-"):
+            out.append(" - " + piece[1:].lstrip())
+        else:
+            out.append((" + " if i else "") + piece)
+    return "".join(out)

@@ -114,8 +114,26 @@ def cli(*args, env=None):
 def test_general_formula_is_shown_and_fits(seed):
     out = text_of(seed, width=60)
     section = out.split("General formula")[1].split("What each input entry")[0]
-    assert "G[-m + p, -n + q]*K[m, n]" in section  # dA, as one wrapped line when the 2-D layout is too wide
+    # dA, as one line a person writes (index ranges under the Σ) when the 2-D layout is too wide
+    assert "G[-m + p, -n + q]·K[m, n]" in section and "Σ_{m = max(0, -H' + p + 1)..min(p, HH - 1)" in section
     assert max(len(line) for line in section.splitlines()) <= 60
+
+
+def test_strided_padded_general_formula_uses_iverson_brackets_not_raw_sums():
+    out = text_of(derive_conv2d((5, 5), (3, 3), stride=2, pad=1), width=200)
+    section = out.split("General formula")[1].split("What each input entry")[0]
+    assert "Sum(" not in section and "m/2" not in section
+    assert "[2 | -m + p + 1]·[2 | -n + q + 1]·G[(-m + p + 1)/2, (-n + q + 1)/2]·K[m, n]" in section
+    assert "[s | e] is 1 when the stride s divides e" in section
+
+
+def test_terms_are_in_natural_order():
+    from derivations import derive_pool2d
+
+    out = text_of(derive_pool2d("mean", (1, 12), (1, 12)), width=400)
+    line = next(l for l in out.splitlines() if l.startswith("B11 ="))
+    names = [t.split("/")[0].strip() for t in line.split("=")[1].split(" + ")]
+    assert names == [f"A_1_{j}" for j in range(1, 13)], line
 
 
 def test_cli_markdown_parses_back_to_the_seed_matrices():
