@@ -60,14 +60,21 @@ def _cmd_tour(args) -> int:
 DERIVE_OPS = {"conv": "2-D convolution (cross-correlation, as frameworks compute it)",
               "full-conv": "full convolution, MATLAB's conv2(A, K, 'full'): the kernel is flipped (B11 = A11*K11)",
               "mean-pool": "mean pooling: Kronecker expansion when stride = window, scatter-add otherwise",
-              "max-pool": "max pooling at concrete --values: first-argmax routing, overlaps accumulate"}
+              "max-pool": "max pooling at concrete --values: first-argmax routing, overlaps accumulate",
+              "relu": "ReLU, elementwise: dZ = G .* [Z > 0]; 0 at the kink Z = 0 (--values shows it)",
+              "sigmoid": "sigmoid, elementwise: dZ = G .* a .* (1 - a) with a = sigmoid(Z)",
+              "deltas": "the DeepLearnToolbox layer deltas: conv -> sigmoid -> mean-pool (--window is the scale)"}
 
 #: The options each op reads; any other option given on the command line is an error, never ignored.
 DERIVE_OPTIONS = {"conv": {"input", "kernel", "stride", "pad", "dilation", "no_bias"},
                   "full-conv": {"input", "kernel", "no_bias"},
                   "mean-pool": {"input", "window", "stride", "pad", "values"},
-                  "max-pool": {"input", "window", "stride", "pad", "values"}}
-_DERIVE_DEFAULTS = {"input": (5, 5), "kernel": (3, 3), "pad": 0, "dilation": 1, "window": (2,)}
+                  "max-pool": {"input", "window", "stride", "pad", "values"},
+                  "relu": {"input", "values"}, "sigmoid": {"input", "values"},
+                  "deltas": {"input", "kernel", "window", "filters"}}
+_DERIVE_DEFAULTS = {"input": (5, 5), "kernel": (3, 3), "pad": 0, "dilation": 1, "window": (2,), "filters": 2}
+#: where an op's own default differs (the deltas' conv output must tile by the pooling scale)
+_OP_DEFAULTS = {"deltas": {"input": (6, 6)}, "relu": {"input": (2, 3)}, "sigmoid": {"input": (2, 2)}}
 
 
 def _numbers(text: str) -> list[str]:
@@ -90,7 +97,9 @@ def _add_derive(sub):
                               "  python cli.py derive full-conv --input 3x3 --kernel 3x3 --format markdown > h.md\n"
                               "  python cli.py derive conv --format latex --lang zh > handout.tex\n"
                               "  python cli.py derive mean-pool --input 7x7 --window 3 --stride 2\n"
-                              "  python cli.py derive max-pool --input 2x2 --window 2 --values 1,3,3,2")
+                              "  python cli.py derive max-pool --input 2x2 --window 2 --values 1,3,3,2\n"
+                              "  python cli.py derive relu --input 2x3 --values -1,0,2,3,0,-4\n"
+                              "  python cli.py derive deltas --input 6x6 --kernel 3x3 --window 2")
     p.add_argument("op", choices=list(DERIVE_OPS), help="the operation")
     # Defaults are None so that an option an op does not read can be told apart from one left out.
     p.add_argument("--input", type=_shape, default=None, help="HxW or NxCxHxW (default 5x5)")
@@ -99,7 +108,8 @@ def _add_derive(sub):
     p.add_argument("--pad", type=int, default=None, help="conv, pooling: zero padding on each side (default 0)")
     p.add_argument("--dilation", type=int, default=None, help="conv: kernel dilation (default 1)")
     p.add_argument("--no-bias", action="store_true", default=None, help="conv, full-conv: leave out the bias term")
-    p.add_argument("--window", type=_shape, default=None, help="pooling: window k or KHxKW (default 2)")
+    p.add_argument("--window", type=_shape, default=None, help="pooling: window k or KHxKW (default 2); deltas: the scale")
+    p.add_argument("--filters", type=_positive, default=None, help="deltas: number of filters (default 2)")
     p.add_argument("--values", type=_numbers, default=None,
                    help="pooling: the input's H*W numbers, row-major, comma-separated; negative numbers too "
                         "(--values -1,2 or --values=-1,2); max-pool needs them")
@@ -112,21 +122,40 @@ def _add_derive(sub):
 
 def _derive_options(args):
     """One-line error for an option the op does not read; then the defaults filled in."""
-    for name in ("input", "kernel", "stride", "pad", "dilation", "no_bias", "window", "values"):
+    for name in ("input", "kernel", "stride", "pad", "dilation", "no_bias", "window", "values", "filters"):
         if getattr(args, name) is not None and name not in DERIVE_OPTIONS[args.op]:
             flag = "--" + name.replace("_", "-")
             raise UserError(f"{flag} does not apply to derive {args.op} (it reads "
                             f"{', '.join('--' + o.replace('_', '-') for o in sorted(DERIVE_OPTIONS[args.op]))})")
-    for name, value in _DERIVE_DEFAULTS.items():
+    for name, value in {**_DERIVE_DEFAULTS, **_OP_DEFAULTS.get(args.op, {})}.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
+
+
+def _refuse_costly(args):
+    """The cost model's refusal before SymPy is imported (that alone takes about a second)."""
+    from derivations import cost
+
+    if args.op == "conv" and len(args.input) == len(args.kernel):
+        cost.check_conv(args.input, args.kernel, stride=args.stride or 1, pad=args.pad, dilation=args.dilation)
+    elif args.op == "full-conv" and len(args.input) == len(args.kernel):
+        cost.check_full_conv(args.input, args.kernel)
 
 
 def _derive_op(args):
     """The Derivation an op of ``derive`` names (other ops register further branches here)."""
     from derivations import derive_conv2d
 
-    _derive_options(args)
+    if args.op in ("relu", "sigmoid"):
+        from derivations import derive_activation
+
+        return derive_activation(args.op, args.input, values=args.values)
+    if args.op == "deltas":
+        from derivations import derive_layer_deltas
+
+        if len(args.window) != 1:
+            raise UserError(f"--window for deltas is one scale s (s x s mean pooling), got {'x'.join(map(str, args.window))}")
+        return derive_layer_deltas(args.input, args.kernel, filters=args.filters, scale=args.window[0])
     if args.op in ("mean-pool", "max-pool"):
         from derivations import derive_pool2d
 
@@ -143,6 +172,9 @@ def _derive_op(args):
 
 
 def _cmd_derive(args) -> int:
+    _derive_options(args)
+    _refuse_costly(args)  # before the imports below: SymPy and rich take a second or two to load
+
     from presentation.derive import derive_progress, render_derivation
     from presentation.i18n import resolve_lang
     from presentation.matrices import make_console

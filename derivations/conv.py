@@ -36,7 +36,7 @@ from ._symbols import cs231n_tensor, indices, seed_tensor
 from ._symops import nested, paused_gc, prod, rot180, total
 from ._types import Derivation, Meeting, Step
 from .conv_general import LazyGeneral
-from .cost import conv_terms, refuse_if_too_costly
+from .cost import check_conv
 from .shapes import out_size
 
 def _check_int(name: str, value, low: int) -> int:
@@ -58,13 +58,6 @@ def check_shape(name: str, shape, ndims: tuple[int, ...]) -> tuple[int, ...]:
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"{name} sizes must be whole numbers >= 1, got {shape!r}")
     return shape
-
-
-def check_cost(input_shape, kernel_shape, terms: int, count_at) -> None:
-    """ValueError, before any symbolic work, when the derivation is predicted to take too long
-    (``derivations.cost``); ``count_at(s)`` counts the terms at an s x s input, for the largest that fits."""
-    refuse_if_too_costly(f"input_shape {input_shape!r} with kernel_shape {kernel_shape!r}", terms, count_at,
-                         max(input_shape[-2:]))
 
 
 def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bias=True) -> Derivation:
@@ -93,9 +86,7 @@ def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bia
         raise ValueError(f"kernel_shape {kernel_shape!r} (span {span_h}x{span_w} with dilation {dilation}) "
                          f"is larger than the padded input {h + 2 * pad}x{w + 2 * pad}")
     n, c, f = (input_shape[0], input_shape[1], kernel_shape[0]) if len(input_shape) == 4 else (1, 1, 1)
-    geo = {"stride": stride, "pad": pad, "dilation": dilation}
-    check_cost(input_shape, kernel_shape, conv_terms(input_shape, kernel_shape, **geo),
-               lambda s: conv_terms((*input_shape[:-2], s, s), kernel_shape, **geo))
+    check_conv(input_shape, kernel_shape, stride=stride, pad=pad, dilation=dilation)
     with paused_gc():
         return _derive(input_shape, kernel_shape, stride, pad, dilation, bool(bias))
 

@@ -61,6 +61,29 @@ def largest_fitting(count, start: int) -> int | None:
     return None
 
 
+def check_conv(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1) -> Cost:
+    """The prediction for ``derive_conv2d`` at these arguments; ValueError past the limit.
+
+    >>> check_conv((5, 5), (3, 3)).terms
+    81
+    """
+    geo = {"stride": stride, "pad": pad, "dilation": dilation}
+    return refuse_if_too_costly(f"input_shape {tuple(input_shape)!r} with kernel_shape {tuple(kernel_shape)!r}",
+                                conv_terms(input_shape, kernel_shape, **geo),
+                                lambda s: conv_terms((*input_shape[:-2], s, s), kernel_shape, **geo),
+                                max(input_shape[-2:]))
+
+
+def check_full_conv(input_shape, kernel_shape) -> Cost:
+    """The prediction for ``derive_full_conv2d``: every input entry meets every kernel entry once."""
+    n, c = (input_shape[0], input_shape[1]) if len(input_shape) == 4 else (1, 1)
+    f = kernel_shape[0] if len(kernel_shape) == 4 else 1
+    per = n * c * f * kernel_shape[-2] * kernel_shape[-1]
+    return refuse_if_too_costly(f"input_shape {tuple(input_shape)!r} with kernel_shape {tuple(kernel_shape)!r}",
+                                per * input_shape[-2] * input_shape[-1], lambda s: per * s * s,
+                                max(input_shape[-2:]))
+
+
 def refuse_if_too_costly(what: str, terms: int, count, start: int) -> Cost:
     """ValueError naming the predicted cost and the largest square input that fits; else the prediction.
 

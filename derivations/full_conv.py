@@ -29,7 +29,8 @@ from ._backward import scatter_grads
 from ._proof import prove
 from ._symbols import cs231n_tensor, indices, seed_tensor
 from ._types import Derivation, Meeting, Step
-from .conv import check_cost, check_shape
+from .conv import check_shape
+from .cost import check_full_conv
 
 
 def derive_full_conv2d(input_shape, kernel_shape, *, bias=True) -> Derivation:
@@ -46,12 +47,7 @@ def derive_full_conv2d(input_shape, kernel_shape, *, bias=True) -> Derivation:
     if len(input_shape) == 4 and input_shape[1] != kernel_shape[1]:
         raise ValueError(f"kernel_shape has {kernel_shape[1]} channels but input_shape has {input_shape[1]}: "
                          f"kernel_shape={kernel_shape!r}, input_shape={input_shape!r}")
-    # a full convolution has the terms of a convolution padded by the kernel size - 1 (one per input entry
-    # and kernel entry that meet); asymmetric kernels pad each axis by its own size, so count them directly
-    n, c, f = (input_shape[0], input_shape[1], kernel_shape[0]) if len(input_shape) == 4 else (1, 1, 1)
-    kh, kw = kernel_shape[-2:]
-    check_cost(input_shape, kernel_shape, n * f * c * input_shape[-2] * input_shape[-1] * kh * kw,
-               lambda s: n * f * c * s * s * kh * kw)
+    check_full_conv(input_shape, kernel_shape)
     with so.paused_gc():
         return _derive(input_shape, kernel_shape, bool(bias))
 

@@ -17,8 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 from . import export
-from .derive_text import (MARK_KEYS, MARK_STYLES, counterexample_text, general_note_key, ordered_terms, pairs_text,
-                          rule_mark, rule_note, rule_state, section_heading, shape_text, sum_text)
+from .derive_text import (MARK_KEYS, MARK_STYLES, Filled, counterexample_text, general_note_key, ordered_terms,
+                          pairs_text, param_label, rule_mark, rule_note, rule_state, section_heading, shape_text,
+                          sum_text)
 from .general import general_formula, shown_general
 from .i18n import resolve_lang, text
 from .matrices import labelled, make_console, matrix_table, side_by_side, stderr_bars
@@ -92,7 +93,7 @@ def rules_table(rules, lang: str, derivation=None, *, pitfalls: bool = False) ->
     for r in rules:
         body = [Text(r.name, style="bold"), Text(r.statement)]
         if rule_note(r.name, lang):
-            body.append(Text(rule_note(r.name, lang), style="italic"))
+            body.append(Filled(rule_note(r.name, lang), style="italic"))
         body.append(Text(text("rule.checked", lang, n=r.checked), style="dim"))
         if r.counterexample is not None:
             body.append(Text(counterexample_text(r.counterexample, lang, derivation)))
@@ -119,14 +120,14 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
     names = d.names
     params = Table(box=None, show_header=False, padding=(0, 1))  # no empty frame lines
     for k, v in d.params.items():
-        params.add_row(k, shape_text(v))
+        params.add_row(param_label(k, lang), shape_text(v))
     parts = [Text(text("derive.title", lang, op=d.op), style="bold underline"),
              labelled(text("derive.params", lang), params),
              labelled(text("derive.symbols", lang),
                       side_by_side(*(array_view(n, a, lang) for n, a in d.symbols.items())))]
     out = d.symbols.get(names.get("output", ""), sympy.Symbol(names.get("output", "out")))
     if d.steps:  # the derivation's own order of ideas, in words; the sections below show the values
-        parts.append(labelled(text("derive.steps", lang), Group(*(Text(f"{i}. {text(st.key, lang)}")
+        parts.append(labelled(text("derive.steps", lang), Group(*(Filled(f"{i}. {text(st.key, lang)}")
                                                                   for i, st in enumerate(d.steps, 1)))))
     parts.append(labelled(section_heading("forward", d, lang), _formulas(out, d.forward, lang, width=width, limit=limit)))
     grads = [_formulas(d.symbols[g], arr, lang, width=width, limit=limit, prefix="∂L/∂")
@@ -135,7 +136,7 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
     if d.general:
         parts.append(labelled(text("derive.general", lang),
                               Group(*(general_formula(k, v, width, lang) for k, v in shown_general(d)),
-                                    Text(text(general_note_key(d), lang)))))
+                                    Filled(text(general_note_key(d), lang)))))
     if d.association:
         lim = None if len(d.association) <= 36 else limit
         rest = [] if lim is None else [Text(text("more", lang, n=len(d.association) - lim), style="dim")]

@@ -48,6 +48,17 @@ def rule_state(holds: bool, *, pitfall: bool = False, tie_verdict: str | None = 
     return "proved" if holds else "rejected"
 
 
+def param_label(name: str, lang: str = "en") -> str:
+    """A parameter's name for a table: the API name, with its translation before it where there is one.
+
+    >>> param_label("stride", "en"), param_label("stride", "zh")
+    ('stride', '步长 stride')
+    """
+    key = f"param.{name}"
+    word = text(key, lang)
+    return name if word in (key, name) else f"{word} {name}"
+
+
 def shape_text(v) -> str:
     """Parameter values as learners write them: shapes as 5x5, everything else as is.
 
@@ -138,3 +149,68 @@ def sum_text(terms, fmt=str) -> str:
         else:
             out.append((" + " if i else "") + piece)
     return "".join(out)
+
+
+# CJK characters (and their full-width punctuation) may break anywhere; other text breaks at spaces.
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+_TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+|\s+")
+_NO_LINE_START = set("，。、；：？！）》」』,.;:?!)")
+
+
+def fill(s: str, width: int) -> list[str]:
+    """``s`` cut into lines of at most ``width`` display cells: between any two CJK characters (Chinese
+    has no spaces to wrap at) or at spaces, never before closing punctuation; a word longer than the width
+    is folded.
+
+    >>> fill("前向传播：每个输出元素", 8)
+    ['前向传', '播：每个', '输出元素']
+    >>> fill("one two three", 7)
+    ['one two', 'three']
+    """
+    from rich.cells import cell_len
+
+    width = max(width, 2)
+    lines, cur = [], []
+    for tok in _TOKENS.findall(s):
+        if tok.isspace():
+            if cur:
+                cur.append(" ")
+            continue
+        while cell_len(tok) > width:  # a word wider than the line: fold it
+            if cur:
+                lines.append("".join(cur).rstrip())
+                cur = []
+            cut = next(k for k in range(len(tok), 0, -1) if cell_len(tok[:k]) <= width)
+            lines.append(tok[:cut])
+            tok = tok[cut:]
+        if cell_len("".join(cur) + tok) > width and cur:
+            carry = []
+            if tok in _NO_LINE_START and len(cur) > 1:  # keep the punctuation with the character before it
+                carry = [cur.pop()]
+            lines.append("".join(cur).rstrip())
+            cur = carry
+        cur.append(tok)
+    if cur:
+        lines.append("".join(cur).rstrip())
+    return lines
+
+
+class Filled:
+    """A paragraph that :func:`fill` wraps to whatever width rich gives it (a screen, a table cell)."""
+
+    def __init__(self, s: str, style: str = ""):
+        self.s, self.style = s, style
+
+    def __rich_console__(self, console, options):
+        from rich.text import Text
+
+        for line in fill(self.s, options.max_width):
+            yield Text(line, style=self.style)
+
+    def __rich_measure__(self, console, options):
+        from rich.cells import cell_len
+        from rich.measure import Measurement
+
+        words = [t for t in _TOKENS.findall(self.s) if not t.isspace()] or [""]
+        return Measurement(min(max(cell_len(w) for w in words), options.max_width),
+                           min(cell_len(self.s), options.max_width))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from .derive_text import MARK_KEYS, ordered_terms, sum_text, counterexample_text, pairs_text, rule_note, rule_state, section_heading, shape_text
+from .derive_text import MARK_KEYS, ordered_terms, param_label, sum_text, counterexample_text, pairs_text, rule_note, rule_state, section_heading, shape_text
 from .general import GENERAL_LHS, shown_general, split_divisibility, tidy_indices
 from .i18n import text
 from .matrices import entry_text, rows_of
@@ -185,7 +185,7 @@ def to_markdown(d, lang: str = "en", limit: int | None = None) -> str:
 
     out = [f"# {text('derive.title', lang, op=d.op)}", "", text("derive.doc_intro", lang), "",
            f"## {text('derive.params', lang)}", "", "| | |", "|---|---|"]
-    out += [f"| {k} | {shape_text(v)} |" for k, v in d.params.items()]
+    out += [f"| {param_label(k, lang)} | {shape_text(v)} |" for k, v in d.params.items()]
     if d.steps:
         out += ["", f"## {text('derive.steps', lang)}", ""]
         out += [f"{i}. {text(st.key, lang)}" for i, st in enumerate(d.steps, 1)]
@@ -239,7 +239,7 @@ def to_latex(d, lang: str = "en", limit: int | None = None) -> str:
            r"\allowdisplaybreaks", r"\begin{document}",
            rf"\section*{{{tex_escape(text('derive.title', lang, op=d.op))}}}", tex_escape(text("derive.doc_intro", lang)),
            rf"\subsection*{{{tex_escape(text('derive.params', lang))}}}", r"\begin{tabular}{ll}"]
-    out += [rf"{tex_escape(k)} & {tex_escape(shape_text(v))} \\" for k, v in d.params.items()]
+    out += [rf"{tex_escape(param_label(k, lang))} & {tex_escape(shape_text(v))} \\" for k, v in d.params.items()]
     out += [r"\end{tabular}"]
     if d.steps:
         out += [rf"\subsection*{{{tex_escape(text('derive.steps', lang))}}}", r"\begin{enumerate}"]

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .check import heatmaps
+from .derive_text import Filled
 from .derive import association_table, rules_table, shape_text
 from .i18n import text
 from .matrices import labelled, matrix_table, side_by_side, window
@@ -23,7 +24,8 @@ def _title(key, lang):
 
 
 def _para(key, lang, **fields):
-    return Text(text(key, lang, **fields))
+    # wrapped by display width: a Chinese paragraph has no spaces for rich's word wrap to break at
+    return Filled(text(key, lang, **fields))
 
 
 def _eq(lhs, rhs) -> Text:

@@ -73,3 +73,36 @@ def test_every_command_has_help_with_an_example():
     for cmd in ("tour", "derive", "check", "homework", "grade"):
         r = run(cmd, "--help")
         assert r.returncode == 0 and "example" in r.stdout, cmd
+
+
+def test_a_too_costly_shape_is_refused_before_sympy_is_imported():
+    # importing SymPy alone takes about a second: the cost model answers first (bench/derive_cost.py)
+    code = ("import sys, cli; rc = cli.main(['derive', 'conv', '--input', '100x100', '--kernel', '5x5']); "
+            "print(rc, 'sympy' in sys.modules, 'rich' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.stdout.split() == ["2", "False", "False"], r.stderr
+    assert "largest square input that fits is 56x56" in r.stderr
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["relu", "--input", "2x3", "--values", "-1,0,2,3,0,-4"], ["relu_step", "≈ another subgradient", "heaviside_kink"]),
+    (["sigmoid", "--input", "1x2"], ["sigmoid_a_one_minus_a", "✓ proved"]),
+    (["deltas", "--input", "6x6", "--kernel", "3x3", "--window", "2", "--filters", "1"],
+     ["delta_conv_sigmoid_expand", "delta_pool_full_conv_rot180", "✗ rejected"]),
+])
+def test_activations_and_layer_deltas_on_the_command_line(args, needles):
+    r = run("derive", *args, "--no-color")
+    assert r.returncode == 0, r.stderr
+    for n in needles:
+        assert n in r.stdout, n
+    assert "✗ rejected  relu_step" not in r.stdout and "✗ rejected  delta_conv_sigmoid" not in r.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["relu", "--kernel", "3x3"], "--kernel does not apply to derive relu"),
+    (["deltas", "--window", "2x3"], "--window for deltas is one scale s"),
+    (["deltas", "--input", "5x5"], "must divide the conv output"),
+])
+def test_activation_and_deltas_mistakes_are_one_line(args, needle):
+    r = run("derive", *args)
+    assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

@@ -320,3 +320,18 @@ def test_presentation_has_no_import_cycle_and_no_import_hidden_in_a_function():
         return any(m == b or (m not in seen and reaches(m, b, (*seen, m))) for m in graph.get(a, ()))
 
     assert not [m for m in graph if reaches(m, m)]
+
+
+def test_chinese_wraps_by_display_width_and_names_parameters():
+    from rich.cells import cell_len
+
+    from derivations import derive_pool2d
+
+    out = text_of(derive_pool2d("max", (2, 2), 2, values=[7, 7, 1, 0]), width=60, lang="zh")
+    lines = out.splitlines()
+    assert all(cell_len(line) <= 60 for line in lines)
+    assert not [line for line in lines if re.fullmatch(r"\d+\. ", line)]  # a step number never stands alone
+    steps = out.split("推导过程")[1].split("前向传播:")[0]
+    assert "".join(steps.split()).startswith("1.每个方向的输出尺寸")
+    assert "步长 stride" in out and "输入形状 input_shape" in out
+    assert not [line for line in lines if line and line[0] in "，。：；）"]  # no line starts with closing punctuation
