@@ -115,7 +115,9 @@ def _add_derive(sub):
                         "(--values -1,2 or --values=-1,2); max-pool needs them")
     p.add_argument("--format", choices=["text", "markdown", "latex", "json"], default="text",
                    help="text for the terminal; markdown/latex: a complete handout; json: the data (default text)")
-    p.add_argument("--all", action="store_true", help="text format: print every entry, not the first 12")
+    p.add_argument("--all", action="store_true",
+                   help="every entry and every term: the text view shows the first 12, a large markdown/latex "
+                        "handout its first 12 per array and a shape table")
     _add_display(p)
     p.set_defaults(func=_cmd_derive)
 

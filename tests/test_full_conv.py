@@ -6,25 +6,6 @@ import sympy
 from derivations import derive_full_conv2d
 
 
-def numpy_full_conv(a, k):
-    """conv2(a, k, 'full') by its definition: the kernel flipped, slid over a padded by the kernel size - 1."""
-    kh, kw = k.shape
-    h, w = a.shape
-    padded = np.zeros((h + 2 * (kh - 1), w + 2 * (kw - 1)))
-    padded[kh - 1 : kh - 1 + h, kw - 1 : kw - 1 + w] = a
-    flipped = np.zeros_like(k)
-    for p in range(kh):
-        for q in range(kw):
-            flipped[p, q] = k[kh - 1 - p, kw - 1 - q]
-    out = np.zeros((h + kh - 1, w + kw - 1))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            for p in range(kh):
-                for q in range(kw):
-                    out[i, j] += padded[i + p, j + q] * flipped[p, q]
-    return out
-
-
 def numpy_valid_xcorr(a, k):
     """xcorr(a, k, 'valid') with plain loops: out[i, j] = sum a[i+p, j+q] k[p, q]."""
     kh, kw = k.shape
@@ -37,9 +18,20 @@ def numpy_valid_xcorr(a, k):
     return out
 
 
-def at(expr_array, symbols, values):
-    subs = {s: int(v) for s, v in zip(sympy.flatten(symbols.tolist()), values.ravel())}
-    return np.array([float(e.xreplace(subs)) for e in sympy.flatten(expr_array.tolist())]).reshape(expr_array.shape)
+def numpy_full_conv(a, k):
+    """conv2(a, k, 'full') by its definition: the kernel flipped, slid over a padded by the kernel size - 1."""
+    kh, kw = k.shape
+    h, w = a.shape
+    padded = np.zeros((h + 2 * (kh - 1), w + 2 * (kw - 1)))
+    padded[kh - 1 : kh - 1 + h, kw - 1 : kw - 1 + w] = a
+    flipped = np.array([[k[kh - 1 - p, kw - 1 - q] for q in range(kw)] for p in range(kh)], dtype=float)
+    return numpy_valid_xcorr(padded, flipped)
+
+
+def test_the_loop_reference_is_matlabs_conv2_on_the_course_example():
+    # conv2(ones(3), [1 2 3; 4 5 6; 7 8 9], 'full'), as MATLAB prints it
+    want = [[1, 3, 6, 5, 3], [5, 12, 21, 16, 9], [12, 27, 45, 33, 18], [11, 24, 39, 28, 15], [7, 15, 24, 17, 9]]
+    assert numpy_full_conv(np.ones((3, 3)), np.arange(1.0, 10.0).reshape(3, 3)).tolist() == want
 
 
 @pytest.mark.parametrize("ashape, kshape", [((3, 3), (3, 3)), ((4, 3), (2, 3)), ((2, 5), (3, 2)), ((1, 1), (2, 2))])
