@@ -142,6 +142,8 @@ def _refuse_costly(args):
         cost.check_conv(args.input, args.kernel, stride=args.stride or 1, pad=args.pad, dilation=args.dilation)
     elif args.op == "full-conv" and len(args.input) == len(args.kernel):
         cost.check_full_conv(args.input, args.kernel)
+    elif args.op in ("relu", "sigmoid") and len(args.input) in (1, 2):
+        cost.check_activation(args.op, args.input)
 
 
 def _derive_op(args):

@@ -7,6 +7,7 @@ fits wall time = a * terms**p (least squares in log-log) and memory = c * terms 
 origin above the import baseline), and prints the constants that derivations/cost.py uses.
 
     python bench/derive_cost.py            # about three minutes on a 2-core machine
+    python bench/derive_cost.py --activations   # sigmoid and ReLU: seconds per entry
 """
 from __future__ import annotations
 
@@ -68,5 +69,30 @@ def main():
           f"worst measured/predicted {worst:.2f}")
 
 
+ACT_CHILD = r"""
+import json, sys, time
+sys.path.insert(0, {root!r})
+from derivations import derive_activation
+t, c = time.perf_counter(), time.process_time()
+derive_activation({kind!r}, {shape})
+print(json.dumps({{"seconds": time.process_time() - c, "wall": time.perf_counter() - t}}))
+"""
+
+
+def activations():
+    """Sigmoid (canonical p/q form of every entry) and ReLU cost a fixed time per entry: fit it (wall)."""
+    for kind, shapes in (("sigmoid", [(6, 6), (10, 10), (14, 14)]), ("relu", [(10, 10), (20, 20), (30, 30)])):
+        per = []
+        for shape in shapes:
+            code = ACT_CHILD.format(root=str(ROOT), kind=kind, shape=shape)
+            r = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                          check=True).stdout)
+            n = shape[0] * shape[1]
+            per.append(r["wall"] / n)
+            print(f"{kind:>8} {shape[0]}x{shape[1]}: {r['seconds']:6.2f} s CPU {r['wall']:6.2f} s wall "
+                  f"({1000 * r['wall'] / n:.1f} ms wall per entry)", flush=True)
+        print(f"{kind}: {max(per):.2e} wall seconds per entry (the largest of its cases)")
+
+
 if __name__ == "__main__":
-    main()
+    activations() if "--activations" in sys.argv else main()

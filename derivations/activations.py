@@ -31,6 +31,7 @@ from ._proof import prove
 from ._symbols import seed_tensor
 from ._types import Derivation, Step
 from ._values import exact_values
+from .cost import check_activation
 from .ties import classify_relu_kink, worst
 
 KINDS = ("sigmoid", "relu")
@@ -77,6 +78,7 @@ def derive_activation(kind, shape, *, values=None) -> Derivation:
     n = 1
     for v in shape:
         n *= v
+    check_activation(kind, shape)  # before any symbolic work
     return _derive(kind, shape, exact_values(values, n, f"shape {shape}"))
 
 

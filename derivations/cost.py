@@ -26,6 +26,10 @@ SECONDS_A = 2.85e-4
 SECONDS_P = 1.039
 #: peak memory of the derivation above the import baseline, MB per term (101 MB at 90,000 terms)
 MB_PER_TERM = 1.12e-3
+#: wall seconds per entry of an elementwise activation, the largest of three shapes each measured by
+#: ``python bench/derive_cost.py --activations`` (sigmoid: 6x6 to 14x14, 51 to 79 ms; ReLU: 10x10 to 30x30,
+#: 4.2 to 7.6 ms, still growing with the size: a ReLU near the limit may run past it by a few seconds)
+SECONDS_PER_ENTRY = {"sigmoid": 7.85e-2, "relu": 7.58e-3}
 #: refuse beyond this prediction: a learner waits for a derivation, not for a batch job
 LIMIT_SECONDS = 30.0
 
@@ -82,6 +86,25 @@ def check_full_conv(input_shape, kernel_shape) -> Cost:
     return refuse_if_too_costly(f"input_shape {tuple(input_shape)!r} with kernel_shape {tuple(kernel_shape)!r}",
                                 per * input_shape[-2] * input_shape[-1], lambda s: per * s * s,
                                 max(input_shape[-2:]))
+
+
+def check_activation(kind: str, shape) -> float:
+    """Predicted wall seconds of ``derive_activation``; ValueError past the limit with the largest square
+    shape that fits.
+
+    >>> round(check_activation("relu", (2, 3)), 3)
+    0.045
+    """
+    per = SECONDS_PER_ENTRY[kind]
+    n = 1
+    for v in shape:
+        n *= v
+    if per * n <= LIMIT_SECONDS:
+        return per * n
+    side = int((LIMIT_SECONDS / per) ** 0.5)
+    raise ValueError(f"shape {tuple(shape)!r} has {n} entries: {kind} is predicted to take ~{per * n:.0f} s on "
+                     f"this machine, past the {LIMIT_SECONDS:.0f} s limit for exact work; the largest square "
+                     f"shape that fits is {side}x{side}")
 
 
 def refuse_if_too_costly(what: str, terms: int, count, start: int) -> Cost:

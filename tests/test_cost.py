@@ -35,3 +35,14 @@ def test_refused_before_any_symbolic_work_with_the_largest_square_that_fits(deri
 def test_a_shape_within_the_limit_is_derived():
     assert cost.predict(conv_terms((5, 5), (3, 3))).seconds < LIMIT_SECONDS
     assert derive_conv2d((5, 5), (3, 3)).all_hold
+
+
+def test_activations_are_refused_by_predicted_cost_before_symbolic_work(monkeypatch):
+    from derivations import activations, derive_activation
+    from derivations.cost import SECONDS_PER_ENTRY
+
+    monkeypatch.setattr(activations, "_derive", lambda *a: (_ for _ in ()).throw(AssertionError("started")))
+    with pytest.raises(ValueError, match=r"sigmoid is predicted to take ~\d+ s .* largest square shape that fits is (\d+)x\1") as err:
+        derive_activation("sigmoid", (30, 30))
+    side = int(re.search(r"fits is (\d+)x", str(err.value)).group(1))
+    assert SECONDS_PER_ENTRY["sigmoid"] * side * side <= LIMIT_SECONDS < SECONDS_PER_ENTRY["sigmoid"] * (side + 1) ** 2
