@@ -58,9 +58,23 @@ def _cmd_tour(args) -> int:
 
 # --- derive -----------------------------------------------------------------------------------------
 DERIVE_OPS = {"conv": "2-D convolution (cross-correlation, as frameworks compute it)",
-              "full-conv": "full-mode convolution: pad = dilation*(kernel - 1) on each side (the shape backward uses)",
+              "full-conv": "full convolution, MATLAB's conv2(A, K, 'full'): the kernel is flipped (B11 = A11*K11)",
               "mean-pool": "mean pooling: Kronecker expansion when stride = window, scatter-add otherwise",
-              "max-pool": "max pooling at concrete --values: first-argmax routing, overlaps accumulate"}
+              "max-pool": "max pooling at concrete --values: first-argmax routing, overlaps accumulate",
+              "relu": "ReLU, elementwise: dZ = G .* [Z > 0]; 0 at the kink Z = 0 (--values shows it)",
+              "sigmoid": "sigmoid, elementwise: dZ = G .* a .* (1 - a) with a = sigmoid(Z)",
+              "deltas": "the DeepLearnToolbox layer deltas: conv -> sigmoid -> mean-pool (--window is the scale)"}
+
+#: The options each op reads; any other option given on the command line is an error, never ignored.
+DERIVE_OPTIONS = {"conv": {"input", "kernel", "stride", "pad", "dilation", "no_bias"},
+                  "full-conv": {"input", "kernel", "no_bias"},
+                  "mean-pool": {"input", "window", "stride", "pad", "values"},
+                  "max-pool": {"input", "window", "stride", "pad", "values"},
+                  "relu": {"input", "values"}, "sigmoid": {"input", "values"},
+                  "deltas": {"input", "kernel", "window", "filters"}}
+_DERIVE_DEFAULTS = {"input": (5, 5), "kernel": (3, 3), "pad": 0, "dilation": 1, "window": (2,), "filters": 2}
+#: where an op's own default differs (the deltas' conv output must tile by the pooling scale)
+_OP_DEFAULTS = {"deltas": {"input": (6, 6)}, "relu": {"input": (2, 3)}, "sigmoid": {"input": (2, 2)}}
 
 
 def _numbers(text: str) -> list[str]:
@@ -83,28 +97,69 @@ def _add_derive(sub):
                               "  python cli.py derive full-conv --input 3x3 --kernel 3x3 --format markdown > h.md\n"
                               "  python cli.py derive conv --format latex --lang zh > handout.tex\n"
                               "  python cli.py derive mean-pool --input 7x7 --window 3 --stride 2\n"
-                              "  python cli.py derive max-pool --input 2x2 --window 2 --values 1,3,3,2")
+                              "  python cli.py derive max-pool --input 2x2 --window 2 --values 1,3,3,2\n"
+                              "  python cli.py derive relu --input 2x3 --values -1,0,2,3,0,-4\n"
+                              "  python cli.py derive deltas --input 6x6 --kernel 3x3 --window 2")
     p.add_argument("op", choices=list(DERIVE_OPS), help="the operation")
-    p.add_argument("--input", type=_shape, default=(5, 5), help="HxW or NxCxHxW (default 5x5)")
-    p.add_argument("--kernel", type=_shape, default=(3, 3), help="HHxWW or FxCxHHxWW (default 3x3)")
-    p.add_argument("--stride", type=int, default=None, help="stride (default 1; pooling: the window)")
-    p.add_argument("--pad", type=int, default=0, help="zero padding on each side (default 0; full-conv sets it)")
-    p.add_argument("--dilation", type=int, default=1, help="kernel dilation (default 1)")
-    p.add_argument("--no-bias", action="store_true", help="leave out the bias term")
-    p.add_argument("--window", type=_shape, default=(2,), help="pooling window k or KHxKW (default 2)")
+    # Defaults are None so that an option an op does not read can be told apart from one left out.
+    p.add_argument("--input", type=_shape, default=None, help="HxW or NxCxHxW (default 5x5)")
+    p.add_argument("--kernel", type=_shape, default=None, help="conv: HHxWW or FxCxHHxWW (default 3x3)")
+    p.add_argument("--stride", type=int, default=None, help="conv, pooling: stride (default 1; pooling: the window)")
+    p.add_argument("--pad", type=int, default=None, help="conv, pooling: zero padding on each side (default 0)")
+    p.add_argument("--dilation", type=int, default=None, help="conv: kernel dilation (default 1)")
+    p.add_argument("--no-bias", action="store_true", default=None, help="conv, full-conv: leave out the bias term")
+    p.add_argument("--window", type=_shape, default=None, help="pooling: window k or KHxKW (default 2); deltas: the scale")
+    p.add_argument("--filters", type=_positive, default=None, help="deltas: number of filters (default 2)")
     p.add_argument("--values", type=_numbers, default=None,
-                   help="pooling: the input's H*W numbers, row-major, comma-separated (max-pool needs them)")
+                   help="pooling: the input's H*W numbers, row-major, comma-separated; negative numbers too "
+                        "(--values -1,2 or --values=-1,2); max-pool needs them")
     p.add_argument("--format", choices=["text", "markdown", "latex", "json"], default="text",
                    help="text for the terminal; markdown/latex: a complete handout; json: the data (default text)")
-    p.add_argument("--all", action="store_true", help="text format: print every entry, not the first 12")
+    p.add_argument("--all", action="store_true",
+                   help="every entry and every term: the text view shows the first 12, a large markdown/latex "
+                        "handout its first 12 per array and a shape table")
     _add_display(p)
     p.set_defaults(func=_cmd_derive)
+
+
+def _derive_options(args):
+    """One-line error for an option the op does not read; then the defaults filled in."""
+    for name in ("input", "kernel", "stride", "pad", "dilation", "no_bias", "window", "values", "filters"):
+        if getattr(args, name) is not None and name not in DERIVE_OPTIONS[args.op]:
+            flag = "--" + name.replace("_", "-")
+            raise UserError(f"{flag} does not apply to derive {args.op} (it reads "
+                            f"{', '.join('--' + o.replace('_', '-') for o in sorted(DERIVE_OPTIONS[args.op]))})")
+    for name, value in {**_DERIVE_DEFAULTS, **_OP_DEFAULTS.get(args.op, {})}.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+
+def _refuse_costly(args):
+    """The cost model's refusal before SymPy is imported (that alone takes about a second)."""
+    from derivations import cost
+
+    if args.op == "conv" and len(args.input) == len(args.kernel):
+        cost.check_conv(args.input, args.kernel, stride=args.stride or 1, pad=args.pad, dilation=args.dilation)
+    elif args.op == "full-conv" and len(args.input) == len(args.kernel):
+        cost.check_full_conv(args.input, args.kernel)
+    elif args.op in ("relu", "sigmoid") and len(args.input) in (1, 2):
+        cost.check_activation(args.op, args.input)
 
 
 def _derive_op(args):
     """The Derivation an op of ``derive`` names (other ops register further branches here)."""
     from derivations import derive_conv2d
 
+    if args.op in ("relu", "sigmoid"):
+        from derivations import derive_activation
+
+        return derive_activation(args.op, args.input, values=args.values)
+    if args.op == "deltas":
+        from derivations import derive_layer_deltas
+
+        if len(args.window) != 1:
+            raise UserError(f"--window for deltas is one scale s (s x s mean pooling), got {'x'.join(map(str, args.window))}")
+        return derive_layer_deltas(args.input, args.kernel, filters=args.filters, scale=args.window[0])
     if args.op in ("mean-pool", "max-pool"):
         from derivations import derive_pool2d
 
@@ -113,17 +168,17 @@ def _derive_op(args):
                              values=args.values)
     stride = 1 if args.stride is None else args.stride
     if args.op == "full-conv":
-        if args.pad:  # full mode fixes the padding; silently replacing the user's number would mislead
-            raise UserError(f"--pad cannot be set for full-conv (it pads by dilation*(kernel - 1)), got --pad {args.pad}")
         from derivations import derive_full_conv2d
 
-        return derive_full_conv2d(args.input, args.kernel, stride=stride, dilation=args.dilation,
-                                  bias=not args.no_bias)
+        return derive_full_conv2d(args.input, args.kernel, bias=not args.no_bias)
     return derive_conv2d(args.input, args.kernel, stride=stride, pad=args.pad, dilation=args.dilation,
                          bias=not args.no_bias)
 
 
 def _cmd_derive(args) -> int:
+    _derive_options(args)
+    _refuse_costly(args)  # before the imports below: SymPy and rich take a second or two to load
+
     from presentation.derive import derive_progress, render_derivation
     from presentation.i18n import resolve_lang
     from presentation.matrices import make_console
@@ -309,9 +364,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _negative_values(argv: list[str]) -> list[str]:
+    """``--values -1,-2`` as ``--values=-1,-2``: argparse takes a word starting with '-' for an option."""
+    out = list(argv)
+    for i, a in enumerate(out[:-1]):
+        if a == "--values" and out[i + 1].startswith("-") and not out[i + 1].startswith("--"):
+            out[i : i + 2] = [f"--values={out[i + 1]}"]
+            break
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = _negative_values(sys.argv[1:] if argv is None else list(argv))
     if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["tour", *argv]  # `python cli.py --no-pause --lang zh` means the tour with those options
     args = parser.parse_args(argv)

@@ -1,15 +1,27 @@
 """gradproof derivations: exact SymPy forward and backward formulas, with their rules proved.
 
 This package imports SymPy only: no numpy, no rich. Each ``derive_*`` returns a frozen ``Derivation``.
+Names are loaded on first use, so ``derivations.cost`` (plain arithmetic) answers before SymPy, which
+takes about a second to import, is loaded at all: the command line refuses a too costly shape at once.
 """
-from ._progress import reporting
-from ._types import Derivation, Meeting, Mismatch, Rule, Step
-from .conv import derive_conv2d, derive_full_conv2d
-from .conv_general import general_conv2d
-from .shapes import conv_params, out_size, summarize
-from .activations import derive_activation
-from .chain import derive_layer_deltas
-from .pool import derive_pool2d
+from importlib import import_module
 
-__all__ = ["Derivation", "Meeting", "Mismatch", "Rule", "Step", "derive_conv2d", "derive_full_conv2d", "general_conv2d", "out_size",
-           "conv_params", "summarize", "reporting", "derive_pool2d", "derive_activation", "derive_layer_deltas"]
+_EXPORTS = {"reporting": "._progress", "Derivation": "._types", "Meeting": "._types", "Mismatch": "._types",
+            "Rule": "._types", "Step": "._types", "derive_conv2d": ".conv", "derive_full_conv2d": ".full_conv",
+            "general_conv2d": ".conv_general", "conv_params": ".shapes", "out_size": ".shapes",
+            "summarize": ".shapes", "derive_activation": ".activations", "derive_layer_deltas": ".chain",
+            "derive_pool2d": ".pool"}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'derivations' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_EXPORTS})

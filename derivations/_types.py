@@ -35,6 +35,9 @@ class Rule:
     holds: bool
     counterexample: Mismatch | None = None
     checked: int = 0  # how many entries were compared
+    # For a tie or kink rule: its verdict under the tie policy (``derivations.ties``), worst over the windows
+    # or entries; 'subgradient' means it differs from the exact derivative (our convention) yet is valid.
+    tie_verdict: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ def _rule_dict(r: Rule) -> dict:
         "statement": r.statement,
         "holds": r.holds,
         "checked": r.checked,
+        "tie_verdict": r.tie_verdict,
         "counterexample": None if cx is None else
         {"grad": cx.grad, "index": [int(i) for i in cx.index], "expected": str(cx.expected), "got": str(cx.got)},
     }

@@ -7,7 +7,8 @@ r"""Elementwise activations: sigmoid and ReLU, their exact derivatives and the r
 
 Kink convention: ReLU is written as ``Piecewise((z, z > 0), (0, True))``, whose derivative is 0 at z = 0
 (any value in [0, 1] is a subgradient there; 0 is what ``checker.activation_ops.relu_backward`` and PyTorch use).
-``diff(Max(z, 0))`` would give ``Heaviside(z)``, 1/2 at the kink: a pitfall refuted when a value is 0.
+``diff(Max(z, 0))`` would give ``Heaviside(z)``, 1/2 at the kink: it differs from our convention when a value
+is 0, yet it is a valid subgradient there (its ``tie_verdict`` says so); it is not a mistake.
 
 Sigmoid entries are rational functions of exp(z); both sides are put in SymPy's canonical p/q form
 (``cancel``) before the entry-by-entry proof, so a zero difference is a proof.
@@ -21,6 +22,7 @@ Sigmoid entries are rational functions of exp(z); both sides are put in SymPy's 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import sympy
@@ -29,6 +31,8 @@ from ._proof import prove
 from ._symbols import seed_tensor
 from ._types import Derivation, Step
 from ._values import exact_values
+from .cost import check_activation
+from .ties import classify_relu_kink, worst
 
 KINDS = ("sigmoid", "relu")
 
@@ -74,6 +78,7 @@ def derive_activation(kind, shape, *, values=None) -> Derivation:
     n = 1
     for v in shape:
         n *= v
+    check_activation(kind, shape)  # before any symbolic work
     return _derive(kind, shape, exact_values(values, n, f"shape {shape}"))
 
 
@@ -111,8 +116,9 @@ def _derive(kind, shape, vals) -> Derivation:
         steps.append(Step("act.values", {"values": sympy.ImmutableDenseNDimArray(vals, shape), "grad": ev}))
         if kind == "relu":
             heavi = sympy.ImmutableDenseNDimArray([g * sympy.Heaviside(v) for v, g in zip(vals, flatG)], shape)
-            pitfalls.append(prove("heaviside_kink", "dZ = G .* Heaviside(Z)",
-                                  {"Z": ev}, {"Z": heavi}))
+            verdict = worst(classify_relu_kink(v, sympy.Heaviside(v)).verdict for v in vals)
+            pitfalls.append(replace(prove("heaviside_kink", "dZ = G .* Heaviside(Z)", {"Z": ev}, {"Z": heavi}),
+                                    tie_verdict=verdict))
     steps.append(Step("act.proof", {"rules": tuple(rules), "pitfalls": tuple(pitfalls)}))
     params = {"kind": kind, "shape": shape}
     return Derivation(kind, params, {"input": "Z", "output": "A", "upstream": "G"}, {"Z": Z, "G": G, "A": A},

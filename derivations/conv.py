@@ -1,12 +1,19 @@
 r"""Exact forward and backward formulas of 2-D convolution (cross-correlation), with proofs.
 
-Forward, cs231n layout, stride :math:`s`, padding :math:`P`, dilation :math:`d`:
+In one glance (cs231n names; stride ``s``, zero padding ``P``, dilation ``d``; ``G = dout``)::
 
-.. math:: out_{n,f,i,j} = b_f + \sum_{c,p,q} xpad_{n,c,\,is+pd,\,js+qd}\; w_{f,c,p,q}
+    out[n,f,i,j] = b[f] + sum_{c,p,q} pad_P(x)[n,c, i*s + p*d, j*s + q*d] * w[f,c,p,q]
+    dx[n,c] = crop_P(pad_r(sum_f full_xcorr(dilate_s(G[n,f]), rot180(dilate_d(w[f,c])))))
+    dw[f,c] = (sum_n xcorr(pad_P(x[n,c]), dilate_s(G[n,f])))[::d, ::d]
+    db[f]   = sum_{n,i,j} G[n,f,i,j]
+
+``pad_r`` adds the ``r = (H + 2P - span) mod s`` bottom rows (right columns) the strided forward never
+reached (their gradient is 0). With ``s = d = 1`` the first line is ``dx = crop_P(full_conv(G, w))``: the
+full CONVOLUTION with the unrotated kernel, cropped by the padding.
 
 Each output entry is a sum of products of one input entry and one kernel entry, so the gradient of
 :math:`L = \sum G \cdot out` is read off the terms (``_backward.scatter_grads``), one step per term,
-and the closed-form rules of ``_conv_rules`` are proved against it entry by entry.
+and the closed-form rules of ``conv_rules`` are proved against it entry by entry.
 
 >>> d = derive_conv2d((5, 5), (3, 3), bias=False)
 >>> d.forward[0, 0]
@@ -18,24 +25,19 @@ A11*K11 + A12*K12 + A13*K13 + A21*K21 + A22*K22 + A23*K23 + A31*K31 + A32*K32 + 
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import lru_cache
 
 import sympy
 
 from ._backward import scatter_grads
 from ._progress import every, report
-from ._conv_rules import conv_pitfalls, conv_rules
+from .conv_rules import conv_pitfalls, conv_rules
 from ._symbols import cs231n_tensor, indices, seed_tensor
 from ._symops import nested, paused_gc, prod, rot180, total
 from ._types import Derivation, Meeting, Step
 from .conv_general import LazyGeneral
+from .cost import check_conv
 from .shapes import out_size
-
-#: Exact work grows with the number of product terms N*F*H'*W'*C*HH*WW. At this limit a derivation with its
-#: proofs takes tens of seconds in SymPy (LeNet C1, 1x28x28 with 6 5x5 filters, is 86,400 terms).
-MAX_TERMS = 250_000
-
 
 def _check_int(name: str, value, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
@@ -45,7 +47,7 @@ def _check_int(name: str, value, low: int) -> int:
     return value
 
 
-def _check_shape(name: str, shape, ndims: tuple[int, ...]) -> tuple[int, ...]:
+def check_shape(name: str, shape, ndims: tuple[int, ...]) -> tuple[int, ...]:
     try:
         shape = tuple(shape)
     except TypeError:
@@ -69,8 +71,8 @@ def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bia
     >>> d.params["output_shape"], d.all_hold
     ((2, 2), True)
     """
-    input_shape = _check_shape("input_shape", input_shape, (2, 4))
-    kernel_shape = _check_shape("kernel_shape", kernel_shape, (len(input_shape),))
+    input_shape = check_shape("input_shape", input_shape, (2, 4))
+    kernel_shape = check_shape("kernel_shape", kernel_shape, (len(input_shape),))
     _check_int("stride", stride, 1)
     _check_int("pad", pad, 0)
     _check_int("dilation", dilation, 1)
@@ -84,31 +86,9 @@ def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bia
         raise ValueError(f"kernel_shape {kernel_shape!r} (span {span_h}x{span_w} with dilation {dilation}) "
                          f"is larger than the padded input {h + 2 * pad}x{w + 2 * pad}")
     n, c, f = (input_shape[0], input_shape[1], kernel_shape[0]) if len(input_shape) == 4 else (1, 1, 1)
-    terms = n * f * out_size(h, kh, stride=stride, pad=pad, dilation=dilation) * \
-        out_size(w, kw, stride=stride, pad=pad, dilation=dilation) * c * kh * kw
-    if terms > MAX_TERMS:
-        raise ValueError(f"input_shape {input_shape!r} with kernel_shape {kernel_shape!r} needs {terms} exact "
-                         f"terms, more than the limit of {MAX_TERMS} for symbolic work; choose smaller shapes")
+    check_conv(input_shape, kernel_shape, stride=stride, pad=pad, dilation=dilation)
     with paused_gc():
         return _derive(input_shape, kernel_shape, stride, pad, dilation, bool(bias))
-
-
-def derive_full_conv2d(input_shape, kernel_shape, *, stride=1, dilation=1, bias=True) -> Derivation:
-    r"""A convolution in 'full' mode: padded by ``dilation*(HH - 1)`` on every side, as backward uses it.
-
-    One pad serves both axes, so the kernel must be square.
-
-    >>> d = derive_full_conv2d((3, 3), (2, 2), bias=False)
-    >>> d.op, d.params["pad"], d.params["output_shape"]
-    ('full_conv2d', 1, (4, 4))
-    """
-    kernel = _check_shape("kernel_shape", kernel_shape, (2, 4))
-    if kernel[-2] != kernel[-1]:
-        raise ValueError(f"kernel_shape must be square for full mode (one pad for both axes), got {kernel_shape!r}")
-    _check_int("dilation", dilation, 1)
-    d = derive_conv2d(input_shape, kernel_shape, stride=stride, pad=dilation * (kernel[-1] - 1), dilation=dilation,
-                      bias=bias)
-    return replace(d, op="full_conv2d", params={**d.params, "mode": "full"})
 
 
 @lru_cache(maxsize=32)

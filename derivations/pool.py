@@ -13,8 +13,10 @@ scatter-add, equivalently :math:`\mathrm{crop}_p(\mathrm{pad}_r(\mathrm{fullconv
 
 Max pooling is differentiated through ``Max(...).rewrite(Piecewise)``: its branches are tried in the window's
 row-major order, so a tie goes to the FIRST maximum (the ``numpy.argmax`` convention, also the checker's).
-``diff(Max(...))`` would give ``Heaviside``, which is 1/2 at a two-way tie: not a subgradient; it is kept as a
-refuted pitfall. The routing depends on the input, so max pooling needs concrete ``values``.
+``diff(Max(...))`` gives ``Heaviside``, 1/2 to each tied maximum: at a two-way tie a valid subgradient that only
+differs from our convention, from three tied entries on not a subgradient (the halves sum past 1); every
+tied maximum receiving the whole gradient is wrong at any tie. ``derivations.ties`` holds that policy and
+each tie pitfall carries its verdict. The routing depends on the input, so max pooling needs ``values``.
 
 >>> d = derive_pool2d("mean", (4, 4), 2)
 >>> d.forward[0, 0], d.grads["A"][0, 1]
@@ -30,7 +32,7 @@ from functools import lru_cache
 
 import sympy
 
-from ._pool_rules import max_parts, mean_parts
+from .pool_rules import max_parts, mean_parts
 from ._symbols import indices, seed_tensor
 from ._symops import paused_gc
 from ._types import Derivation, Meeting, Step

@@ -3,8 +3,8 @@ r"""A derivation in the terminal: matrices as tables, formulas pretty-printed, r
 The renderer reads a :class:`derivations.Derivation` and never computes maths. Markdown, LaTeX and JSON
 exports live in :mod:`presentation.export`; :func:`render_derivation` dispatches on ``fmt``.
 
->>> rule_mark(True, "en"), rule_mark(False, "zh")
-('✓ proved', '✗ 不成立')
+>>> derivation_view.__name__
+'derivation_view'
 """
 from __future__ import annotations
 
@@ -16,48 +16,19 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .i18n import resolve_lang, text
+from . import export
+from .derive_text import (MARK_KEYS, MARK_STYLES, Filled, counterexample_text, general_note_key, ordered_terms,
+                          pairs_text, param_label, rule_mark, rule_note, rule_state, section_heading, shape_text,
+                          sum_text)
 from .general import general_formula, shown_general
+from .i18n import resolve_lang, text
 from .matrices import labelled, make_console, matrix_table, side_by_side, stderr_bars
 
+# rule_mark, rule_state and shape_text are read from here by the tour and by callers of the library
+__all__ = ["FORMATS", "MARK_KEYS", "array_view", "association_table", "derivation_view", "derive_progress",
+           "entry_lines", "render_derivation", "rule_mark", "rule_state", "rules_table", "shape_text"]
+
 FORMATS = ("text", "markdown", "latex", "json")
-
-
-def rule_mark(holds: bool, lang: str = "en", *, pitfall: bool = False) -> str:
-    """The mark a rule gets: proved (✓) or rejected (✗).
-
-    A classic mistake that happens to agree with the exact derivative at these shapes or values (a 1x1
-    kernel is its own rotation; no cell is the maximum of two windows) is not "proved": it is only not
-    refuted here, and says so.
-    """
-    return text(MARK_KEYS[rule_state(holds, pitfall=pitfall)], lang)
-
-
-#: The text of each rule state (literal keys, so the i18n completeness test can find them).
-MARK_KEYS = {"proved": "mark.proved", "rejected": "mark.rejected", "not_refuted": "mark.not_refuted"}
-
-
-def rule_state(holds: bool, *, pitfall: bool = False) -> str:
-    """'proved', 'rejected' or 'not_refuted' (a mistake these values do not expose): each output maps it
-    to its own mark, so no renderer has to read the state back out of translated text.
-
-    >>> rule_state(True), rule_state(False, pitfall=True), rule_state(True, pitfall=True)
-    ('proved', 'rejected', 'not_refuted')
-    """
-    if pitfall and holds:
-        return "not_refuted"
-    return "proved" if holds else "rejected"
-
-
-def shape_text(v) -> str:
-    """Parameter values as learners write them: shapes as 5x5, everything else as is.
-
-    >>> shape_text((2, 3, 8, 8)), shape_text(2), shape_text(True)
-    ('2x3x8x8', '2', 'True')
-    """
-    if isinstance(v, (tuple, list)) and v and all(isinstance(e, int) for e in v):
-        return "x".join(map(str, v))
-    return str(v)
 
 
 MAX_TERMS = 16  # a longer sum shows its first terms and its length: 576 terms fill screens and teach nothing
@@ -73,12 +44,13 @@ def entry_lines(lhs, values, *, width: int, limit: int | None, prefix: str = "",
     out = []
     for name, v in zip(lhs_flat, shown):
         if limit is not None and isinstance(v, sympy.Add) and len(v.args) > MAX_TERMS:
-            head = " + ".join(str(t) for t in v.as_ordered_terms()[:MAX_TERMS // 2])
+            head = sum_text(ordered_terms(v)[:MAX_TERMS // 2])
             out.append(f"{prefix}{name} = {head} + {text('derive.terms', lang, n=len(v.args))}")
             continue
         if any("_" in str(x) for x in (name, *getattr(v, "free_symbols", ()))):
-            # x_0_1_2_3 pretty-prints as x₀ ₁ ₂ ₃, which wraps inside the name: keep the plain spelling.
-            out.append(f"{prefix}{name} = {v}")
+            # x_0_1_2_3 pretty-prints as x₀ ₁ ₂ ₃, which wraps inside the name: keep the plain spelling,
+            # terms in natural order (SymPy's own puts A_1_10 before A_1_6).
+            out.append(f"{prefix}{name} = {sum_text(ordered_terms(v))}")
             continue
         rhs = sympy.pretty(v, use_unicode=True, wrap_line=False)
         if "\n" in rhs:  # fractions and powers: let SymPy lay out the whole equation
@@ -113,17 +85,6 @@ def array_view(name: str, arr, lang: str = "en"):
     return labelled(name, matrix_table(arr))
 
 
-def rule_note(name: str, lang: str = "en") -> str:
-    """What a rule means, in words, in the reader's language ('' when there is no note for it).
-
-    >>> rule_note("assign_not_add", "en")[:24]
-    "'=' instead of '+=': wro"
-    """
-    key = f"rule.note.{name}"
-    note = text(key, lang)
-    return "" if note == key else note
-
-
 def rules_table(rules, lang: str, derivation=None, *, pitfalls: bool = False) -> Table:
     """Rules with their mark, statement and, when rejected, the first wrong entry (``pitfalls``: mistakes)."""
     t = Table(box=None, show_header=False, padding=(0, 1), expand=False)  # no empty frame lines
@@ -132,24 +93,13 @@ def rules_table(rules, lang: str, derivation=None, *, pitfalls: bool = False) ->
     for r in rules:
         body = [Text(r.name, style="bold"), Text(r.statement)]
         if rule_note(r.name, lang):
-            body.append(Text(rule_note(r.name, lang), style="italic"))
+            body.append(Filled(rule_note(r.name, lang), style="italic"))
         body.append(Text(text("rule.checked", lang, n=r.checked), style="dim"))
         if r.counterexample is not None:
             body.append(Text(counterexample_text(r.counterexample, lang, derivation)))
-        style = "yellow" if pitfalls and r.holds else "green" if r.holds else "red"
-        t.add_row(Text(rule_mark(r.holds, lang, pitfall=pitfalls), style=style), Group(*body))
+        state = rule_state(r.holds, pitfall=pitfalls, tie_verdict=r.tie_verdict)
+        t.add_row(Text(text(MARK_KEYS[state], lang), style=MARK_STYLES[state]), Group(*body))
     return t
-
-
-def counterexample_text(cx, lang: str, derivation=None) -> str:
-    """The first wrong entry, named by its symbol when the derivation has it (A24 rather than A[1, 3])."""
-    label = f"{cx.grad}{list(cx.index)}"
-    if derivation is not None and cx.grad in derivation.symbols and cx.index:
-        try:
-            label = str(derivation.symbols[cx.grad][cx.index])
-        except (IndexError, ValueError):
-            pass
-    return text("rule.counterexample", lang, grad="∂L/∂", index=label, expected=cx.expected, got=cx.got)
 
 
 def association_table(meetings, lang: str, limit: int | None = None, *, kernel: bool = True) -> Table:
@@ -163,18 +113,6 @@ def association_table(meetings, lang: str, limit: int | None = None, *, kernel: 
     return t
 
 
-def section_heading(key: str, d, lang: str) -> str:
-    """'Forward: every output entry' or 'Backward: gradients of L = Σ G·B', in the derivation's own names."""
-    if key == "forward":
-        return text("derive.forward", lang)
-    return text("derive.grads", lang, upstream=d.names.get("upstream", "G"), output=d.names.get("output", "B"))
-
-
-def pairs_text(meeting, fmt=str) -> tuple[str, str]:
-    """One association row's kernel entries and output entries, each list joined with commas."""
-    return ", ".join(fmt(k) for k, _ in meeting.pairs), ", ".join(fmt(o) for _, o in meeting.pairs)
-
-
 def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None = 12) -> Group:
     """Every section of a derivation as one rich renderable."""
     import sympy
@@ -182,14 +120,14 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
     names = d.names
     params = Table(box=None, show_header=False, padding=(0, 1))  # no empty frame lines
     for k, v in d.params.items():
-        params.add_row(k, shape_text(v))
+        params.add_row(param_label(k, lang), shape_text(v))
     parts = [Text(text("derive.title", lang, op=d.op), style="bold underline"),
              labelled(text("derive.params", lang), params),
              labelled(text("derive.symbols", lang),
                       side_by_side(*(array_view(n, a, lang) for n, a in d.symbols.items())))]
     out = d.symbols.get(names.get("output", ""), sympy.Symbol(names.get("output", "out")))
     if d.steps:  # the derivation's own order of ideas, in words; the sections below show the values
-        parts.append(labelled(text("derive.steps", lang), Group(*(Text(f"{i}. {text(st.key, lang)}")
+        parts.append(labelled(text("derive.steps", lang), Group(*(Filled(f"{i}. {text(st.key, lang)}")
                                                                   for i, st in enumerate(d.steps, 1)))))
     parts.append(labelled(section_heading("forward", d, lang), _formulas(out, d.forward, lang, width=width, limit=limit)))
     grads = [_formulas(d.symbols[g], arr, lang, width=width, limit=limit, prefix="∂L/∂")
@@ -198,7 +136,7 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
     if d.general:
         parts.append(labelled(text("derive.general", lang),
                               Group(*(general_formula(k, v, width, lang) for k, v in shown_general(d)),
-                                    Text(text("derive.general_note", lang)))))
+                                    Filled(text(general_note_key(d), lang)))))
     if d.association:
         lim = None if len(d.association) <= 36 else limit
         rest = [] if lim is None else [Text(text("more", lang, n=len(d.association) - lim), style="dim")]
@@ -225,9 +163,10 @@ def render_derivation(d, fmt: str = "text", console=None, lang: str | None = Non
         console = console or make_console()
         console.print(derivation_view(d, lang, width=console.width, limit=limit))
         return None
-    from . import export
-
-    doc = {"json": export.to_json, "markdown": export.to_markdown, "latex": export.to_latex}[fmt](d, lang)
+    if fmt == "json":
+        doc = export.to_json(d, lang)
+    else:  # a large array is summarized (first entries, shape table) unless limit is None (--all)
+        doc = {"markdown": export.to_markdown, "latex": export.to_latex}[fmt](d, lang, limit)
     # Raw write, not console.print: a document must not be wrapped to the terminal width or styled.
     (console.file if console is not None else sys.stdout).write(doc)
     return doc

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 from .i18n import resolve_lang, text
 from .matrices import make_console
+from .tour_screens import SCREENS
 
 
 def collect() -> SimpleNamespace:
@@ -46,7 +47,7 @@ def collect() -> SimpleNamespace:
         x_max=x_max, max_out=pool_ops.maxpool_forward(x_max, 3, 3, stride=3),
         max_dx=pool_ops.maxpool_backward(np.ones((1, 1)), x_max, 3, 3, stride=3),
         x_overlap=x_overlap, overlap_dx=pool_ops.maxpool_backward(np.ones((2, 2)), x_overlap, 2, 2, stride=1),
-        pools=_pool_derivations(x_max, x_overlap), check=_live_check(),
+        pools=_pool_derivations(x_max, x_overlap), check=_live_check(), check_setup=CHECK_SETUP,
     )
 
 
@@ -135,7 +136,6 @@ def read_key() -> str:
 
 def run_tour(args=None) -> int:
     """Show the tour; interactive only when both stdin and stdout are terminals and --no-pause is absent."""
-    from .tour_screens import SCREENS
 
     lang = resolve_lang(getattr(args, "lang", None))
     console = make_console(no_color=bool(getattr(args, "no_color", False)))

@@ -12,6 +12,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from .check import heatmaps
+from .derive_text import Filled
 from .derive import association_table, rules_table, shape_text
 from .i18n import text
 from .matrices import labelled, matrix_table, side_by_side, window
@@ -22,7 +24,8 @@ def _title(key, lang):
 
 
 def _para(key, lang, **fields):
-    return Text(text(key, lang, **fields))
+    # wrapped by display width: a Chinese paragraph has no spaces for rich's word wrap to break at
+    return Filled(text(key, lang, **fields))
 
 
 def _eq(lhs, rhs) -> Text:
@@ -139,15 +142,11 @@ def verdict_summary(result, lang) -> Table:
 
 def _fd_view(result, lang):
     """A compact verdict table (4 columns fit 60) and the checker renderer's heat map of one input slice."""
-    from .check import heatmaps
-
     heat = heatmaps(result.args[0], lang)[:1 + result.args[0].shape[-2]]  # the first slice: title and rows
     return Group(verdict_summary(result, lang), *(Text(line) for line in heat), Text(text("check.legend", lang)))
 
 
 def screen_proof(data, lang, width):
-    from .tour import CHECK_SETUP
-
     d, d2 = data.d, data.d2
     proofs = [labelled(text("tour.s6.conv", lang, s=x.params["stride"]), rules_table(x.rules, lang, x))
               for x in (d, d2)]
@@ -156,7 +155,7 @@ def screen_proof(data, lang, width):
         label = text("tour.s6.pool", lang, kind=text(f"tour.kind.{prm['kind']}", lang),
                      shape=shape_text(prm["input_shape"]), k=prm["window"], s=prm["stride"])
         proofs.append(labelled(label, rules_table(p.rules, lang, p)))
-    setup = {k: shape_text(v) for k, v in CHECK_SETUP.items()}
+    setup = {k: shape_text(v) for k, v in data.check_setup.items()}
     check = _fd_view(data.check, lang)
     return _gap(_title("tour.s6.title", lang), _para("tour.s6.proof", lang), *proofs,
                 _para("tour.s6.pitfalls", lang), rules_table(d.pitfalls, lang, d, pitfalls=True),

@@ -24,7 +24,7 @@ def test_sigmoid_rule_proved_and_output_reuse_refuted():
     assert abs(float(wrong.counterexample.got.xreplace(at)) - 0.25) > 0.01
 
 
-def test_relu_kink_is_zero_and_heaviside_is_refuted_there():
+def test_relu_kink_is_zero_and_heaviside_differs_there_yet_is_a_subgradient():
     d = derive_activation("relu", (1, 3), values=[-1, 0, 2])
     G13 = sympy.Symbol("G13", real=True)
     grad = next(s for s in d.steps if s.key == "act.values").data["grad"]
@@ -32,6 +32,7 @@ def test_relu_kink_is_zero_and_heaviside_is_refuted_there():
     heavi = next(p for p in d.pitfalls if p.name == "heaviside_kink")
     assert not heavi.holds and heavi.counterexample.index == (0, 1)
     assert heavi.counterexample.got == sympy.Symbol("G12", real=True) / 2
+    assert heavi.tie_verdict == "subgradient"  # 1/2 at Z = 0 lies in [0, 1]
     assert d.all_hold
 
 

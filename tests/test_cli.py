@@ -18,11 +18,18 @@ def run(*args, timeout=120):
     (["derive", "conv", "--stride", "0"], "stride must be >= 1, got 0"),
     (["derive", "conv", "--pad", "-1"], "pad must be >= 0, got -1"),
     (["derive", "conv", "--input", "1x2x5x5", "--kernel", "1x3x3x3"], "3 channels but input_shape has 2"),
-    (["derive", "conv", "--input", "100x100", "--kernel", "9x9"], "more than the limit of 250000"),
+    (["derive", "conv", "--input", "100x100", "--kernel", "9x9"], "past the 30 s limit for exact work"),
+    (["derive", "conv", "--input", "100x100", "--kernel", "5x5"], "the largest square input that fits is"),
     (["derive", "conv", "--input", "5xx"], "expected a shape such as 5x5"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["check", "all", "--examples", "0"], "expected a whole number >= 1, got '0'"),
-    (["derive", "full-conv", "--input", "3x3", "--kernel", "3x3", "--pad", "1"], "--pad cannot be set for full-conv"),
+    (["derive", "full-conv", "--input", "3x3", "--kernel", "3x3", "--pad", "1"], "--pad does not apply to derive full-conv"),
+    (["derive", "full-conv", "--stride", "2"], "--stride does not apply to derive full-conv"),
+    (["derive", "mean-pool", "--kernel", "3x3"], "--kernel does not apply to derive mean-pool"),
+    (["derive", "max-pool", "--dilation", "2", "--values", "1,2,3,4"], "--dilation does not apply"),
+    (["derive", "mean-pool", "--no-bias"], "--no-bias does not apply to derive mean-pool"),
+    (["derive", "conv", "--window", "2"], "--window does not apply to derive conv"),
+    (["derive", "conv", "--values", "1,2"], "--values does not apply to derive conv"),
     (["derive", "max-pool", "--input", "3x3", "--window", "3"], "values is required for max pooling"),
     (["derive", "mean-pool", "--input", "3x3", "--window", "4"], "larger than the padded input"),
     (["grade", "examples/cs231n/correct.py", "--fd-credit", "--no-fd-credit"], "contradict each other"),
@@ -34,6 +41,17 @@ def test_user_mistakes_are_one_line_and_exit_2(args, needle):
     assert needle in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr  # no usage block, no traceback
     assert r.stdout == ""
+
+
+@pytest.mark.parametrize("values", [["--values", "-1,-2,-3,-4"], ["--values=-1,-2,-3,-4"]])
+def test_negative_values_are_numbers_not_options(values):
+    import json
+
+    r = run("derive", "max-pool", "--input", "2x2", "--window", "2", *values, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["symbols"]["values"]["entries"] == ["-1", "-2", "-3", "-4"]
+    assert data["grads"]["A"]["entries"] == ["G11", "0", "0", "0"]  # -1 is the maximum
 
 
 def test_derive_conv_json_on_stdout():
@@ -57,3 +75,36 @@ def test_every_command_has_help_with_an_example():
     for cmd in ("tour", "derive", "check", "homework", "grade"):
         r = run(cmd, "--help")
         assert r.returncode == 0 and "example" in r.stdout, cmd
+
+
+def test_a_too_costly_shape_is_refused_before_sympy_is_imported():
+    # importing SymPy alone takes about a second: the cost model answers first (bench/derive_cost.py)
+    code = ("import sys, cli; rc = cli.main(['derive', 'conv', '--input', '100x100', '--kernel', '5x5']); "
+            "print(rc, 'sympy' in sys.modules, 'rich' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.stdout.split() == ["2", "False", "False"], r.stderr
+    assert "largest square input that fits is 56x56" in r.stderr
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["relu", "--input", "2x3", "--values", "-1,0,2,3,0,-4"], ["relu_step", "≈ another subgradient", "heaviside_kink"]),
+    (["sigmoid", "--input", "1x2"], ["sigmoid_a_one_minus_a", "✓ proved"]),
+    (["deltas", "--input", "6x6", "--kernel", "3x3", "--window", "2", "--filters", "1"],
+     ["delta_conv_sigmoid_expand", "delta_pool_full_conv_rot180", "✗ rejected"]),
+])
+def test_activations_and_layer_deltas_on_the_command_line(args, needles):
+    r = run("derive", *args, "--no-color")
+    assert r.returncode == 0, r.stderr
+    for n in needles:
+        assert n in r.stdout, n
+    assert "✗ rejected  relu_step" not in r.stdout and "✗ rejected  delta_conv_sigmoid" not in r.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["relu", "--kernel", "3x3"], "--kernel does not apply to derive relu"),
+    (["deltas", "--window", "2x3"], "--window for deltas is one scale s"),
+    (["deltas", "--input", "5x5"], "must divide the conv output"),
+])
+def test_activation_and_deltas_mistakes_are_one_line(args, needle):
+    r = run("derive", *args)
+    assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

@@ -58,7 +58,7 @@ def test_forgetting_the_rotation_gives_the_rotated_matrix_and_is_refuted():
     assert cx.grad == "A" and cx.index == (0, 0)
     assert cx.expected == S("G11") * S("K11") and cx.got == S("G11") * S("K33")
     # the unrotated rule, evaluated on the seed numbers, is the 180-degree rotation of convn's answer
-    from derivations._conv_rules import _dx
+    from derivations.conv_rules import _dx
     d4 = lambda a: a.reshape(1, 1, *a.shape).tolist()
     unrot = sympy.Array(_dx(d4(d.symbols["A"]), d4(d.symbols["K"]), d4(d.symbols["G"]), (1, 0, 1, 5, 5), rotate=False))[0, 0]
     assert unrot.subs(_seed_values(d)).tolist() == [row[::-1] for row in CONVN_FULL[::-1]]
@@ -162,16 +162,6 @@ def test_progress_reports_each_stage_to_completion():
         last = [(d, t) for s, d, t in seen if s == stage][-1]
         assert last[0] == last[1], stage
     assert seen == sorted(seen, key=lambda e: (["forward", "gradients", "proofs"].index(e[0]), e[1]))
-
-
-def test_full_mode_pads_by_the_kernel_and_names_itself():
-    from derivations import derive_full_conv2d
-
-    d = derive_full_conv2d((3, 3), (3, 3), bias=False)
-    assert d.op == "full_conv2d" and d.params["pad"] == 2 and d.params["output_shape"] == (5, 5)
-    assert d.all_hold
-    with pytest.raises(ValueError, match=r"kernel_shape must be square for full mode .* got \(2, 3\)"):
-        derive_full_conv2d((3, 3), (2, 3))
 
 
 def test_the_remainder_rows_and_columns_are_stated_separately():

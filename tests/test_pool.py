@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from checker.pool_ops import maxpool_backward, maxpool_forward, meanpool_backward, meanpool_forward
 from derivations import derive_pool2d
-from derivations._pool_rules import max_template
+from derivations.pool_rules import max_template
 
 EPS = np.finfo(float).eps
 
@@ -68,13 +68,24 @@ def test_overlapping_max_windows_accumulate_7x7():
     assert any(s.key == "pool.accumulate" for s in d.steps)
 
 
-def test_ties_go_to_the_first_maximum_and_heaviside_is_refuted():
+def test_ties_go_to_the_first_maximum_and_heaviside_is_refuted_from_three_tied_entries():
     d = derive_pool2d("max", (2, 2), 2, values=[7, 7, 7, 7])
     G11 = sympy.Symbol("G11", real=True)
     assert d.grads["A"].tolist() == [[G11, 0], [0, 0]]
     assert d.rule("route_first_argmax").holds  # the independent first-argmax rule agrees at a four-way tie
     heavi = next(p for p in d.pitfalls if p.name == "heaviside_diff")
     assert not heavi.holds and heavi.counterexample.got == G11 / 2  # 1/2 each: a total of 2, no subgradient
+    assert heavi.tie_verdict == "not_subgradient"
+    every = next(p for p in d.pitfalls if p.name == "every_tie_gets_all")
+    assert not every.holds and every.tie_verdict == "not_subgradient"
+
+
+def test_heaviside_at_a_two_way_tie_is_a_valid_subgradient_that_differs_from_the_convention():
+    d = derive_pool2d("max", (2, 2), 2, values=[7, 7, 1, 0])
+    heavi = next(p for p in d.pitfalls if p.name == "heaviside_diff")
+    assert not heavi.holds and heavi.tie_verdict == "subgradient"  # 1/2 + 1/2 over the two maxima
+    every = next(p for p in d.pitfalls if p.name == "every_tie_gets_all")
+    assert not every.holds and every.tie_verdict == "not_subgradient"  # 2G in all
 
 
 def test_heaviside_template_is_what_sympy_diff_gives():

@@ -114,8 +114,26 @@ def cli(*args, env=None):
 def test_general_formula_is_shown_and_fits(seed):
     out = text_of(seed, width=60)
     section = out.split("General formula")[1].split("What each input entry")[0]
-    assert "G[-m + p, -n + q]*K[m, n]" in section  # dA, as one wrapped line when the 2-D layout is too wide
+    # dA, as one line a person writes (index ranges under the Σ) when the 2-D layout is too wide
+    assert "G[-m + p, -n + q]·K[m, n]" in section and "Σ_{m = max(0, -H' + p + 1)..min(p, HH - 1)" in section
     assert max(len(line) for line in section.splitlines()) <= 60
+
+
+def test_strided_padded_general_formula_uses_iverson_brackets_not_raw_sums():
+    out = text_of(derive_conv2d((5, 5), (3, 3), stride=2, pad=1), width=200)
+    section = out.split("General formula")[1].split("What each input entry")[0]
+    assert "Sum(" not in section and "m/2" not in section
+    assert "[2 | -m + p + 1]·[2 | -n + q + 1]·G[(-m + p + 1)/2, (-n + q + 1)/2]·K[m, n]" in section
+    assert "[s | e] is 1 when the stride s divides e" in section
+
+
+def test_terms_are_in_natural_order():
+    from derivations import derive_pool2d
+
+    out = text_of(derive_pool2d("mean", (1, 12), (1, 12)), width=400)
+    line = next(l for l in out.splitlines() if l.startswith("B11 ="))
+    names = [t.split("/")[0].strip() for t in line.split("=")[1].split(" + ")]
+    assert names == [f"A_1_{j}" for j in range(1, 13)], line
 
 
 def test_cli_markdown_parses_back_to_the_seed_matrices():
@@ -137,7 +155,8 @@ def test_cli_text_in_chinese_and_the_full_mode():
     r = cli("derive", "full-conv", "--input", "3x3", "--kernel", "3x3", "--no-bias", "--lang", "zh")
     assert r.returncode == 0, r.stderr
     assert "反向传播" in r.stdout and "已证明" in r.stdout
-    assert re.search(r"output_shape\s+5x5", r.stdout) and re.search(r"pad\s+2", r.stdout)
+    assert re.search(r"output_shape\s+5x5", r.stdout) and re.search(r"mode\s+full", r.stdout)
+    assert "B11 = A11⋅K11" in r.stdout or "B₁₁ = A₁₁⋅K₁₁" in r.stdout, r.stdout  # the flipped kernel
 
 
 def test_cli_json_and_user_errors():
@@ -224,13 +243,13 @@ def test_tour_names_the_rule_correctly():
 
 
 def test_every_rule_and_pitfall_has_a_note_in_both_languages():
-    from derivations import derive_activation, derive_layer_deltas, derive_pool2d
+    from derivations import derive_activation, derive_full_conv2d, derive_layer_deltas, derive_pool2d
     from presentation.i18n import EN, ZH
 
     ds = [derive_conv2d((6, 6), (3, 3), stride=2), derive_pool2d("mean", (4, 4), 2),
           derive_pool2d("mean", (7, 7), 3, stride=2), derive_pool2d("max", (5, 5), 3, stride=2, values=list(range(25))),
           derive_activation("sigmoid", (2, 2)), derive_activation("relu", (2, 2), values=[0, 1, -1, 2]),
-          derive_layer_deltas()]
+          derive_layer_deltas(), derive_full_conv2d((3, 3), (2, 2))]
     names = {r.name for d in ds for r in (*d.rules, *d.pitfalls)}
     assert {f"rule.note.{n}" for n in names} <= set(EN) & set(ZH), sorted(
         n for n in names if f"rule.note.{n}" not in set(EN) & set(ZH))
@@ -241,14 +260,78 @@ def test_every_rule_and_pitfall_has_a_note_in_both_languages():
 
 
 def test_every_derivation_step_is_told_in_both_languages():
-    from derivations import derive_activation, derive_layer_deltas, derive_pool2d
+    from derivations import derive_activation, derive_full_conv2d, derive_layer_deltas, derive_pool2d
     from presentation.i18n import EN, ZH
 
     ds = [derive_conv2d((6, 6), (3, 3), stride=2), derive_pool2d("mean", (4, 4), 2),
           derive_pool2d("mean", (7, 7), 3, stride=2), derive_pool2d("max", (5, 5), 3, stride=2, values=list(range(25))),
           derive_activation("sigmoid", (2, 2)), derive_activation("relu", (2, 2), values=[0, 1, -1, 2]),
-          derive_layer_deltas()]
+          derive_layer_deltas(), derive_full_conv2d((3, 3), (2, 2))]
     keys = {st.key for d in ds for st in d.steps}
     assert keys <= set(EN) & set(ZH), sorted(keys - (set(EN) & set(ZH)))
     out = text_of(ds[0], width=100)
     assert "How it is derived" in out and "2. " + EN["conv.forward"][:30] in out
+
+
+@pytest.mark.parametrize("values, mark", [([7, 7, 1, 0], "≈ another subgradient"), ([7, 7, 7, 0], "✗ rejected")])
+def test_heaviside_tie_statement_follows_the_tie_policy(values, mark):
+    from derivations import derive_pool2d
+
+    out = text_of(derive_pool2d("max", (2, 2), 2, values=values), width=140)
+    assert re.search(re.escape(mark) + r"\s+heaviside_diff", out), out
+    assert re.search(r"✗ rejected\s+every_tie_gets_all", out)
+
+
+def test_a_rule_that_does_not_apply_at_a_shape_says_so_in_words():
+    from derivations import derive_pool2d
+
+    out = text_of(derive_pool2d("mean", (5, 5), 2, stride=1), width=140)
+    assert "does not apply at these shapes: the exact ∂L/∂A is 5x5, the rule gives 8x8" in out
+    assert "∂L/∂[]" not in out and "(5, 5)" not in out
+
+
+def test_max_pool_footer_says_padding_is_minus_infinity():
+    from derivations import derive_pool2d
+
+    out = text_of(derive_pool2d("max", (3, 3), 2, pad=1, values=list(range(9))), width=140)
+    assert "-∞" in out and "padding (0)" not in out
+
+
+def test_padded_conv_rule_says_cropped_full_convolution():
+    st = derive_conv2d((5, 5), (3, 3), pad=1).rule("dx_full_conv_rot180").statement
+    assert st == "dA = crop_1(full_conv(G, K)) = crop_1(full_xcorr(G, rot180(K)))"
+
+
+def test_presentation_has_no_import_cycle_and_no_import_hidden_in_a_function():
+    import ast
+    from pathlib import Path
+
+    pkg = Path(__file__).resolve().parent.parent / "presentation"
+    graph = {}
+    for f in pkg.glob("*.py"):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        top = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 1]
+        inner = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 1 and n not in top]
+        if f.stem in ("derive", "derive_text", "export", "general", "tour", "tour_screens"):
+            assert not inner, f"{f.name} imports {[n.module for n in inner]} inside a function"
+        graph[f.stem] = {n.module for n in top if n.module} | {a.name for n in top if not n.module for a in n.names}
+
+    def reaches(a, b, seen=()):
+        return any(m == b or (m not in seen and reaches(m, b, (*seen, m))) for m in graph.get(a, ()))
+
+    assert not [m for m in graph if reaches(m, m)]
+
+
+def test_chinese_wraps_by_display_width_and_names_parameters():
+    from rich.cells import cell_len
+
+    from derivations import derive_pool2d
+
+    out = text_of(derive_pool2d("max", (2, 2), 2, values=[7, 7, 1, 0]), width=60, lang="zh")
+    lines = out.splitlines()
+    assert all(cell_len(line) <= 60 for line in lines)
+    assert not [line for line in lines if re.fullmatch(r"\d+\. ", line)]  # a step number never stands alone
+    steps = out.split("推导过程")[1].split("前向传播:")[0]
+    assert "".join(steps.split()).startswith("1.每个方向的输出尺寸")
+    assert "步长 stride" in out and "输入形状 input_shape" in out
+    assert not [line for line in lines if line and line[0] in "，。：；）"]  # no line starts with closing punctuation

@@ -9,6 +9,7 @@ every function here is plain bookkeeping over windows; ``derive_pool2d`` builds 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import sympy
@@ -18,6 +19,7 @@ from ._proof import prove
 from ._symbols import indices
 from ._symops import crop, full_xcorr, nested, pad
 from ._types import Step
+from .ties import classify_max_routing, worst
 
 Z = sympy.S.Zero
 
@@ -130,11 +132,12 @@ def max_parts(A, G, cells, geo, vals):
     (h, w), (oh, ow) = geo["input_shape"], geo["output_shape"]
     a, g = nested(A), nested(G)
     forward = _arr([[sympy.Max(*[a[r][c] for r, c in cells[i][j]]) for j in range(ow)] for i in range(oh)])
-    exact_w, route_w, heavi_w, coef = [], [], [], []
+    exact_w, route_w, heavi_w, every_w, coef = [], [], [], [], []
+    verdicts = {"heaviside_diff": [], "every_tie_gets_all": []}
     assign = _zeros(h, w)
     wins, ties = {}, []
     for i, row in enumerate(cells):
-        for lst in (exact_w, route_w, heavi_w, coef):
+        for lst in (exact_w, route_w, heavi_w, every_w, coef):
             lst.append([])
         for j, cs in enumerate(row):
             ws, branches, heavi = max_template(len(cs))
@@ -147,7 +150,12 @@ def max_parts(A, G, cells, geo, vals):
             top = max(v)
             t = v.index(top)  # the rule, computed independently: the first maximum in row-major order
             route_w[i].append([g[i][j] if k == t else Z for k in range(len(cs))])
-            heavi_w[i].append([g[i][j] * e.xreplace(sub) for e in heavi])
+            hw = [e.xreplace(sub) for e in heavi]
+            heavi_w[i].append([g[i][j] * e for e in hw])
+            ew = [sympy.S.One if x == top else Z for x in v]  # (win == win.max()) * dout
+            every_w[i].append([g[i][j] * e for e in ew])
+            verdicts["heaviside_diff"].append(classify_max_routing(v, hw).verdict)
+            verdicts["every_tie_gets_all"].append(classify_max_routing(v, ew).verdict)
             assign[cs[t][0]][cs[t][1]] = g[i][j]  # '=' instead of '+=': the last window wins
             wins[cs[t]] = wins.get(cs[t], 0) + 1
             if v.count(top) > 1:
@@ -156,7 +164,12 @@ def max_parts(A, G, cells, geo, vals):
     grads = {"A": exact}
     ex = {"A": exact}
     rules = [prove("route_first_argmax", "dA[argmax of window (i,j)] += G[i,j]", ex, {"A": _arr(_scatter(h, w, cells, route_w))})]
-    pitfalls = [prove("heaviside_diff", "dA = Σ G·Heaviside(A - max(others))", ex, {"A": _arr(_scatter(h, w, cells, heavi_w))}),
+    pitfalls = [replace(prove("heaviside_diff", "dA = Σ G·Heaviside(A - max(others))", ex,
+                              {"A": _arr(_scatter(h, w, cells, heavi_w))}),
+                        tie_verdict=worst(verdicts["heaviside_diff"])),
+                replace(prove("every_tie_gets_all", "dA[m] += G[i,j] for each m with A[m] = max of window (i,j)", ex,
+                              {"A": _arr(_scatter(h, w, cells, every_w))}),
+                        tie_verdict=worst(verdicts["every_tie_gets_all"])),
                 prove("assign_not_add", "dA[argmax] = G[i,j]", ex, {"A": _arr(assign)})]
     unc, missing = _uncovered_rule(exact, cells, h, w)
     if unc is not None:

@@ -101,7 +101,9 @@ def _dx_statement(names, geometry, kernel_hw: tuple[int, int], *, rotate=True, d
         core = f"crop_{pad}({core})"
     lhs = f"d{X}" + ("[n,c]" if multi else "")
     if not multi and stride == 1 and dilation == 1 and rotate:
-        core = f"full_conv({G}, {K}) = {core}"
+        # the convolution view; with padding it is the CROPPED full convolution (full_conv alone is larger)
+        view = f"full_conv({G}, {K})"
+        core = f"{f'crop_{pad}({view})' if pad else view} = {core}"
     return f"{lhs} = {core}" + (f", r = {r}" if rh or rw else "")
 
 

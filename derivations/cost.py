@@ -1,0 +1,125 @@
+r"""What an exact derivation will cost, predicted from its shape before any symbolic work starts.
+
+The work of a convolution derivation (forward, gradients read off the terms, two or three proofs) grows with
+its number of product terms ``N*F*H'*W'*C*HH*WW``. ``bench/derive_cost.py`` measured wall time and peak
+memory in fresh processes from 576 to 144,400 terms on this project's 2-core machine and fitted the
+constants below; a derivation predicted to take more than ``LIMIT_SECONDS`` is refused, before any
+symbolic work, with the largest square input of the same kernel that fits, instead of running for
+minutes (100x100 with 5x5 took 191 s; predicted here ~106 s: refused, 56x56 fits).
+
+>>> conv_terms((5, 5), (3, 3))
+81
+>>> predict(81).seconds < 1
+True
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .shapes import out_size
+
+#: wall seconds = SECONDS_A * terms ** SECONDS_P, fitted in log-log by bench/derive_cost.py on the cases of
+#: 10,000 to 144,400 terms (each within 0.8x-1.16x of the fit). Measured on the project's shared 2-core
+#: machine under its usual load, where wall time ran 3-8 times the CPU time (64x64 with 5x5: 90,000
+#: terms, 5.3 s CPU, 34.5 s wall): the wall time is what a learner waits here.
+SECONDS_A = 2.85e-4
+SECONDS_P = 1.039
+#: peak memory of the derivation above the import baseline, MB per term (101 MB at 90,000 terms)
+MB_PER_TERM = 1.12e-3
+#: wall seconds per entry of an elementwise activation, the largest of three shapes each measured by
+#: ``python bench/derive_cost.py --activations`` (sigmoid: 6x6 to 14x14, 51 to 79 ms; ReLU: 10x10 to 30x30,
+#: 4.2 to 7.6 ms, still growing with the size: a ReLU near the limit may run past it by a few seconds)
+SECONDS_PER_ENTRY = {"sigmoid": 7.85e-2, "relu": 7.58e-3}
+#: refuse beyond this prediction: a learner waits for a derivation, not for a batch job
+LIMIT_SECONDS = 30.0
+
+
+class Cost(NamedTuple):
+    """A derivation's predicted wall time and peak memory."""
+
+    terms: int
+    seconds: float
+    mb: float
+
+
+def conv_terms(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1) -> int:
+    """Product terms of a convolution: output entries times the kernel entries each one sums over."""
+    n, c = (input_shape[0], input_shape[1]) if len(input_shape) == 4 else (1, 1)
+    f = kernel_shape[0] if len(kernel_shape) == 4 else 1
+    (h, w), (kh, kw) = input_shape[-2:], kernel_shape[-2:]
+    oh = out_size(h, kh, stride=stride, pad=pad, dilation=dilation)
+    ow = out_size(w, kw, stride=stride, pad=pad, dilation=dilation)
+    return n * f * max(oh, 0) * max(ow, 0) * c * kh * kw
+
+
+def predict(terms: int) -> Cost:
+    """The fitted model at ``terms`` product terms."""
+    return Cost(terms, SECONDS_A * terms ** SECONDS_P, MB_PER_TERM * terms)
+
+
+def largest_fitting(count, start: int) -> int | None:
+    """The largest size ``s <= start`` whose ``count(s)`` terms are predicted within the limit (None if none)."""
+    for s in range(start, 0, -1):
+        if predict(count(s)).seconds <= LIMIT_SECONDS:
+            return s
+    return None
+
+
+def check_conv(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1) -> Cost:
+    """The prediction for ``derive_conv2d`` at these arguments; ValueError past the limit.
+
+    >>> check_conv((5, 5), (3, 3)).terms
+    81
+    """
+    geo = {"stride": stride, "pad": pad, "dilation": dilation}
+    return refuse_if_too_costly(f"input_shape {tuple(input_shape)!r} with kernel_shape {tuple(kernel_shape)!r}",
+                                conv_terms(input_shape, kernel_shape, **geo),
+                                lambda s: conv_terms((*input_shape[:-2], s, s), kernel_shape, **geo),
+                                max(input_shape[-2:]))
+
+
+def check_full_conv(input_shape, kernel_shape) -> Cost:
+    """The prediction for ``derive_full_conv2d``: every input entry meets every kernel entry once."""
+    n, c = (input_shape[0], input_shape[1]) if len(input_shape) == 4 else (1, 1)
+    f = kernel_shape[0] if len(kernel_shape) == 4 else 1
+    per = n * c * f * kernel_shape[-2] * kernel_shape[-1]
+    return refuse_if_too_costly(f"input_shape {tuple(input_shape)!r} with kernel_shape {tuple(kernel_shape)!r}",
+                                per * input_shape[-2] * input_shape[-1], lambda s: per * s * s,
+                                max(input_shape[-2:]))
+
+
+def check_activation(kind: str, shape) -> float:
+    """Predicted wall seconds of ``derive_activation``; ValueError past the limit with the largest square
+    shape that fits.
+
+    >>> round(check_activation("relu", (2, 3)), 3)
+    0.045
+    """
+    per = SECONDS_PER_ENTRY[kind]
+    n = 1
+    for v in shape:
+        n *= v
+    if per * n <= LIMIT_SECONDS:
+        return per * n
+    side = int((LIMIT_SECONDS / per) ** 0.5)
+    raise ValueError(f"shape {tuple(shape)!r} has {n} entries: {kind} is predicted to take ~{per * n:.0f} s on "
+                     f"this machine, past the {LIMIT_SECONDS:.0f} s limit for exact work; the largest square "
+                     f"shape that fits is {side}x{side}")
+
+
+def refuse_if_too_costly(what: str, terms: int, count, start: int) -> Cost:
+    """ValueError naming the predicted cost and the largest square input that fits; else the prediction.
+
+    ``count(s)`` gives the terms of the same operation at an ``s x s`` input (``start`` is the asked size).
+
+    >>> refuse_if_too_costly("input_shape (5, 5)", 81, lambda s: s * s, 5).terms
+    81
+    """
+    cost = predict(terms)
+    if cost.seconds <= LIMIT_SECONDS:
+        return cost
+    fit = largest_fitting(count, start)
+    hint = f"; the largest square input that fits is {fit}x{fit}" if fit else ""
+    raise ValueError(f"{what} needs {terms} exact product terms: predicted ~{cost.seconds:.0f} s and "
+                     f"~{cost.mb:.0f} MB on this machine, past the {LIMIT_SECONDS:.0f} s limit for exact "
+                     f"work{hint}")

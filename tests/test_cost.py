@@ -1,0 +1,48 @@
+"""derive refuses by predicted cost, before any symbolic work, and names the largest shape that fits."""
+import re
+
+import pytest
+
+from derivations import conv, cost, derive_conv2d, derive_full_conv2d, full_conv
+from derivations.cost import LIMIT_SECONDS, conv_terms, predict
+
+
+def test_terms_count_products_of_every_layout():
+    assert conv_terms((5, 5), (3, 3)) == 9 * 9
+    assert conv_terms((5, 5), (3, 3), stride=2, pad=1) == 9 * 9
+    assert conv_terms((2, 3, 8, 8), (4, 3, 3, 3)) == 2 * 4 * 36 * 27
+    assert conv_terms((3, 3), (5, 5)) == 0  # no output entry
+
+
+def test_the_model_grows_with_the_terms():
+    assert predict(1000).seconds < predict(2000).seconds and predict(1000).mb < predict(2000).mb
+
+
+@pytest.mark.parametrize("derive, args, module", [
+    (derive_conv2d, ((100, 100), (5, 5)), conv), (derive_full_conv2d, ((100, 100), (5, 5)), full_conv)])
+def test_refused_before_any_symbolic_work_with_the_largest_square_that_fits(derive, args, module, monkeypatch):
+    def never(*a, **k):
+        raise AssertionError("symbolic work started")
+
+    monkeypatch.setattr(module, "_derive", never)
+    with pytest.raises(ValueError, match=r"predicted ~\d+ s and ~\d+ MB") as err:
+        derive(*args)
+    fit = int(re.search(r"the largest square input that fits is (\d+)x\1", str(err.value)).group(1))
+    count = (lambda s: conv_terms((s, s), (5, 5))) if derive is derive_conv2d else (lambda s: s * s * 25)
+    assert predict(count(fit)).seconds <= LIMIT_SECONDS < predict(count(fit + 1)).seconds
+
+
+def test_a_shape_within_the_limit_is_derived():
+    assert cost.predict(conv_terms((5, 5), (3, 3))).seconds < LIMIT_SECONDS
+    assert derive_conv2d((5, 5), (3, 3)).all_hold
+
+
+def test_activations_are_refused_by_predicted_cost_before_symbolic_work(monkeypatch):
+    from derivations import activations, derive_activation
+    from derivations.cost import SECONDS_PER_ENTRY
+
+    monkeypatch.setattr(activations, "_derive", lambda *a: (_ for _ in ()).throw(AssertionError("started")))
+    with pytest.raises(ValueError, match=r"sigmoid is predicted to take ~\d+ s .* largest square shape that fits is (\d+)x\1") as err:
+        derive_activation("sigmoid", (30, 30))
+    side = int(re.search(r"fits is (\d+)x", str(err.value)).group(1))
+    assert SECONDS_PER_ENTRY["sigmoid"] * side * side <= LIMIT_SECONDS < SECONDS_PER_ENTRY["sigmoid"] * (side + 1) ** 2
