@@ -34,7 +34,7 @@ MISTAKES = [
     ("mistake_pool_stride_as_window.py", "max_pool_forward_naive", "stride_as_window"),
     ("mistake_full_conv", "conv_backward_naive", "not_rotated"),
     ("mistake_inplace.py", "conv_backward_naive", None),
-    ("mistake_unpad_slice.py", "conv_backward_naive", None),
+    ("mistake_unpad_slice.py", "conv_backward_naive", "unpad_slice"),
     ("mistake_tie_mask.py", "max_pool_backward_naive", "tie_all"),
 ]
 
