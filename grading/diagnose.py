@@ -146,6 +146,10 @@ def _variants(role, part, cfg, a):
         yield "not_cropped", "dx is the gradient of the padded input: the padding was not cropped off", \
             lambda: _dx_padded(cfg, a)
         h, w = a["x"].shape[-2:]
+        if cfg.pad == 0:
+            yield "unpad_slice", "dx is empty when pad = 0: the usual cause is cutting the padded gradient with " \
+                  "[pad:-pad] (x[0:-0] is x[0:0]); cut [pad:pad + H, pad:pad + W] instead", \
+                lambda: np.zeros(a["x"].shape[:2] + (0, 0))
         for off in sorted({0, 1, 2 * cfg.pad} - {cfg.pad}):
             yield "crop_constant", f"dx crops the padded gradient at offset {off} instead of the pad {cfg.pad}", \
                 lambda off=off: _dx_padded(cfg, a)[..., off : off + h, off : off + w]
@@ -221,7 +225,9 @@ def diagnose(function: str, part: str, cfg, inputs: dict, actual) -> list[Diagno
             wrong = thunk()
         except Exception:  # noqa: BLE001 - a mistake that cannot even produce an answer here names nothing
             continue
-        if wrong is not None and close(actual, np.asarray(wrong, dtype=float)):
+        wrong = None if wrong is None else np.asarray(wrong, dtype=float)
+        # an empty answer matches any empty answer: only the mistake that is about emptiness may claim it
+        if wrong is not None and (wrong.size or key == "unpad_slice") and close(actual, wrong):
             # meanpool_backward2d pools with stride = window, whatever the case's stride says
             shown = replace(cfg, stride=cfg.PH) if role == "mean2d" else cfg
             values = _tie_values(inputs) if key == "tie_all" else None

@@ -86,6 +86,9 @@ def run_cases(spec, files, module, cases: list[CaseOutcome], limits: Limits, blo
     return run
 
 
+FD_CHUNK = 256   # perturbed forwards per child in ``finite_differences``
+
+
 def finite_differences(fwd_spec, files, module, case: CaseOutcome, wrt: tuple[str, ...], limits: Limits,
                        blocked=BLOCKED, h: float = 1e-3) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
     """Gradient of sum(out * dout) of the STUDENT's forward, by central differences computed in the grader,
@@ -105,7 +108,10 @@ def finite_differences(fwd_spec, files, module, case: CaseOutcome, wrt: tuple[st
                 # no references: these forwards are only evaluated, never judged
                 perturbed.append(CaseOutcome(case.cfg, p, ()))
             where.append((name, idx))
-    run_cases(fwd_spec, files, module, perturbed, limits, blocked)
+    # in chunks, each in a child of its own: a large case (2 x 800 forwards) must not run into the
+    # per-child time limit on a loaded machine, which would withhold credit for no fault of the student
+    for k in range(0, len(perturbed), FD_CHUNK):
+        run_cases(fwd_spec, files, module, perturbed[k : k + FD_CHUNK], limits, blocked)
     dout = base["dout"]
     grads = {name: (np.zeros_like(base[name]), np.zeros_like(base[name])) for name in wrt}
     for k, (name, idx) in enumerate(where):

@@ -34,7 +34,7 @@ MISTAKES = [
     ("mistake_pool_stride_as_window.py", "max_pool_forward_naive", "stride_as_window"),
     ("mistake_full_conv", "conv_backward_naive", "not_rotated"),
     ("mistake_inplace.py", "conv_backward_naive", None),
-    ("mistake_unpad_slice.py", "conv_backward_naive", None),
+    ("mistake_unpad_slice.py", "conv_backward_naive", "unpad_slice"),
     ("mistake_tie_mask.py", "max_pool_backward_naive", "tie_all"),
 ]
 
@@ -181,3 +181,10 @@ def test_an_output_size_diagnosis_agrees_with_the_table(tmp_path):
     assert "off_by_one" not in keys and "out_size" in keys
     [d] = [d for d in f.diagnoses if d.key == "out_size"]
     assert "gives" in d.words and d.words.split(" the output is ")[1].split()[0] != d.words.split(" gives ")[1]
+
+
+def test_off_by_one_everywhere_is_not_also_called_stride_as_window():
+    # on a case with stride 1 and a 3x3 kernel over 4x4, an output one row short equals the stride-3
+    # output: a coincidence on one case, not a second mistake
+    f = grade_submission(EX / "cs231n" / "mistake_off_by_one.py", "cs231n", limits=LIM).functions[0]
+    assert [d.key for d in f.diagnoses] == ["off_by_one"]
