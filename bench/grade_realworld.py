@@ -13,7 +13,7 @@ every disagreement with its reason. A disagreement that follows from a stated gr
 
 Anything else is reported as a grader bug (``false credit`` / ``false fail`` / ``grader crashed``).
 
-    python bench/grade_realworld.py [--fd-credit] [--json OUT]
+    python bench/grade_realworld.py [--fd-credit] [--stub NAME] [--json OUT]
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from corpus.fetch import CORPUS, cached  # noqa: E402
 from grading.grade import grade_submission  # noqa: E402
 from grading.interfaces import get_interface  # noqa: E402
+from grading.sandbox import Limits  # noqa: E402
 from corpus.label import FUNCTIONS, LABELS  # noqa: E402
 
 
@@ -75,6 +76,8 @@ def oracle_reason(fres, lab: dict, cases: list) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fd-credit", action="store_true", help="grade with fd_credit=True (off by default, as in the grader)")
+    ap.add_argument("--stub", action="append", default=[], metavar="NAME",
+                    help="as grade --stub: an absent package replaced by an empty module (repeatable)")
     ap.add_argument("--json", type=Path, help="also write every verdict here")
     args = ap.parse_args(argv)
     corpus = json.loads(CORPUS.read_text())
@@ -96,7 +99,7 @@ def main(argv=None) -> int:
             sub = Path(tmp) / sol["id"]
             sub.mkdir()
             shutil.copy(cached(sol), sub / "layers.py")
-            kwargs = {"fd_credit": True} if args.fd_credit else {}
+            kwargs = {"fd_credit": args.fd_credit, "limits": Limits(stubs=tuple(args.stub))}
             try:
                 res = {f.name: f for f in grade_submission(sub / "layers.py", "cs231n", **kwargs).functions}
             except Exception:

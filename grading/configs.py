@@ -151,6 +151,10 @@ def conv_battery() -> list[ConvConfig]:
         ConvConfig(2, 2, 5, 7, 3, 2, 3, stride=2, pad=1, label="non-square, stride 2, pad 1"),
         ConvConfig(2, 3, 4, 4, 2, 4, 4, pad=1, label="4x4 kernel, pad 1"),
         ConvConfig(1, 1, 8, 8, 2, 3, 3, stride=3, pad=2, label="stride 3, pad 2"),
+        # H' != W' with sizes that divide: real solutions index the flattened output with out_h where
+        # out_w belongs, which every square output hides (found on the public-solution corpus)
+        ConvConfig(2, 2, 5, 7, 3, 3, 3, stride=2, pad=1, label="non-square output 3x4, stride 2, pad 1"),
+        ConvConfig(2, 2, 4, 7, 2, 3, 2, label="non-square output 2x6 and kernel"),
     ]
 
 

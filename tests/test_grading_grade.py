@@ -36,6 +36,7 @@ MISTAKES = [
     ("mistake_inplace.py", "conv_backward_naive", None),
     ("mistake_unpad_slice.py", "conv_backward_naive", "unpad_slice"),
     ("mistake_tie_mask.py", "max_pool_backward_naive", "tie_all"),
+    ("mistake_flat_index.py", "conv_forward_naive", "values"),  # only a non-square output shows it
 ]
 
 
@@ -47,12 +48,16 @@ def test_each_mistake_is_caught_at_its_function_and_named(name, function, key):
     f = failed[function]
     if key is None:  # in-place or a wrong shape: its own message
         assert any("in place" in m or "shape" in m for p in f.parts for m in p.messages)
+    elif key == "values":  # no named mistake fits: wrong values at a named element, on a non-square output
+        assert any("non-square output" in m and "wrong values: worst at" in m for p in f.parts for m in p.messages)
     else:
         assert key in [d.key for d in f.diagnoses]
         assert all(d.command.startswith("gradproof derive") for d in f.diagnoses)
     assert f.repro is not None and "import numpy as np" in f.repro.code
-    # a wrong shape or an in-place change has no worst element; wrong values always have one
-    assert f.repro.worst is not None or f.repro.message.startswith("shape") or "in place" in f.repro.message
+    # a wrong shape or an in-place change has no worst element; wrong values always have one (the flat-index
+    # mistake's smallest case is an IndexError: the student's own loop runs past its rows)
+    assert f.repro.worst is not None or f.repro.message.startswith("shape") or "in place" in f.repro.message \
+        or (key == "values" and f.repro.message.startswith("IndexError"))
     assert r.score < r.max_score
 
 
