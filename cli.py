@@ -144,6 +144,11 @@ def _refuse_costly(args):
         cost.check_full_conv(args.input, args.kernel)
     elif args.op in ("relu", "sigmoid") and len(args.input) in (1, 2):
         cost.check_activation(args.op, args.input)
+    elif args.op in ("mean-pool", "max-pool") and len(args.input) == 2 and len(args.window) in (1, 2):
+        window = tuple(args.window) * (3 - len(args.window))
+        stride = window if args.stride is None else (args.stride, args.stride)
+        if min(stride) >= 1 and args.pad >= 0:  # else derive_pool2d names the mistake
+            cost.check_pool(args.op.split("-")[0], args.input, window, stride, (args.pad, args.pad))
 
 
 def _derive_op(args):

@@ -37,11 +37,10 @@ from ._symbols import indices, seed_tensor
 from ._symops import paused_gc
 from ._types import Derivation, Meeting, Step
 from ._values import exact_values
+from .cost import check_pool
 from .shapes import out_size
 
 KINDS = ("mean", "max")
-#: Exact terms (output entries x window cells) above which symbolic pooling would take minutes.
-MAX_TERMS = 60_000
 #: Max(...).rewrite(Piecewise) of n cells has n(n-1)/2 comparisons: 0.8 s at 25 cells, 7 s at 49.
 MAX_WINDOW_CELLS = 25
 
@@ -98,10 +97,7 @@ def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None)
         if ph >= kh or pw >= kw:
             raise ValueError(f"pad must be smaller than the window for max pooling (a window of padding alone "
                              f"has no maximum), got pad {pad!r} with window {window!r}")
-    oh, ow = out_size(h, kh, stride=sh, pad=ph), out_size(w, kw, stride=sw, pad=pw)
-    if oh * ow * kh * kw > MAX_TERMS:
-        raise ValueError(f"input_shape {tuple(input_shape)!r} with window {window!r} needs {oh * ow * kh * kw} "
-                         f"exact terms, more than the limit of {MAX_TERMS}; choose smaller shapes")
+    check_pool(kind, (h, w), (kh, kw), (sh, sw), (ph, pw))  # predicted cost, before any symbolic work
     with paused_gc():
         return _derive(kind, (h, w), (kh, kw), (sh, sw), (ph, pw), vals)
 
