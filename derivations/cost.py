@@ -121,18 +121,18 @@ def pool_seconds(kind: str, out_hw, window) -> float:
     return POOL_SECONDS[kind] * out_hw[0] * out_hw[1] * cells * (cells if kind == "max" else 1)
 
 
-def check_pool(kind: str, input_shape, window, stride, pad) -> float:
-    """The prediction for ``derive_pool2d``; ValueError past the limit with the largest square input that
-    fits (same window, stride and padding)."""
+def check_pool(kind: str, input_shape, window, stride, pad, *, channels: int = 1) -> float:
+    """The prediction for ``derive_pool2d`` (``channels`` of them); ValueError past the limit with the largest
+    square input that fits (same window, stride, padding and channels)."""
     def out_hw(h, w):
         return (max(0, 1 + (h + 2 * pad[0] - window[0]) // stride[0]),
                 max(0, 1 + (w + 2 * pad[1] - window[1]) // stride[1]))
 
-    secs = pool_seconds(kind, out_hw(*input_shape), window)
+    secs = channels * pool_seconds(kind, out_hw(*input_shape), window)
     if secs <= LIMIT_SECONDS:
         return secs
     fit = next((s for s in range(max(input_shape), 0, -1)
-                if pool_seconds(kind, out_hw(s, s), window) <= LIMIT_SECONDS), None)
+                if channels * pool_seconds(kind, out_hw(s, s), window) <= LIMIT_SECONDS), None)
     hint = f"; the largest square input that fits is {fit}x{fit}" if fit else ""
     raise ValueError(f"input_shape {tuple(input_shape)!r} with window {tuple(window)!r}: {kind} pooling is "
                      f"predicted to take ~{secs:.0f} s on this machine, past the {LIMIT_SECONDS:.0f} s limit for "
