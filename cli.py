@@ -102,7 +102,8 @@ def _add_derive(sub):
                               "  python cli.py derive deltas --input 6x6 --kernel 3x3 --window 2")
     p.add_argument("op", choices=list(DERIVE_OPS), help="the operation")
     # Defaults are None so that an option an op does not read can be told apart from one left out.
-    p.add_argument("--input", type=_shape, default=None, help="HxW or NxCxHxW (default 5x5)")
+    p.add_argument("--input", type=_shape, default=None,
+                   help="HxW or NxCxHxW (default 5x5); pooling: HxW or CxHxW (channels)")
     p.add_argument("--kernel", type=_shape, default=None, help="conv: HHxWW or FxCxHHxWW (default 3x3)")
     p.add_argument("--stride", type=int, default=None, help="conv, pooling: stride (default 1; pooling: the window)")
     p.add_argument("--pad", type=int, default=None, help="conv, pooling: zero padding on each side (default 0)")
@@ -144,6 +145,12 @@ def _refuse_costly(args):
         cost.check_full_conv(args.input, args.kernel)
     elif args.op in ("relu", "sigmoid") and len(args.input) in (1, 2):
         cost.check_activation(args.op, args.input)
+    elif args.op in ("mean-pool", "max-pool") and len(args.input) in (2, 3) and len(args.window) in (1, 2):
+        window = tuple(args.window) * (3 - len(args.window))
+        stride = window if args.stride is None else (args.stride, args.stride)
+        if min(stride) >= 1 and args.pad >= 0:  # else derive_pool2d names the mistake
+            cost.check_pool(args.op.split("-")[0], args.input[-2:], window, stride, (args.pad, args.pad),
+                            channels=args.input[0] if len(args.input) == 3 else 1)
 
 
 def _derive_op(args):

@@ -8,6 +8,7 @@ origin above the import baseline), and prints the constants that derivations/cos
 
     python bench/derive_cost.py            # about three minutes on a 2-core machine
     python bench/derive_cost.py --activations   # sigmoid and ReLU: seconds per entry
+    python bench/derive_cost.py --pooling       # mean and max pooling: seconds per window cell
 """
 from __future__ import annotations
 
@@ -94,5 +95,35 @@ def activations():
         print(f"{kind}: {max(per):.2e} wall seconds per entry (the largest of its cases)")
 
 
+POOL_CHILD = r"""
+import json, sys, time
+sys.path.insert(0, {root!r})
+from derivations import derive_pool2d
+h, w = {shape}
+t, c = time.perf_counter(), time.process_time()
+derive_pool2d({kind!r}, (h, w), {k}, values=list(range(h * w)) if {kind!r} == "max" else None)
+print(json.dumps({{"seconds": time.process_time() - c, "wall": time.perf_counter() - t}}))
+"""
+
+
+def pooling():
+    """Mean pooling costs a fixed time per window cell; max pooling per window times cells squared (its
+    Piecewise tries up to n branches of up to n conditions each): fit both constants (wall)."""
+    for kind, cases in (("mean", [((40, 40), 2), ((80, 80), 2), ((60, 60), 3)]),
+                        ("max", [((16, 16), 2), ((24, 24), 2), ((18, 18), 3), ((20, 20), 4)])):
+        per = []
+        for shape, k in cases:
+            code = POOL_CHILD.format(root=str(ROOT), kind=kind, shape=shape, k=k)
+            r = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                          check=True).stdout)
+            windows = (shape[0] // k) * (shape[1] // k)
+            units = windows * k * k * (k * k if kind == "max" else 1)
+            per.append(r["wall"] / units)
+            print(f"{kind:>5} {shape[0]}x{shape[1]} window {k}: {r['seconds']:6.2f} s CPU {r['wall']:6.2f} s wall "
+                  f"({1e3 * r['wall'] / units:.2f} ms per {'window cell squared' if kind == 'max' else 'cell'})",
+                  flush=True)
+        print(f"{kind}: {max(per):.2e} wall seconds per unit (the largest of its cases)")
+
+
 if __name__ == "__main__":
-    activations() if "--activations" in sys.argv else main()
+    activations() if "--activations" in sys.argv else pooling() if "--pooling" in sys.argv else main()

@@ -30,6 +30,10 @@ MB_PER_TERM = 1.12e-3
 #: ``python bench/derive_cost.py --activations`` (sigmoid: 6x6 to 14x14, 51 to 79 ms; ReLU: 10x10 to 30x30,
 #: 4.2 to 7.6 ms, still growing with the size: a ReLU near the limit may run past it by a few seconds)
 SECONDS_PER_ENTRY = {"sigmoid": 7.85e-2, "relu": 7.58e-3}
+#: wall seconds of pooling per unit of work, the largest of its cases in ``bench/derive_cost.py --pooling``:
+#: mean pooling per window cell (1.66-1.97 ms), max pooling per window cell times the window's cells, since
+#: its Piecewise tries up to n branches of up to n conditions (4.75-6.42 ms)
+POOL_SECONDS = {"mean": 1.97e-3, "max": 6.42e-3}
 #: refuse beyond this prediction: a learner waits for a derivation, not for a batch job
 LIMIT_SECONDS = 30.0
 
@@ -105,6 +109,34 @@ def check_activation(kind: str, shape) -> float:
     raise ValueError(f"shape {tuple(shape)!r} has {n} entries: {kind} is predicted to take ~{per * n:.0f} s on "
                      f"this machine, past the {LIMIT_SECONDS:.0f} s limit for exact work; the largest square "
                      f"shape that fits is {side}x{side}")
+
+
+def pool_seconds(kind: str, out_hw, window) -> float:
+    """Predicted wall seconds of ``derive_pool2d`` with ``out_hw`` windows of ``window`` cells.
+
+    >>> round(pool_seconds("mean", (2, 2), (2, 2)), 3)
+    0.032
+    """
+    cells = window[0] * window[1]
+    return POOL_SECONDS[kind] * out_hw[0] * out_hw[1] * cells * (cells if kind == "max" else 1)
+
+
+def check_pool(kind: str, input_shape, window, stride, pad, *, channels: int = 1) -> float:
+    """The prediction for ``derive_pool2d`` (``channels`` of them); ValueError past the limit with the largest
+    square input that fits (same window, stride, padding and channels)."""
+    def out_hw(h, w):
+        return (max(0, 1 + (h + 2 * pad[0] - window[0]) // stride[0]),
+                max(0, 1 + (w + 2 * pad[1] - window[1]) // stride[1]))
+
+    secs = channels * pool_seconds(kind, out_hw(*input_shape), window)
+    if secs <= LIMIT_SECONDS:
+        return secs
+    fit = next((s for s in range(max(input_shape), 0, -1)
+                if channels * pool_seconds(kind, out_hw(s, s), window) <= LIMIT_SECONDS), None)
+    hint = f"; the largest square input that fits is {fit}x{fit}" if fit else ""
+    raise ValueError(f"input_shape {tuple(input_shape)!r} with window {tuple(window)!r}: {kind} pooling is "
+                     f"predicted to take ~{secs:.0f} s on this machine, past the {LIMIT_SECONDS:.0f} s limit for "
+                     f"exact work{hint}")
 
 
 def refuse_if_too_costly(what: str, terms: int, count, start: int) -> Cost:

@@ -36,12 +36,12 @@ from .pool_rules import max_parts, mean_parts
 from ._symbols import indices, seed_tensor
 from ._symops import paused_gc
 from ._types import Derivation, Meeting, Step
+from .channels import stack_channels
 from ._values import exact_values
+from .cost import check_pool
 from .shapes import out_size
 
 KINDS = ("mean", "max")
-#: Exact terms (output entries x window cells) above which symbolic pooling would take minutes.
-MAX_TERMS = 60_000
 #: Max(...).rewrite(Piecewise) of n cells has n(n-1)/2 comparisons: 0.8 s at 25 cells, 7 s at 49.
 MAX_WINDOW_CELLS = 25
 
@@ -51,10 +51,6 @@ def _pair(name, v):
     if len(t) != 2 or any(isinstance(e, bool) or not isinstance(e, int) for e in t):
         raise ValueError(f"{name} must be a whole number or a pair of them, got {v!r}")
     return t
-
-
-def _values(values, h, w):
-    return exact_values(values, h * w, f"input_shape {(h, w)}, row-major")
 
 
 def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None) -> Derivation:
@@ -71,11 +67,12 @@ def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None)
     if kind not in KINDS:
         raise ValueError(f"kind must be 'mean' or 'max', got {kind!r}")
     try:
-        h, w = (int(v) for v in input_shape) if len(input_shape) == 2 else (None, None)
+        dims = tuple(input_shape)
     except TypeError:
-        h = None
-    if h is None or h < 1 or w < 1 or any(isinstance(v, bool) or not isinstance(v, int) for v in input_shape):
-        raise ValueError(f"input_shape must be two whole numbers (H, W) >= 1, got {input_shape!r}")
+        dims = ()
+    if len(dims) not in (2, 3) or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in dims):
+        raise ValueError(f"input_shape must be (H, W) or (C, H, W), whole numbers >= 1, got {input_shape!r}")
+    channels, (h, w) = (dims[0] if len(dims) == 3 else None), dims[-2:]
     kh, kw = _pair("window", window)
     sh, sw = _pair("stride", window if stride is None else stride)
     ph, pw = _pair("pad", pad)
@@ -88,7 +85,8 @@ def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None)
     if kh > h + 2 * ph or kw > w + 2 * pw:
         raise ValueError(f"window {window!r} is larger than the padded input {h + 2 * ph}x{w + 2 * pw} "
                          f"(input_shape {tuple(input_shape)!r}, pad {pad!r})")
-    vals = _values(values, h, w)
+    vals = exact_values(values, (channels or 1) * h * w,
+                        f"input_shape {dims}, row-major" + (" (channel by channel)" if channels else ""))
     if kind == "max":
         if vals is None:
             raise ValueError("values is required for max pooling (the routing depends on them), got None")
@@ -98,19 +96,27 @@ def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None)
         if ph >= kh or pw >= kw:
             raise ValueError(f"pad must be smaller than the window for max pooling (a window of padding alone "
                              f"has no maximum), got pad {pad!r} with window {window!r}")
-    oh, ow = out_size(h, kh, stride=sh, pad=ph), out_size(w, kw, stride=sw, pad=pw)
-    if oh * ow * kh * kw > MAX_TERMS:
-        raise ValueError(f"input_shape {tuple(input_shape)!r} with window {window!r} needs {oh * ow * kh * kw} "
-                         f"exact terms, more than the limit of {MAX_TERMS}; choose smaller shapes")
+    # predicted cost, before any symbolic work
+    check_pool(kind, (h, w), (kh, kw), (sh, sw), (ph, pw), channels=channels or 1)
     with paused_gc():
-        return _derive(kind, (h, w), (kh, kw), (sh, sw), (ph, pw), vals)
+        if channels is None:
+            return _derive(kind, (h, w), (kh, kw), (sh, sw), (ph, pw), vals)
+        per = h * w
+        return stack_channels([_derive(kind, (h, w), (kh, kw), (sh, sw), (ph, pw),
+                                       None if vals is None else vals[c * per:(c + 1) * per], channel=(c, channels))
+                               for c in range(channels)])
 
 
 @lru_cache(maxsize=32)
-def _derive(kind, shape, window, stride, pad, vals) -> Derivation:
+def _derive(kind, shape, window, stride, pad, vals, channel=None) -> Derivation:
+    """One channel; ``channel = (c, C)`` names its symbols as slice c of C-channel tensors (A111, ...)."""
     (h, w), (kh, kw), (sh, sw), (ph, pw) = shape, window, stride, pad
     oh, ow = out_size(h, kh, stride=sh, pad=ph), out_size(w, kw, stride=sw, pad=pw)
-    A, B, G = seed_tensor("A", (h, w)), seed_tensor("B", (oh, ow)), seed_tensor("G", (oh, ow))
+    if channel is None:
+        A, B, G = seed_tensor("A", (h, w)), seed_tensor("B", (oh, ow)), seed_tensor("G", (oh, ow))
+    else:
+        c, C = channel
+        A, B, G = (seed_tensor(n, (C, *hw))[c, :, :] for n, hw in (("A", (h, w)), ("B", (oh, ow)), ("G", (oh, ow))))
     # cells[i][j]: the input positions window (i, j) covers, row-major; padding is no cell at all
     cells = [[[(i * sh + m - ph, j * sw + n - pw) for m in range(kh) for n in range(kw)
                if 0 <= i * sh + m - ph < h and 0 <= j * sw + n - pw < w] for j in range(ow)] for i in range(oh)]

@@ -180,7 +180,9 @@ def max_parts(A, G, cells, geo, vals):
     pw0 = sympy.Piecewise(*[(e.xreplace(first), c.xreplace(first)) for e, c in branches], evaluate=False)
     dpw0 = sympy.Piecewise(*[(sympy.diff(e, ws[0]), c.xreplace(first)) for e, c in branches], evaluate=False)
     a0 = a[cells[0][0][0][0]][cells[0][0][0][1]]
-    more = [Step("pool.piecewise", {"output": sympy.Symbol("B11"), "piecewise": pw0, "derivative": dpw0}),
+    # the first output's name: B11, or B111 for channel 1 of several (output and upstream share indices)
+    b0 = sympy.Symbol("B" + g[0][0].name[1:], real=True)
+    more = [Step("pool.piecewise", {"output": b0, "piecewise": pw0, "derivative": dpw0}),
             Step("pool.route", {"mask": mask, "grad": exact}),
             Step("pool.ties", {"convention": "first", "tied_windows": tuple(ties)})]
     multi = tuple(A[rc] for rc, k in sorted(wins.items()) if k > 1)
@@ -188,5 +190,5 @@ def max_parts(A, G, cells, geo, vals):
         more.append(Step("pool.accumulate", {"cells": multi}))
     if missing:
         more.append(Step("pool.uncovered", {"cells": tuple(A[rc] for rc in missing)}))
-    general = {"B11": pw0, f"∂B11/∂{a0}": dpw0}
+    general = {str(b0): pw0, f"∂{b0}/∂{a0}": dpw0}
     return forward, grads, rules, pitfalls, more, general, coef

@@ -82,6 +82,9 @@ def array_view(name: str, arr, lang: str = "en"):
         slices = [labelled(f"{name}[{n},{c}]", matrix_table(arr[n, c, :, :]))
                   for n in range(min(shape[0], 2)) for c in range(min(shape[1], 2))]
         return side_by_side(*slices)
+    if len(shape) == 3:  # channels (pooling): the first few, each as a matrix
+        return side_by_side(*(labelled(f"{name}: channel {c + 1}", matrix_table(arr[c, :, :]))
+                              for c in range(min(shape[0], 3))))
     return labelled(name, matrix_table(arr))
 
 

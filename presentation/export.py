@@ -148,6 +148,9 @@ def _matrices(d, limit=None):
             for n in range(shape[0]):
                 for c in range(shape[1]):
                     yield f"{name}[{n},{c}]", a[n, c, :, :]
+        elif len(shape) == 3:
+            for c in range(shape[0]):
+                yield f"{name}: channel {c + 1}", a[c, :, :]
         elif len(shape) <= 2:
             yield name, a
 

@@ -46,3 +46,17 @@ def test_activations_are_refused_by_predicted_cost_before_symbolic_work(monkeypa
         derive_activation("sigmoid", (30, 30))
     side = int(re.search(r"fits is (\d+)x", str(err.value)).group(1))
     assert SECONDS_PER_ENTRY["sigmoid"] * side * side <= LIMIT_SECONDS < SECONDS_PER_ENTRY["sigmoid"] * (side + 1) ** 2
+
+
+@pytest.mark.parametrize("kind, shape, window", [("max", (40, 40), 2), ("mean", (200, 200), 2)])
+def test_pooling_is_refused_by_predicted_cost_before_symbolic_work(kind, shape, window, monkeypatch):
+    from derivations import derive_pool2d, pool
+    from derivations.cost import pool_seconds
+
+    monkeypatch.setattr(pool, "_derive", lambda *a: (_ for _ in ()).throw(AssertionError("started")))
+    values = list(range(shape[0] * shape[1])) if kind == "max" else None
+    with pytest.raises(ValueError, match=rf"{kind} pooling is predicted to take ~\d+ s") as err:
+        derive_pool2d(kind, shape, window, values=values)
+    fit = int(re.search(r"fits is (\d+)x\1", str(err.value)).group(1))
+    out = lambda s: (s // window, s // window)  # noqa: E731  (stride = window, no padding)
+    assert pool_seconds(kind, out(fit), (window, window)) <= LIMIT_SECONDS < pool_seconds(kind, out(fit + 2), (window, window))
