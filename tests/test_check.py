@@ -376,3 +376,10 @@ def test_the_plain_call_never_fails_a_correct_max_pool_even_on_relu_ties(case, s
     bwd = lambda d, x: maxpool_backward(d, x, case.kh, case.kw, stride=case.stride, pad=case.pad)
     r = check_backward(f, bwd, [x], dout=case.dout, seed=seed)
     assert r.ok, r.summary()
+
+
+def test_summary_patterns_are_sentences_and_chinese_follows_the_language(monkeypatch):
+    r = conv_check(lambda d, x, w, b: tuple(4 * g for g in conv2d_backward(d, x, w, stride=1, pad=1)))
+    assert "every entry off by a constant factor 4" in r.summary() and "factor:" not in r.summary()
+    monkeypatch.setenv("GRADPROOF_LANG", "zh")
+    assert "反向传播与有限差分不一致" in r.summary()
