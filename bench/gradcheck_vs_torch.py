@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from checker import check_backward, conv2d_structure  # noqa: E402
 from checker.ops import conv2d_backward, conv2d_forward  # noqa: E402
 
-REPEAT = 9  # fast measurements: the fastest of REPEAT runs, the least disturbed on a shared machine
+REPEAT = 25  # fast measurements: the fastest of REPEAT runs, the least disturbed on a shared machine
 
 
 def problem(side: int, seed: int = 0):
@@ -72,7 +72,8 @@ def vec_pair():
 
 
 def timed(fn, repeat):
-    times, result = [], None
+    """Best of ``repeat`` runs after one untimed run (imports, caches and allocators warmed up)."""
+    times, result = [], fn()
     for _ in range(repeat):
         t = time.perf_counter()
         result = fn()
@@ -170,7 +171,7 @@ def main(argv=None) -> int:
             print(f"  one entry d{arg}{list(where)} off by 1e-4 relative: {'caught' if not r_bad.ok else 'MISSED'}"
                   f", {'located there' if found else 'NOT located'}, {t_bad * 1e3:.0f} ms, {r_bad.calls} calls "
                   f"(the projection disagrees, then d{arg} is halved down to the entry)")
-    print("\nWhere our time goes: a passing plain call is 3 forward and 2 backward calls (base, determinism) and "
+    print("\nWhere our time goes: a passing plain call is 2 forward and 2 backward calls (base, determinism) and "
           "4 along one random direction through every argument; gradcheck fast_mode spends about the same on "
           "its one projection. A failing one adds 4 calls per argument, then halves the failing argument (8 calls "
           "a level) or, when errors are many, differences it entry by entry (4 calls an entry).")
