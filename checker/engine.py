@@ -20,10 +20,10 @@ from dataclasses import replace
 import numpy as np
 
 from checker.result import EPS32, CheckResult, Note, note_mutations, read_grads
-from checker.fd import differences, element_probes, step_sizes
-from checker.screen import screen
+from checker.fd import Differences, Probe, differences, element_probes, step_sizes
+from checker.screen import locate, screen
 from checker.ties import check_groups
-from checker.verdict import SAFETY, ArgResult, failed, judge
+from checker.verdict import SAFETY, ArgResult, Element, failed, judge
 
 EPS64 = float(np.finfo(np.float64).eps)
 
@@ -36,16 +36,13 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
     raw = forward(*[a.copy() for a in work], **params)
     if isinstance(raw, (tuple, list)) and not all(isinstance(r, (int, float)) for r in raw):
         # a cs231n layer's (out, cache): differencing a cache would be a gradient-shape failure, a false story
-        notes.append(Note("note.forward_tuple", (("count", len(raw)),)))
-        problem = f"not checked: forward returned a tuple of {len(raw)} items, not the output array"
-        return CheckResult(False, mode, tuple(failed(n, a.shape, problem) for n, a in zip(names, arrays)),
-                           tuple(notes), 1, time.perf_counter() - t0)
+        return _refused(Note("note.forward_tuple", (("count", len(raw)),)),
+                        f"not checked: forward returned a tuple of {len(raw)} items, not the output array",
+                        names, arrays, notes, mode, t0)
     out = np.asarray(raw)
     if out.dtype == np.float16:  # a step that float16 resolves is too long for a slope: no verdict at all
-        notes.append(Note("note.float16"))
-        problem = "not checked: forward computes in float16"
-        return CheckResult(False, mode, tuple(failed(n, a.shape, problem) for n, a in zip(names, arrays)),
-                           tuple(notes), 1, time.perf_counter() - t0)
+        return _refused(Note("note.float16"), "not checked: forward computes in float16", names, arrays, notes,
+                        mode, t0)
     if out.dtype != np.float64:  # the function computes in low precision whatever it gets
         work = [a.astype(np.float32) for a in arrays]
         notes.append(Note("note.float32_roundoff", (("eps", f"{EPS32:.1e}"),)))
@@ -60,12 +57,15 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
     mutates = note_mutations("forward", work, copies, names, notes)
     if out0.dtype.kind != "f" or not np.all(np.isfinite(out0)):
         problem = "forward returned NaN or inf" if out0.dtype.kind == "f" else f"forward returned {out0.dtype}"
-        return CheckResult(False, mode, tuple(failed(n, a.shape, problem) for n, a in zip(names, arrays)),
-                           tuple(notes), 1, time.perf_counter() - t0)
+        return _refused(None, problem, names, arrays, notes, mode, t0)
     # differences of a forward that draws new random numbers on every call measure noise, not slopes:
-    # the same inputs twice must give the same outputs before any verdict (see ``_same``)
-    if not _same(out0, np.asarray(forward(*[a.copy() for a in work], **params)), eps):
-        return _refused("forward", names, arrays, notes, mode, t0)
+    # the same inputs twice must give the same outputs before any verdict (see ``_same``); the first call
+    # above already ran on these very inputs when the function kept float64
+    reused = out.dtype == work[0].dtype == np.float64
+    again = out if reused else np.asarray(forward(*[a.copy() for a in work], **params))
+    if not _same(out0, again, eps):
+        return _refused(Note("note.nondeterministic", (("function", "forward"),)),
+                        "not checked: forward is not deterministic", names, arrays, notes, mode, t0)
     if dout is None:
         dout = np.random.default_rng(seed).standard_normal(out0.shape)
     dout = np.asarray(dout, dtype=work[0].dtype)
@@ -79,7 +79,8 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
     again, _ = read_grads(backward(dout.copy(), *[a.copy() for a in work], **params), names,
                           [a.shape for a in arrays])
     if any(g is not None and (h is None or not _same(g, h, eps)) for g, h in zip(grads, again)):
-        return _refused("backward", names, arrays, notes, mode, t0)
+        return _refused(Note("note.nondeterministic", (("function", "backward"),)),
+                        "not checked: backward is not deterministic", names, arrays, notes, mode, t0)
     if follows:  # judge what the caller's own dtype gives
         low_in = [a.copy() for a in arrays]
         grads, problems = read_grads(backward(dout.astype(arrays[0].dtype), *low_in, **params), names,
@@ -92,7 +93,7 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
         return _directional(call, work, out0, dout, grads, problems, names, notes, eps, t0)
     extra_rel = EPS32 * np.sqrt(out0.size) if (low or eps > EPS64) else 0.0
     bidx = tuple(names.index(b) for b in batched)
-    calls = 3
+    calls = 2 if reused else 3
     passed: dict[int, ArgResult] = {}
     if mode == "auto":
         passed, c = _screened(call, work, names, dout, out0, grads, problems, structure, batched, notes,
@@ -153,6 +154,12 @@ def _screened(call, work, names, dout, out0, grads, problems, structure, batched
     passed = {}
     for idx, sc in looks:
         if not sc.ok:
+            if len(idx) == 1 and not sc.kinked:  # one argument off: where, by halving
+                found, c = _located(call, work, idx[0], names[idx[0]], dout, out0, grads, notes, eps=eps,
+                                    extra_rel=extra_rel, rng=rng)
+                calls += c
+                if found is not None:
+                    passed[idx[0]] = found
             continue
         for i in idx:
             passed[i] = ArgResult(name=names[i], ok=True, shape=tuple(work[i].shape), worst=None, n_failed=0,
@@ -162,6 +169,29 @@ def _screened(call, work, names, dout, out0, grads, problems, structure, batched
             if i in sc.strength:
                 notes.append(Note("note.strength", (("arg", names[i]), ("rel", f"{sc.strength[i]:.1g}"))))
     return passed, calls
+
+
+def _located(call, work, i, name, dout, out0, grads, notes, *, eps, extra_rel, rng):
+    """The failing argument's wrong entries by halving (``checker.screen.locate``), each then differenced
+    alone; None (per-element differences everywhere) when they are many, at a kink, or not confirmed."""
+    cands, calls = locate(call, work, i, dout, out0, grads, eps=eps, rng=rng, extra_rel=extra_rel)
+    if cands is None:
+        return None, calls
+    d = differences(call, work, dout, arg=i, probes=[Probe(np.array([j]), int(j)) for j in cands], out0=out0)
+    calls += d.calls
+    sub = Differences(h=d.h[cands], delta=d.delta[:, cands], mag=d.mag[cands], steps=d.steps[:, cands],
+                      calls=d.calls, bracket=d.bracket[:, cands])
+    res = judge(name, sub, np.ravel(grads[i])[cands], eps=eps, kink_policy="interval", extra_rel=extra_rel)
+    if res.ok or res.n_kinks:
+        return None, calls
+    shape = tuple(work[i].shape)
+    w = res.worst
+    where = tuple(int(k) for k in np.unravel_index(int(cands[w.index[0]]), shape))
+    worst = Element(name, where, w.got, w.expected, w.error, w.tol, w.kink)
+    notes.append(Note("note.located", (("arg", name), ("count", len(cands)), ("calls", calls))))
+    # only the located entries have their own numeric value: no per-entry maps (expected, tol) to show
+    return ArgResult(name=name, ok=False, shape=shape, worst=worst, n_failed=res.n_failed, eps=eps,
+                     got=np.asarray(grads[i]).reshape(shape)), calls
 
 
 def _joint(res, name, call, work, dout, i, out0, d, g, **opts):
@@ -186,12 +216,12 @@ def _same(a, b, eps: float) -> bool:
     return bool(np.all(np.abs(a - b) <= 16 * eps * scale))
 
 
-def _refused(function, names, arrays, notes, mode, t0):
-    """No verdict on noise: every argument fails with the reason, and a note says what to fix."""
-    notes.append(Note("note.nondeterministic", (("function", function),)))
-    problem = f"not checked: {function} is not deterministic"
+def _refused(note, problem, names, arrays, notes, mode, t0):
+    """No verdict: every argument fails with ``problem``, and ``note`` (if any) says what to fix."""
+    if note is not None:
+        notes.append(note)
     return CheckResult(False, mode, tuple(failed(n, a.shape, problem) for n, a in zip(names, arrays)),
-                       tuple(notes), 0, time.perf_counter() - t0)
+                       tuple(notes), 1, time.perf_counter() - t0)
 
 
 def _directional(call, work, out0, dout, grads, problems, names, notes, eps, t0):

@@ -23,6 +23,8 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from checker.accumulate import Accumulator
+
 SIGNS = (1.0, -1.0, 2.0, -2.0)
 
 
@@ -141,7 +143,7 @@ def differences(call: Callable, args: Sequence[np.ndarray], dout: np.ndarray, *,
     # adds no float32 rounding of its own
     base = np.asarray(out0, np.float64)
     dout = np.asarray(dout, np.float64)
-    acc = _Acc(x.size, steps)
+    acc = Accumulator(x.size, steps)
     # round-off scale of each output: its magnitude, but not below the typical output (an entry that is
     # small by cancellation still carries the round-off of its terms)
     weight0 = (np.abs(base) + float(np.sqrt(np.mean(base * base)))) * np.abs(dout)
@@ -175,89 +177,9 @@ def differences(call: Callable, args: Sequence[np.ndarray], dout: np.ndarray, *,
         own = np.stack([np.broadcast_to(p.owner, out.shape[1:]) for p, _ in group]).reshape(len(group), -1)
         where = rows[:, None] * per_out + np.arange(per_out)[None, :]  # flat output index of each row entry
         acc.rows((out - base[rows]) * dout[rows], weight0[rows], out != base[rows], own, ks, where)
-    return acc.result(h, weight0, walk=eps > 1e-10)
-
-
-class _Acc:
-    """Sums per element: loss changes per step, round-off scale, per-output one-sided slope brackets, and
-    which outputs each element changed (the association table, read by ``checker.ties``)."""
-
-    def __init__(self, size, steps):
-        self.size, self.steps, self.calls = size, steps, 0
-        self.delta, self.mag, self.mag2 = np.zeros((4, size)), np.zeros(size), np.zeros(size)
-        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (owner, output, slope) of changes
-
-    def gather(self, contrib, weight0, changed, owner):
-        """One probe's four rows (one per step); ``owner`` as in ``Probe``."""
-        if np.ndim(owner) == 0:  # one entry owns every output: sums, and only the changed outputs recorded
-            e = int(owner)
-            m = contrib[0].size
-            contrib, changed = contrib.reshape(4, m), changed.reshape(4, m)
-            self.delta[:, e] += contrib.sum(axis=1)
-            w = np.reshape(weight0, m)
-            self.mag[e] += float(w[changed[2]].sum())
-            self.mag2[e] += float((w[changed[2]] ** 2).sum())
-            k, o = np.nonzero(changed)
-            if k.size:
-                self.parts.append((np.full(k.size, e), o, contrib[k, o] / self.steps[k, e]))
-            return
-        shape = contrib.shape[1:]
-        m = int(np.prod(shape))
-        own = np.broadcast_to(np.asarray(owner), shape).reshape(1, m)
-        self.rows(contrib.reshape(4, m), np.reshape(weight0, (1, m)), changed.reshape(4, m),
-                  np.broadcast_to(own, (4, m)), np.arange(4), np.arange(m)[None, :])
-
-    def rows(self, contrib, weight0, changed, own, ks, where):
-        """Rows of (probe, step) pairs, each (rows, m) (weight0 and where may broadcast); ks: each row's step."""
-        shape = contrib.shape
-        contrib, changed = contrib.reshape(shape[0], -1), changed.reshape(shape[0], -1)
-        shape = contrib.shape
-        weight0 = np.broadcast_to(np.reshape(weight0, (-1, shape[1])), shape)
-        where = np.broadcast_to(where, shape)
-        keep = own >= 0
-        safe = np.where(keep, own, 0)
-        flat = safe + (ks * self.size)[:, None]
-        self.delta += np.bincount(flat[keep], contrib[keep], minlength=4 * self.size).reshape(4, self.size)
-        sel = keep & changed & (ks == 2)[:, None]  # the round-off scale from the +2h step (it reaches the most)
-        self.mag += np.bincount(safe[sel], weight0[sel], minlength=self.size)
-        self.mag2 += np.bincount(safe[sel], weight0[sel] ** 2, minlength=self.size)
-        hit = keep & changed  # an output no step changed has slope 0 at every step: nothing to record
-        if hit.any():
-            slope = contrib[hit] / self.steps[np.broadcast_to(ks[:, None], shape)[hit], safe[hit]]
-            self.parts.append((safe[hit], where[hit], slope))
-
-    def brackets(self):
-        """Per element: sum over its outputs of min and max over the steps of each output's slope (a step
-        that left the output unchanged counts as slope 0); and the (element, output) pairs that changed."""
-        lo, hi = np.zeros(self.size), np.zeros(self.size)
-        if not self.parts:
-            return lo, hi, np.zeros((2, 0), np.int64)
-        own, out, slope = (np.concatenate(v) for v in zip(*self.parts))
-        key = own.astype(np.int64) * (int(out.max()) + 1) + out
-        order = np.argsort(key, kind="stable")
-        key, slope = key[order], slope[order]
-        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        count = np.diff(np.r_[first, key.size])
-        kmin, kmax = np.minimum.reduceat(slope, first), np.maximum.reduceat(slope, first)
-        partial = count < 4  # some step left this output where it was: slope 0 there
-        kmin[partial], kmax[partial] = np.minimum(kmin[partial], 0), np.maximum(kmax[partial], 0)
-        owners = own[order][first]
-        lo += np.bincount(owners, kmin, minlength=self.size)
-        hi += np.bincount(owners, kmax, minlength=self.size)
-        return lo, hi, np.stack([owners, out[order][first]]).astype(np.int64)
-
-    def result(self, h, weight0, walk=False):
-        lo, hi, touch = self.brackets()
-        # ``walk``: the outputs' round-off errors come from separate roundings and add like a random walk
-        # (square root of the sum of squares), not in the worst case (the plain sum): in float32, where
-        # precision is scarce, the plain sum over the n outputs of an entry would cost a factor sqrt(n);
-        # the spreads of the argument's own entries then calibrate the level (kappa in checker.verdict)
-        mag = np.sqrt(self.mag2) if walk else self.mag
-        # an entry whose steps changed no output by even one unit in the last place still has that unit as
-        # its resolution: at least one typical output's round-off
-        mag = np.maximum(mag, float(np.sqrt(np.mean(weight0 * weight0))))
-        return Differences(h=h.ravel().astype(np.float64), delta=self.delta, mag=mag, steps=self.steps,
-                           calls=self.calls, bracket=np.stack([lo, hi]), touch=touch)
+    lo, hi, touch, mag = acc.result(weight0, walk=eps > 1e-10)
+    return Differences(h=h.ravel().astype(np.float64), delta=acc.delta, mag=mag, steps=steps, calls=acc.calls,
+                       bracket=np.stack([lo, hi]), touch=touch)
 
 
 def _replace(args, i, value):

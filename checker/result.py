@@ -52,30 +52,34 @@ class CheckResult:
         raise KeyError(f"no argument {name!r}; known: {', '.join(a.name for a in self.args)}")
 
     def summary(self) -> str:
-        """One readable paragraph: the verdict and, when wrong, the worst element of each wrong argument."""
-        lines = [f"backward {'matches' if self.ok else 'does NOT match'} finite differences ({self.mode} mode)"]
+        """One readable paragraph: the verdict and, when wrong, the worst element of each wrong argument.
+
+        Every sentence comes from ``presentation.i18n`` (``GRADPROOF_LANG`` picks the language)."""
+        lines = [_text("summary.ok" if self.ok else "summary.bad", mode=self.mode)]
         mutated = [n for n in self.notes if n.key == "note.mutated"]
         if not self.ok and mutated and self.args and all(a.ok for a in self.args):
             # the gradients are right; what fails is the side effect, and the first line must say which
-            lines = [f"every gradient matches finite differences ({self.mode} mode), but "
-                     + "; ".join(n.sentence() for n in mutated) + ": copy an input before writing to it"]
+            lines = [_text("summary.mutated", mode=self.mode, what="; ".join(n.sentence() for n in mutated))]
         for a in self.args:
             if a.problem:
                 lines.append(f"  d{a.name}: {a.problem}")
             elif not a.ok and a.worst is not None:
-                pat = f"; pattern: {', '.join(a.patterns)}" if a.patterns else ""
-                lines.append(f"  {a.worst.line()}; {a.n_failed} of {int(np.prod(a.shape))} elements off{pat}")
+                pats = [_text(f"pattern.{k}", v=v) for k, _, v in (p.partition(":") for p in a.patterns)]
+                pat = "; " + _text("summary.pattern", patterns="; ".join(pats)) if pats else ""
+                off = _text("summary.off", n=a.n_failed, total=int(np.prod(a.shape)))
+                lines.append(f"  {a.worst.line()}; {off}{pat}")
             for t in a.ties:
                 if not t.ok:
+                    gs, ns = distinct(t.got, t.expected)
                     lines.append("  " + _text("check.tie_line", arg=a.name, n=len(t.members),
-                                              first=", ".join(map(str, t.members[0])), got=f"{t.got:.6g}",
-                                              num=f"{t.expected:.6g}", tol=f"{t.tol:.1g}"))
+                                              first=", ".join(map(str, t.members[0])), got=gs, num=ns,
+                                              tol=f"{t.tol:.1g}"))
                     lines.append("    " + _text("pattern.ties-whole" if t.whole else "pattern.ties-sum"))
         if self.directional is not None and not self.ok:
             g, n, t = self.directional
             gs, ns = distinct(g, n)  # a failure whose two numbers print alike would read as a contradiction
-            lines.append(f"  along a random direction: backward {gs}, numeric {ns} +/- {t:.1g}")
-        lines += [f"  note: {n.sentence()}" for n in self.notes]
+            lines.append("  " + _text("check.directional", got=gs, num=ns, tol=f"{t:.1g}"))
+        lines += ["  " + _text("summary.note", note=n.sentence()) for n in self.notes]
         return "\n".join(lines)
 
 

@@ -39,12 +39,18 @@ class Screen(NamedTuple):
     strength: dict  # argument index -> smallest relative error in one typical entry that would have failed
 
 
-def screen(call, args, which, dout, out0, grads, *, eps, rng, extra_rel=0.0) -> Screen:
-    """Move the arguments ``which`` together along one random direction; judge <grads, s> against it."""
+def screen(call, args, which, dout, out0, grads, *, eps, rng, extra_rel=0.0, subset=None) -> Screen:
+    """Move the arguments ``which`` together along one random direction; judge <grads, s> against it.
+
+    ``subset``: flat entries of the (single) argument in ``which`` to move; the others stay still."""
     dirs, ones = {}, {}
     for i in which:
         x = args[i]
         v = rng.choice((-1.0, 1.0), size=x.shape) * (1.0 + rng.random(x.shape))
+        if subset is not None:
+            keep = np.zeros(x.size)
+            keep[subset] = 1.0
+            v = v * keep.reshape(x.shape)
         dirs[i] = step_sizes(x, eps=eps) * v
     base = np.asarray(out0, np.float64)
     d64 = np.asarray(dout, np.float64)
@@ -74,6 +80,38 @@ def screen(call, args, which, dout, out0, grads, *, eps, rng, extra_rel=0.0) -> 
     strength = {}
     for i in which:
         typical = float(np.median(np.abs(grads[i])))
-        if typical > 0:
-            strength[i] = tol / float(np.median(np.abs(ones[i][0]))) / typical
+        moved = np.abs(ones[i][0])
+        if typical > 0 and subset is None:
+            strength[i] = tol / float(np.median(moved)) / typical
     return Screen(bool(res.ok) and not kinked, kinked, got, float(res.expected[0]), tol, 4, strength)
+
+
+def locate(call, args, i, dout, out0, grads, *, eps, rng, extra_rel=0.0, most=4):
+    """Halve the entries of argument ``i`` while the halves that disagree stay few (at most ``most`` at a
+    level): the entries left, each alone, are where the gradient is wrong. None when the errors are many
+    (the per-element differences then see them all, and their pattern) or a half meets a kink.
+
+    A single wrong entry among n costs 8 log2(n) forward calls instead of 4 n; every level judges with a
+    fresh direction, and since every moved entry moves by at least its own step, an error the whole
+    argument's screen saw is seen again in its half (the round-off term does not grow).
+    """
+    sets, calls = [np.arange(args[i].size)], 0
+    while any(len(s) > 1 for s in sets):
+        found = []
+        for s in sets:
+            halves = [s] if len(s) == 1 else [s[:len(s) // 2], s[len(s) // 2:]]
+            for half in halves:
+                if len(halves) == 1:
+                    found.append(half)
+                    continue
+                sc = screen(call, args, [i], dout, out0, grads, eps=eps, rng=rng, extra_rel=extra_rel,
+                            subset=half)
+                calls += sc.calls
+                if sc.kinked:
+                    return None, calls
+                if not sc.ok:
+                    found.append(half)
+        if not found or len(found) > most:
+            return None, calls
+        sets = found
+    return np.concatenate(sets), calls

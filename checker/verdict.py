@@ -122,9 +122,23 @@ def tolerances(d: Differences, got: np.ndarray, *, eps: float, safety: float = S
 
 
 def kinks(d: Differences, r: np.ndarray, tol: np.ndarray) -> np.ndarray:
-    """Elements whose second difference is a slope jump, not curvature."""
+    """Elements whose second difference is a slope jump, not curvature.
+
+    The jump is also read output by output (the width of ``Differences.bracket``): a cell tied in two
+    overlapping windows with upstream gradients g and -g has jumps that cancel in the loss (second
+    difference 0) while each window's own slope jumps, and its valid gradients span [-|g|, |g|]."""
     scale = float(np.mean(np.abs(r))) if r.size else 0.0
-    return d.curvature > np.maximum(KINK_REL * scale, tol)
+    jump = d.curvature
+    if d.bracket is not None:
+        jump = np.maximum(jump, d.bracket[1] - d.bracket[0])
+    # A jump small beside the argument's scale (a tied window whose upstream gradient is 1e-5) is still
+    # a jump when it is past the tolerance and each side is straight: for a kink at x the one-sided slopes
+    # at h and 2h agree on each side, for a smooth function each side moves by half the jump (h f''/2
+    # against h f''), so "sides within a quarter of the jump (plus round-off)" tells the two apart.
+    o = d.one_sided
+    sides = np.maximum(np.abs(o[0] - o[2]), np.abs(o[1] - o[3]))
+    straight = (np.abs(o[0] - o[1]) > tol) & (sides <= 0.25 * np.abs(o[0] - o[1]) + 0.25 * tol)
+    return (jump > np.maximum(KINK_REL * scale, tol)) | straight
 
 
 def judge(name: str, d: Differences, got: np.ndarray, *, eps: float = float(np.finfo(np.float64).eps),

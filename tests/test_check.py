@@ -376,3 +376,27 @@ def test_the_plain_call_never_fails_a_correct_max_pool_even_on_relu_ties(case, s
     bwd = lambda d, x: maxpool_backward(d, x, case.kh, case.kw, stride=case.stride, pad=case.pad)
     r = check_backward(f, bwd, [x], dout=case.dout, seed=seed)
     assert r.ok, r.summary()
+
+
+def test_summary_patterns_are_sentences_and_chinese_follows_the_language(monkeypatch):
+    r = conv_check(lambda d, x, w, b: tuple(4 * g for g in conv2d_backward(d, x, w, stride=1, pad=1)))
+    assert "every entry off by a constant factor 4" in r.summary() and "factor:" not in r.summary()
+    monkeypatch.setenv("GRADPROOF_LANG", "zh")
+    assert "反向传播与有限差分不一致" in r.summary()
+
+
+def test_one_wrong_entry_is_found_by_halving_and_many_by_per_element_differences():
+    f, b, ins = _conv16()
+
+    def one_off(d, x, w, bb):
+        g = [np.array(v) for v in b(d, x, w, bb)]
+        g[0][0, 1, 5, 9] += 1e-3
+        return tuple(g)
+
+    r = check_backward(f, one_off, ins, seed=2)
+    assert not r.ok and r["x"].worst.index == (0, 1, 5, 9) and r["x"].n_failed == 1
+    assert r.calls < 200 < ins["x"].size  # halving: about 8 log2(n) calls, not 4 per entry
+    assert "halving the entries" in r.summary()
+    dense = check_backward(f, lambda d, x, w, bb: tuple(2 * g for g in b(d, x, w, bb)), ins, seed=2)
+    assert not dense.ok and "every entry off by a constant factor 2" in dense.summary()
+    assert dense["x"].n_failed == ins["x"].size

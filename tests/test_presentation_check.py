@@ -32,7 +32,7 @@ def test_failure_shows_worst_element_tolerance_pattern_and_map():
     out = render(render_check, mean_pool_result(4))
     assert "does NOT match" in out and "✗ wrong" in out
     assert "dx[" in out and "±" in out and "every entry off by a constant factor 4" in out
-    assert "derived per element" in out  # where the tolerance came from
+    assert "derived, per element" in out  # where the tolerance came from
     assert "X X X X" in out and "· < 1% of the tolerance" in out  # heat map and its legend
 
 

@@ -121,3 +121,23 @@ def test_valid_routes_never_fail_on_tied_inputs(seed, k, s, kind):
     x = np.round(np.maximum(rng.standard_normal((1, 2, 5, 5)), 0), 1)  # ties at 0 and at rounded values
     bwd = None if kind == "first" else routed(kind, k, s)
     assert check(bwd, x, k, s, seed).ok
+
+
+def test_a_cell_whose_window_jumps_cancel_in_the_loss_is_still_a_kink():
+    # cell 3 is tied in windows 2 and 3 (width 3, stride 1) whose upstream gradients nearly cancel: the
+    # loss barely bends there, but each window's maximum does, and first-argmax routing gives cell 3
+    # window 3's gradient alone (a false failure when the kink was read from the loss only)
+    x = np.array([[[[0.052, 0.0024, 0, 0, 0, 0, 0, 0]]]])
+    dout = np.array([[[[-0.119, -0.948, 0.8626, -0.8622, 0.602, -0.585]]]])
+    f = lambda x: maxpool_forward(x, 1, 3, stride=1)
+    assert check_backward(f, lambda d, x: maxpool_backward(d, x, 1, 3, stride=1), [x], dout=dout).ok
+    assert check_backward(f, lambda d, x: maxpool_backward(d, x, 1, 3, stride=1), [x], dout=dout, mode="element").ok
+    assert not check_backward(f, _mask_1x3, [x], dout=dout).ok
+
+
+def _mask_1x3(dout, x):
+    dx = np.zeros_like(x)
+    for j in range(dout.shape[-1]):
+        win = x[..., j:j + 3]
+        dx[..., j:j + 3] += (win == win.max(axis=-1, keepdims=True)) * dout[..., j:j + 1]
+    return dx
