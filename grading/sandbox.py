@@ -413,6 +413,28 @@ def run_function(files: dict[str, bytes], module: str, func: str, calls: list[di
     finally:
         # whatever ends the run (a Ctrl-C in the drain included), the submission's copy does not outlive it
         remove_tree(base)
+        if uid is not None and mode != "namespace":
+            _remove_left_behind(uid)
+
+
+SHARED_DIRS = ("/dev/shm", "/tmp", "/var/tmp")
+
+
+def _remove_left_behind(uid: int) -> None:
+    """uid mode: what the child made in the host's shared folders (its uid is its own) goes with it, so a
+    later child finds nothing to copy there. (A child running at the same time still could: only the
+    namespace mode's private /tmp and /dev/shm close that.)"""
+    for d in {*SHARED_DIRS, tempfile.gettempdir()}:
+        try:
+            entries = list(os.scandir(d))
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                if e.stat(follow_symlinks=False).st_uid == uid:
+                    remove_tree(e.path) if e.is_dir(follow_symlinks=False) else os.unlink(e.path)
+            except OSError:
+                pass
 
 
 def remove_tree(path: str) -> None:

@@ -101,3 +101,12 @@ def test_killing_the_batch_leaves_nothing_running(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def test_honest_submissions_in_a_hostile_class_are_graded_exactly_as_alone():
+    # bench/grade_hostile_batch.py runs the class of 50; CI runs this smaller one (4 honest, 5 hostile)
+    sys.path.insert(0, str(ROOT / "bench"))
+    import grade_hostile_batch
+
+    r = grade_hostile_batch.run(honest=4, limits=LIMITS)
+    assert r["differ"] == [] and set(r["hostile"].values()) == {0}, r
