@@ -364,7 +364,22 @@ def _parse(stream: bytes, run: ChildRun, expected: list[set] | None = None) -> N
             run.results[index] = arrays
 
 
+# C0 and C1 control characters but tab and newline: terminal escapes (clear the screen, a fake score,
+# clipboard writes) and the characters that make an XML report unparseable never leave the child's text.
+_CONTROLS = {c: "\ufffd" for c in [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0d, 0x20), *range(0x7f, 0xa0)]}
+
+
+def clean(text: str) -> str:
+    r"""A child's text with control characters replaced (U+FFFD), so no report format can be spoofed by it.
+
+    >>> clean("ok\x1b[2J\tdone\n") == "ok\ufffd[2J\tdone\n"
+    True
+    """
+    return text.translate(_CONTROLS)
+
+
 def _capped(text: str) -> str:
+    text = clean(text)
     if len(text) <= MAX_ERROR_CHARS:
         return text
     return text[: MAX_ERROR_CHARS // 2] + f" [... {len(text) - MAX_ERROR_CHARS} characters cut ...] " + \
@@ -475,7 +490,7 @@ def _run_in(spec: dict, payload: bytes, expected: list[set], limits: Limits) -> 
             pass
     code = proc.wait() if proc is not None else None
     _parse(stream, run, expected)
-    run.output = output.decode("utf-8", "replace")
+    run.output = clean(output.decode("utf-8", "replace"))
     run.seconds = time.monotonic() - start
     if why is None and len(run.results) + len(run.errors) < len(expected):
         why = _died(code)

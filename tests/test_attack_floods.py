@@ -17,6 +17,8 @@ def test_a_huge_message_is_capped_in_every_record(tmp_path):
     bound = 4 * (Limits().output_bytes + 20 * MAX_ERROR_CHARS)
     for name in ("huge_error.py", "flood.py"):
         assert len(json.dumps(by[name])) < bound
+    text = json.dumps(by["huge_error.py"], ensure_ascii=False)
+    assert "[2J" in text and not any(c in text for c in "\x1b\x07\x00\x0b")  # its escapes arrive defused
     assert os.path.getsize(tmp_path / "log.jsonl") < 4_000_000
 
 
