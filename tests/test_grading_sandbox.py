@@ -338,3 +338,12 @@ def test_a_namespaced_child_sees_only_python_and_its_own_files(tmp_path):
             "return np.array(seen + [os.getpid(), float(os.path.exists(os.__file__))])")
     got = run(body).results[0]["r0"].tolist()
     assert got == [0.0] * len(probes) + [1.0, 1.0]  # nothing of the host but Python; process 1 of its own
+
+
+@pytest.mark.parametrize("name", ["torch", "not a name"])
+def test_stub_refuses_a_blocked_or_malformed_name_in_one_line(name, capsys):
+    import cli
+
+    assert cli.main(["grade", __file__, "--stub", name]) == 2
+    assert capsys.readouterr().err.strip() == (f"gradproof: error: --stub takes the name of a package that is not "
+                                               f"blocked, got {name!r}")
