@@ -6,7 +6,8 @@ import tempfile
 from pathlib import Path
 
 from attack_kit import assert_contained, attack, example
-from grading.sandbox import MAX_ERROR_CHARS, Limits, remove_tree
+from grading.frames import MAX_ERROR_CHARS
+from grading.sandbox import Limits, remove_tree
 
 
 def test_a_huge_message_is_capped_in_every_record(tmp_path):
