@@ -20,7 +20,7 @@ machine Python lives under ``/root`` (mode 0700); the child drops to an unused u
 it, so ``import pdb`` failed for honest code. Inside the private root the parent folders are fresh
 tmpfs folders (mode 0755) and nothing on the host changes. ``unshare``, ``mount`` and ``chroot`` are
 direct system calls (ctypes in the fork server, which never runs student code): no dependency on
-util-linux or bubblewrap being installed, and no extra exec per child (a child costs ~2 ms more).
+util-linux or bubblewrap being installed, and no extra exec per child (one more fork and a few mounts).
 """
 import ctypes
 import os

@@ -6,20 +6,17 @@ temporary directory, the input arrays on stdin, and a pipe to write results to. 
 ``Limits``): wall-clock timeout, CPU seconds, address space (RLIMIT_AS), file size, no new processes
 (RLIMIT_NPROC 0 in the child).
 
-The boundary, when the grader runs as root: every child gets a uid and gid of its own, fresh for each
-call and in no passwd entry (``CHILD_UIDS``), and its working directory is owned by that uid with mode
-0700. After loading numpy and the stdlib modules students import, the child drops to that uid before
-any student code runs, so the kernel stops it from signalling or reading the grader, the fork server
-and every other child, and from reading files that are not readable by others, which is why the
-grader's own packages must not be (``templates.setup_sh`` removes their group and other permissions;
-this module warns once on stderr when they are readable). An audit hook (refusing fork, exec, kill,
-ctypes, sockets, reading outside the workdir and the Python installation) and an import blocker
-(torch, the grader's packages) are tripwires for naive code, not part of the boundary: Python's audit
-hooks can be defeated by a submission that tries.
-
-Not as root there is no uid separation: a child runs as the grader's user and can signal the grader and
-the other children and read whatever that user can read (the grader's reference code included), held
-back only by the tripwires. Grade untrusted submissions as root or inside a container or VM.
+The boundary depends on the mode (``isolation``, described in ``MODES``). As root on Linux with
+namespaces (namespace mode), every child also enters private mount, PID, network and IPC namespaces
+and a root of its own holding only Python, numpy and a private copy of its files (``_jail.py``).
+As root without them (uid mode), every child gets a uid and gid of its own, fresh for each call and
+in no passwd entry (``CHILD_UIDS``), and a working directory only that uid can open: the kernel stops
+it from signalling or reading the grader, the fork server and every other child, and from reading
+files not readable by others, which is why the grader's own packages must not be (``setup.sh``;
+this module warns once when they are); what its uid leaves in the shared temporary folders is removed
+when it ends. An audit hook and an import blocker are tripwires in every mode, not the boundary.
+Not as root there is no uid separation: a child runs as the grader's user. ``selftest.self_test``
+checks the sandbox before grading; ``frames`` reads what a child sends back, as hostile input.
 
 Stdout and stderr are drained while the child runs and kept only up to ``Limits.output_bytes``.
 Results are ``.npy`` bytes loaded with ``allow_pickle=False``; exit codes and printed text are never
@@ -38,13 +35,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import GRADER_PACKAGES
-from ._child import SANDBOX_FAILED, _limits
+from ._child import _limits
+from .frames import ChildRun, _parse, clean, expected_names
 from .forkserver import CHILD, ENV, ForkServer
 
 BLOCKED = (*GRADER_PACKAGES, "torch", "jax", "jaxlib", "tensorflow", "autograd")
@@ -67,10 +65,6 @@ MODES = {
     "none": "unprivileged mode (the grader is not root): student code runs as the grader's user, held back "
             "only by resource limits and tripwires; grade untrusted submissions as root or in a container",
 }
-
-
-class SandboxError(ValueError):
-    """The sandbox cannot grade on this host; the message says why and what to do."""
 
 
 def namespaces_available() -> bool:
@@ -100,77 +94,6 @@ def isolation(limits: "Limits") -> str:
     if limits.isolation == "namespace" or namespaces_available():
         return "namespace"
     return "uid"
-
-
-SELF_TEST = b"""import decimal, fractions, json, pdb, unittest
-import numpy as np
-from numpy.testing import assert_allclose
-
-
-def f(x, probes):
-    for path in probes:
-        try:
-            with open(path, "w") as fh:
-                fh.write("written by the sandbox's self-test")
-        except OSError:
-            pass
-    with open("own.txt", "w") as fh:
-        fh.write("its own folder is writable")
-    assert_allclose(x, x)
-    return x * 2
-"""
-
-
-def self_test(limits: "Limits" = None, blocked=BLOCKED) -> str:
-    """Grade nothing until a child in the real sandbox imports what honest code imports (the standard
-    library's pdb and unittest, numpy.testing) and writes nothing outside its own folder.
-
-    Returns the mode's description (``MODES``); SandboxError says what failed and what to do.
-    """
-    limits = limits or Limits()
-    mode = isolation(limits)
-    token = secrets.token_hex(8)
-    probes = [os.path.join(d, f"gradproof-self-test-{token}") for d in (tempfile.gettempdir(), "/dev/shm", "/tmp")]
-    call = [{"args": [{"a": "x"}, {"v": probes}], "nout": 1}]
-    run = run_function({"gradproof_self_test.py": SELF_TEST}, "gradproof_self_test", "f", call,
-                       {"0.x": np.arange(3.0)}, limits, blocked)
-    leaked = [p for p in probes if os.path.lexists(p)]
-    for p in leaked:
-        os.unlink(p)
-    got = run.results.get(0, {}).get("r0")
-    if got is None or not np.array_equal(got, np.arange(3.0) * 2):
-        why = run.fatal or run.errors.get(0) or "no result came back"
-        raise SandboxError(f"the sandbox's self-test failed in {mode} mode: {why}{_unreadable_hint(mode)}")
-    if leaked:
-        raise SandboxError(f"the sandbox's self-test failed in {mode} mode: a child wrote outside its folder "
-                           f"({', '.join(leaked)})")
-    return MODES[mode]
-
-
-def sandbox_limits(args, blocked=BLOCKED) -> "Limits":
-    """The ``grade`` command's limits (``--timeout``, ``--memory-mb``, ``--stub``), after the self-test
-    passed; the mode it runs in goes to stderr, so an instructor always knows what protects the grader."""
-    bad = [s for s in args.stub or () if not s.isidentifier() or s in BLOCKED]
-    if bad:
-        raise ValueError(f"--stub takes the name of a package that is not blocked, got {bad[0]!r}")
-    limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb, stubs=tuple(args.stub or ()))
-    print(f"gradproof: {self_test(limits, blocked)}", file=sys.stderr)
-    return limits
-
-
-def _unreadable_hint(mode: str) -> str:
-    """Name the folder that keeps a child's uid out of the Python installation, if there is one."""
-    if mode != "uid":
-        return ""
-    for top in (sys.base_prefix, sys.prefix):
-        p = os.path.realpath(top)
-        while p != "/":
-            if not os.stat(p).st_mode & 0o001:
-                return (f" (the sandbox user cannot read the Python installation at {top}: {p} is closed to other "
-                        "users; install Python where other users can read it, or grade as root on a Linux host "
-                        "that allows namespaces)")
-            p = os.path.dirname(p)
-    return ""
 
 
 def _grader_dirs() -> list[str]:
@@ -247,16 +170,6 @@ class Limits:
         return {"workdir": workdir, "memory_mb": self.memory_mb, "cpu_s": int(self.timeout_s) + 2}
 
 
-@dataclass
-class ChildRun:
-    """What came back: arrays and error text per call index, plus how the child ended."""
-
-    results: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
-    errors: dict[int, str] = field(default_factory=dict)
-    fatal: str | None = None      # import failure, timeout, crash: the calls without a frame fail with it
-    output: str = ""
-    seconds: float = 0.0
-
 
 def _preexec(spec: dict):
     """Spawn mode: the same limits the fork server applies, set between fork and exec."""
@@ -287,88 +200,6 @@ def _workdir(files: dict[str, bytes], uid: int | None, d: str | None = None) -> 
     os.chmod(d, 0o700)
     return d
 
-
-MAX_NDIM = 8              # results are at most 4-D; a few more leaves room for a student's odd shape
-MAX_ERROR_CHARS = 4000    # a traceback's last line is what the report shows; 20 MB of it is a flood
-MAX_HEAD_BYTES = 1 << 16  # one frame's JSON header
-
-
-def expected_names(calls: list[dict]) -> list[set]:
-    """The array names a child may send back for each call: its returned values and its input arrays."""
-    out = []
-    for call in calls:
-        names = {f"r{j}" for j in call.get("keep", range(call["nout"]))}
-        stack = list(call["args"])
-        while stack:
-            item = stack.pop()
-            if "a" in item:
-                names.add(f"in.{item['a']}")
-            stack += item.get("t", [])
-        out.append(names)
-    return out
-
-
-def _array(blob: bytes) -> np.ndarray:
-    """One returned array, refused unless it is a plain numeric array of bounded rank."""
-    a = np.load(io.BytesIO(blob), allow_pickle=False)
-    if not isinstance(a, np.ndarray) or a.dtype.fields is not None or a.dtype.subdtype is not None \
-            or a.dtype.kind not in "biufc":
-        raise ValueError(f"not a plain numeric array (dtype {str(a.dtype)[:60]})")
-    if a.ndim > MAX_NDIM:
-        raise ValueError(f"{a.ndim} dimensions (at most {MAX_NDIM})")
-    return a
-
-
-def _parse(stream: bytes, run: ChildRun, expected: list[set] | None = None) -> None:
-    """Split the result stream into frames; anything malformed ends the parse (and costs only the child).
-
-    Everything here is hostile: a frame must name a call that exists, once, and only the arrays that
-    call may return (``expected``); headers, error text and array kinds are bounded before use, so
-    a submission cannot make the grader spend memory or time it does not spend on an honest one.
-    """
-    pos, index, seen = 0, -2, set()
-    while pos < len(stream):
-        end = stream.find(b"\n", pos, pos + 5 + MAX_HEAD_BYTES)
-        if not stream.startswith(b"GPF1 ", pos) or end < 0:
-            break
-        try:
-            head = json.loads(stream[pos + 5 : end])
-            index, error, listed = int(head["i"]), head.get("error"), head["arrays"]
-            if index in seen or not -1 <= index < (len(expected) if expected is not None else 1 << 30):
-                raise ValueError(f"a frame for call {index}, which was not asked for or already answered")
-            seen.add(index)
-            allowed = expected[index] if expected is not None and index >= 0 else None
-            if not isinstance(listed, list) or (allowed is not None and len(listed) > len(allowed)) \
-                    or (index == -1 and listed):
-                raise ValueError("more arrays than the call returns")
-            pos, arrays = end + 1, {}
-            for name, n in listed:
-                name, n = str(name), int(n)
-                if name in arrays:
-                    raise ValueError(f"the array {name[:40]!r} sent twice")
-                if (allowed is not None and name not in allowed) or not 0 < n <= len(stream) - pos:
-                    raise ValueError(f"an array named {name[:40]!r} that the call does not return")
-                arrays[name] = _array(stream[pos : pos + n])
-                pos += n
-        except Exception as exc:  # noqa: BLE001 - pickled/object/structured arrays and garbage land here
-            run.errors.setdefault(index, f"unreadable result: {str(exc)[:200]}")
-            break
-        error = None if error is None else _capped(str(error))
-        if index == -1 and str(error).startswith(SANDBOX_FAILED):
-            run.fatal = error
-        elif index == -1:
-            run.fatal = f"the submission could not be loaded: {error}"
-        elif error:
-            run.errors[index] = error
-        else:
-            run.results[index] = arrays
-
-
-def _capped(text: str) -> str:
-    if len(text) <= MAX_ERROR_CHARS:
-        return text
-    return text[: MAX_ERROR_CHARS // 2] + f" [... {len(text) - MAX_ERROR_CHARS} characters cut ...] " + \
-        text[-MAX_ERROR_CHARS // 2:]
 
 
 def _start(limits: Limits, spec: dict, wfd: int):
@@ -413,6 +244,28 @@ def run_function(files: dict[str, bytes], module: str, func: str, calls: list[di
     finally:
         # whatever ends the run (a Ctrl-C in the drain included), the submission's copy does not outlive it
         remove_tree(base)
+        if uid is not None and mode != "namespace":
+            _remove_left_behind(uid)
+
+
+SHARED_DIRS = ("/dev/shm", "/tmp", "/var/tmp")
+
+
+def _remove_left_behind(uid: int) -> None:
+    """uid mode: what the child made in the host's shared folders (its uid is its own) goes with it, so a
+    later child finds nothing to copy there. (A child running at the same time still could: only the
+    namespace mode's private /tmp and /dev/shm close that.)"""
+    for d in {*SHARED_DIRS, tempfile.gettempdir()}:
+        try:
+            entries = list(os.scandir(d))
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                if e.stat(follow_symlinks=False).st_uid == uid:
+                    remove_tree(e.path) if e.is_dir(follow_symlinks=False) else os.unlink(e.path)
+            except OSError:
+                pass
 
 
 def remove_tree(path: str) -> None:
@@ -453,7 +306,7 @@ def _run_in(spec: dict, payload: bytes, expected: list[set], limits: Limits) -> 
             pass
     code = proc.wait() if proc is not None else None
     _parse(stream, run, expected)
-    run.output = output.decode("utf-8", "replace")
+    run.output = clean(output.decode("utf-8", "replace"))
     run.seconds = time.monotonic() - start
     if why is None and len(run.results) + len(run.errors) < len(expected):
         why = _died(code)

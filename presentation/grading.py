@@ -20,7 +20,8 @@ from rich.text import Text
 
 from grading import batch, report, templates
 from grading.grade import grade_submission
-from grading.sandbox import BLOCKED, sandbox_limits
+from grading.sandbox import BLOCKED
+from grading.selftest import sandbox_limits
 from grading.score import Weights
 from presentation.i18n import resolve_lang, text
 from presentation.matrices import make_console

@@ -6,12 +6,14 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from attack_kit import CORRECT, LIMITS, ROOT, write
 from grading import batch
 from grading.batch import grade_batch, read_log
+from grading.sandbox import remove_tree
 
 
 _REAL_GRADE_ONE = batch._grade_one
@@ -79,9 +81,14 @@ def test_killing_the_batch_leaves_nothing_running(tmp_path):
     slow = "import time\n" + CORRECT.replace("def conv_forward_naive(x, w, b, conv_param):",
                                              "def conv_forward_naive(x, w, b, conv_param):\n    time.sleep(60)")
     d = write(tmp_path / "class", {f"s{k}.py": slow for k in range(3)})
+    # the killed grader cannot remove its sandbox folders: a temp dir of its own, removed below (0711 so
+    # that uid-mode children reach their folders; /tmp/pytest-of-* is closed to them)
+    tmp = tempfile.mkdtemp(prefix="gradproof-test-")
+    os.chmod(tmp, 0o711)
     proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "grade", str(d), "--jobs", "2", "--timeout", "90",
                              "--log", str(tmp_path / "l.jsonl"), "--format", "json", "-o", str(tmp_path / "o.json")],
-                            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "TMPDIR": tmp})
     try:
         deadline, tree = time.monotonic() + 60, set()
         while time.monotonic() < deadline:  # workers, their fork servers and sleeping children
@@ -101,3 +108,13 @@ def test_killing_the_batch_leaves_nothing_running(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        remove_tree(tmp)
+
+
+def test_honest_submissions_in_a_hostile_class_are_graded_exactly_as_alone():
+    # bench/grade_hostile_batch.py runs the class of 50; CI runs this smaller one (4 honest, 5 hostile)
+    sys.path.insert(0, str(ROOT / "bench"))
+    import grade_hostile_batch
+
+    r = grade_hostile_batch.run(honest=4, limits=LIMITS)
+    assert r["differ"] == [] and set(r["hostile"].values()) == {0}, r

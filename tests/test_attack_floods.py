@@ -6,14 +6,20 @@ import tempfile
 from pathlib import Path
 
 from attack_kit import assert_contained, attack, example
-from grading.sandbox import MAX_ERROR_CHARS
+from grading.frames import MAX_ERROR_CHARS
+from grading.sandbox import Limits, remove_tree
 
 
 def test_a_huge_message_is_capped_in_every_record(tmp_path):
     by = attack(tmp_path, {"huge_error.py": example("huge_error.py"), "flood.py": example("flood.py")})
     assert_contained(by, ["huge_error.py", "flood.py"])
+    # per function: its output (cut at Limits.output_bytes) and at most 3 messages for each of at most 3 parts,
+    # plus the load error, each cut at MAX_ERROR_CHARS (the 20 MB message was a 461 MB report before)
+    bound = 4 * (Limits().output_bytes + 20 * MAX_ERROR_CHARS)
     for name in ("huge_error.py", "flood.py"):
-        assert len(json.dumps(by[name])) < 40 * MAX_ERROR_CHARS + 400_000  # 20 MB once, now a few kB per case
+        assert len(json.dumps(by[name])) < bound
+    text = json.dumps(by["huge_error.py"], ensure_ascii=False)
+    assert "[2J" in text and not any(c in text for c in "\x1b\x07\x00\x0b")  # its escapes arrive defused
     assert os.path.getsize(tmp_path / "log.jsonl") < 4_000_000
 
 
@@ -26,4 +32,4 @@ def test_a_deep_tree_and_many_files_are_cleaned_without_recursion_errors(tmp_pat
         assert_contained(by, ["deep_tree.py"])
         assert not list(tmp.glob("gradproof-sub-*"))  # every child's folder removed, however deep
     finally:
-        os.system(f"rm -rf {tmp}")
+        remove_tree(str(tmp))

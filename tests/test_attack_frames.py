@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from attack_kit import assert_contained, attack, example
-from grading.sandbox import ChildRun, _parse, expected_names
+from grading.frames import ChildRun, _parse, expected_names
 
 CALLS = [{"args": [{"a": "x"}], "nout": 1}, {"args": [{"a": "x"}], "nout": 1}]
 

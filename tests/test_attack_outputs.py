@@ -3,7 +3,6 @@ instructor's report or log will go: the report replaces the plant (never writes 
 refuses it, and both are private (0600)."""
 import os
 import stat
-import sys
 import threading
 
 import pytest

@@ -1,9 +1,8 @@
 """Attack class: state carried from one child to the next through /dev/shm or /tmp. A correct
 submission leaves its answers keyed by input; a later, empty one reads them. In namespace mode each
-child's /tmp and /dev/shm are its own tmpfs, gone when it ends; in uid mode the tripwire refuses
-/tmp but /dev/shm (shm_open raises no audit event) is shared by the host: kernel-dependent."""
-from attack_kit import CORRECT, LIMITS, NAMESPACE_ONLY, assert_contained, attack, example
-from grading.batch import grade_batch
+child's /tmp and /dev/shm are its own tmpfs, gone when it ends; in uid mode they are the host's,
+and what a child's uid made there is removed when the child ends (without that, 0 -> 40/40)."""
+from attack_kit import CORRECT, assert_contained, attack, example
 
 WRITER = CORRECT + '''
 
@@ -48,11 +47,15 @@ def max_pool_backward_naive(dout, cache):
 '''
 
 
-@NAMESPACE_ONLY
+DEFEAT = example("hook_code_swap.py").split("def _classmate")[0]  # the tripwire switched off first
+
+
 def test_nothing_a_child_leaves_in_tmp_or_shm_reaches_a_later_child(tmp_path):
-    first = attack(tmp_path / "a", {"writer.py": WRITER}, jobs=1)
+    # namespace mode: /tmp and /dev/shm are the child's own tmpfs; uid mode: what its uid made there is
+    # removed when it ends (a reader running at the same time is stopped by the namespace mode alone)
+    first = attack(tmp_path / "a", {"writer.py": DEFEAT + WRITER}, jobs=1)
     assert first["writer.py"]["score"] == 40.0  # it is correct: what it leaves behind is the attack
-    by = attack(tmp_path / "b", {"shm_relay_reader.py": example("shm_relay_reader.py")}, jobs=1)
+    by = attack(tmp_path / "b", {"shm_relay_reader.py": DEFEAT + example("shm_relay_reader.py")}, jobs=1)
     assert_contained(by, ["shm_relay_reader.py"])
     assert "nothing left behind to copy" in str(by["shm_relay_reader.py"])
 

@@ -273,7 +273,8 @@ def test_honest_imports_cost_nothing_in_the_real_sandbox():
     from pathlib import Path
 
     from grading.grade import grade_submission
-    from grading.sandbox import isolation, self_test
+    from grading.sandbox import isolation
+    from grading.selftest import self_test
 
     src = HONEST_HEAD + (Path(__file__).parents[1] / "examples" / "cs231n" / "correct.py").read_text()
     d = Path(__import__("tempfile").mkdtemp())
@@ -299,7 +300,8 @@ def test_a_missing_package_is_named_with_what_the_instructor_can_do():
 
 
 def test_the_self_test_passes_and_says_which_mode():
-    from grading.sandbox import MODES, isolation, self_test
+    from grading.sandbox import MODES, isolation
+    from grading.selftest import self_test
 
     assert self_test(FAST) == MODES[isolation(FAST)]
 
@@ -308,7 +310,7 @@ def test_the_self_test_passes_and_says_which_mode():
 def test_uid_mode_self_test_names_a_python_installation_the_child_cannot_read():
     import sys
 
-    from grading.sandbox import SandboxError, self_test
+    from grading.selftest import SandboxError, self_test
 
     uid_mode = Limits(timeout_s=3.0, memory_mb=512, isolation="uid")
     closed = [p for p in __import__("pathlib").Path(os.path.realpath(sys.base_prefix)).parents
@@ -338,3 +340,12 @@ def test_a_namespaced_child_sees_only_python_and_its_own_files(tmp_path):
             "return np.array(seen + [os.getpid(), float(os.path.exists(os.__file__))])")
     got = run(body).results[0]["r0"].tolist()
     assert got == [0.0] * len(probes) + [1.0, 1.0]  # nothing of the host but Python; process 1 of its own
+
+
+@pytest.mark.parametrize("name", ["torch", "not a name"])
+def test_stub_refuses_a_blocked_or_malformed_name_in_one_line(name, capsys):
+    import cli
+
+    assert cli.main(["grade", __file__, "--stub", name]) == 2
+    assert capsys.readouterr().err.strip() == (f"gradproof: error: --stub takes the name of a package that is not "
+                                               f"blocked, got {name!r}")

