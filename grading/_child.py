@@ -196,6 +196,22 @@ def _load(module):
     return mod
 
 
+class CPUTimeLimit(BaseException):
+    """Raised in the student's code at the CPU limit; a BaseException, so ``except Exception`` in a
+    submission does not swallow it (one that catches everything meets the hard limit a second later)."""
+
+
+def _stop_at_cpu_limit(seconds: int) -> None:
+    """Turn the soft CPU limit's SIGXCPU into an error for the call that is running, in words."""
+    import signal
+
+    def raise_limit(signum, frame):
+        raise CPUTimeLimit(f"timed out: used its {seconds} s of CPU time (an infinite loop, or far too slow)")
+
+    if seconds != -1:  # RLIM_INFINITY: a child started without limits (tests of the protocol)
+        signal.signal(signal.SIGXCPU, raise_limit)
+
+
 def _run_call(mod, func, call, arrays, index):
     """Call the function once; returns (arrays to send back, error text or None)."""
     import numpy as np
@@ -217,17 +233,25 @@ def _run_call(mod, func, call, arrays, index):
     if nout == 1:
         res = (res,)
     elif not isinstance(res, (tuple, list)) or len(res) != nout:
-        return {}, f"expected a tuple of {nout} values, got {type(res).__name__}"
+        got = (f"a {type(res).__name__} of {len(res)} value{'s' * (len(res) != 1)}"
+               if isinstance(res, (tuple, list)) else f"one {type(res).__name__}")
+        return {}, f"expected {nout} return values, got {got}"
     keep = call.get("keep", list(range(nout)))
-    out = {}
-    for j in keep:
-        a = np.asarray(res[j])
+    out, bad = {}, []
+    for j in keep:  # a value that is no numeric array costs its own part only, not its neighbours
+        try:
+            a = np.asarray(res[j])
+        except ValueError:  # a ragged list: numpy's "inhomogeneous shape" says nothing to a student
+            bad.append(f"return value {j + 1} is a ragged list, not an array")
+            continue
         if a.dtype.kind not in "biufc":
-            return {}, f"return value {j + 1} is not a numeric array (dtype {a.dtype})"
+            bad.append(f"return value {j + 1} is not a numeric array (got "
+                       f"{'None' if res[j] is None else type(res[j]).__name__ + ' of dtype ' + str(a.dtype)})")
+            continue
         out[f"r{j}"] = a
     for name, a in inputs.items():
         out[f"in.{name}"] = np.asarray(a)
-    return out, None
+    return out, "; ".join(bad) or None
 
 
 def main(fd: int):
@@ -266,6 +290,7 @@ def main(fd: int):
                                                                        sys.exec_prefix, sys.base_exec_prefix})
     if "jail" in _JAIL:
         readable += ("/tmp/", "/dev/shm/")  # private to this child and size-limited in namespace mode
+    _stop_at_cpu_limit(resource.getrlimit(resource.RLIMIT_CPU)[0])
     sys.addaudithook(_tripwire(BLOCKED_EVENTS, readable))
     sys.path.insert(0, os.getcwd())
     sys.argv = ["submission"]

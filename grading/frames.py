@@ -97,10 +97,11 @@ def _parse(stream: bytes, run: ChildRun, expected: list[set] | None = None) -> N
             run.fatal = error
         elif index == -1:
             run.fatal = f"the submission could not be loaded: {error}"
-        elif error:
-            run.errors[index] = error
         else:
-            run.results[index] = arrays
+            if error:  # with arrays too: the values that did come back are judged, the others named
+                run.errors[index] = error
+            if arrays or not error:
+                run.results[index] = arrays
 
 
 # C0 and C1 control characters but tab and newline: terminal escapes (clear the screen, a fake score,

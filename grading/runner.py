@@ -81,8 +81,10 @@ def run_cases(spec, files, module, cases: list[CaseOutcome], limits: Limits, blo
         case.actual = [res.get(f"r{j}") for j in range(len(spec.parts))]
         touched = inplace({n: case.inputs[n] for n in _names(calls[i]["args"])}, res)
         judge = spec.judge or (lambda cfg, inputs, a, r: check(a, r))
-        case.verdicts = [touched if not touched.ok else judge(case.cfg, case.inputs, a, r)
-                         for a, r in zip(case.actual, case.refs)]
+        why = run.errors.get(i)  # some return values were no arrays: those parts fail with the child's words
+        case.verdicts = [Verdict(False, f"{spec.parts[j]}: {why}", "missing") if a is None and why else
+                         touched if not touched.ok else judge(case.cfg, case.inputs, a, r)
+                         for j, (a, r) in enumerate(zip(case.actual, case.refs))]
     return run
 
 

@@ -129,7 +129,7 @@ def test_missing_function_and_wrong_arity_cost_only_that_function(tmp_path):
     r = grade_submission(tmp_path / "partial.py", "cs231n", limits=LIM)
     by = {f.name: f for f in r.functions}
     assert by["conv_forward_naive"].points == 10 and by["max_pool_forward_naive"].points == 10
-    assert by["conv_backward_naive"].points == 0 and "tuple of 3" in by["conv_backward_naive"].parts[0].messages[0]
+    assert by["conv_backward_naive"].points == 0 and "expected 3 return values, got a tuple of 2" in by["conv_backward_naive"].parts[0].messages[0]
     assert by["max_pool_backward_naive"].points == 0 and "AttributeError" in by["max_pool_backward_naive"].error
 
 
@@ -193,3 +193,19 @@ def test_off_by_one_everywhere_is_not_also_called_stride_as_window():
     # output: a coincidence on one case, not a second mistake
     f = grade_submission(EX / "cs231n" / "mistake_off_by_one.py", "cs231n", limits=LIM).functions[0]
     assert [d.key for d in f.diagnoses] == ["off_by_one"]
+
+
+@pytest.mark.parametrize("ret, passed, words", [
+    ("dx, dw, None", {"dx", "dw"}, "db: return value 3 is not a numeric array (got None)"),
+    ("dx, dw, [[1, 2], [3]]", {"dx", "dw"}, "db: return value 3 is a ragged list, not an array"),
+    ("dx, dw", set(), "expected 3 return values, got a tuple of 2 values"),
+    ("dx", set(), "expected 3 return values, got one ndarray"),
+])
+def test_a_return_value_that_is_no_array_costs_its_own_part_and_says_what_came_back(tmp_path, ret, passed, words):
+    src = (EX / "cs231n" / "correct.py").read_text()
+    assert "    return dx, dw, db\n" in src
+    (tmp_path / "layers.py").write_text(src.replace("    return dx, dw, db\n", f"    return {ret}\n", 1))
+    r = grade_submission(tmp_path / "layers.py", "cs231n", limits=LIM, seed=3)
+    f = next(f for f in r.functions if f.name == "conv_backward_naive")
+    assert {p.part for p in f.parts if p.points == p.max_points} == passed
+    assert any(words in m for p in f.parts if p.part not in passed for m in p.messages)
