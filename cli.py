@@ -286,7 +286,8 @@ def _add_grading_options(p, defaults: bool = True):
     """The options that decide a grade, shared by ``grade`` and ``homework gradescope`` (which passes on
     only those given: defaults=False leaves them None)."""
     d = (lambda v: v) if defaults else (lambda v: None)
-    p.add_argument("--timeout", type=_seconds, default=d(10.0), help="seconds per student function (default 10)")
+    p.add_argument("--timeout", type=_seconds, default=d(10.0), help="CPU seconds per student function on its whole battery; one that only waits is stopped at 3x "
+                        "that in wall-clock time (default 10)")
     p.add_argument("--memory-mb", type=_memory_mb, default=d(2048), help="address-space limit per child (default 2048)")
     p.add_argument("--allow", action="append", choices=["torch", "jax", "jaxlib", "tensorflow", "autograd"],
                    help="let submissions import this framework (repeatable; the grader's packages stay blocked)")
