@@ -63,6 +63,9 @@ def test_piped_tour_prints_every_screen_with_the_seed_numbers():
     assert re.search(r"│\s*20\s*│\s*13\s*│\s*\[25\]\s*│", out) and "[4]" in out
     assert re.search(r"✓ proved\s+dx_full_conv_rot180", out) and re.search(r"✗ rejected\s+dx_unrotated", out)
     assert len(re.findall(r"✓ matches", out)) == 2 and "✗ differs" not in out
+    # every element judged: the worst error and its tolerance as numbers, and the heat map the legend explains
+    assert len(re.findall(r"✓ matches\s+\d\.\de-\d\d\s+\d\.\de-\d\d", out)) == 2
+    assert re.search(r"error / tolerance of dx\[1, 1\].*\n(\s+[·\-+]( [·\-+]){7}\n){8}", out)
     assert "screen 1/6" not in out  # no key prompts on a pipe
 
 
