@@ -14,7 +14,12 @@ class UserError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a mistake in one line (not the whole usage block), exit code 2."""
+    """argparse that reports a mistake in one line (not the whole usage block), exit code 2, and reads no
+    abbreviation (``--strid 2`` is a typo to refuse, not ``--stride 2``); subcommands inherit both."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
@@ -22,6 +27,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _shape(text: str) -> tuple[int, ...]:
     """'5x5' -> (5, 5); '2x3x8x8' -> (2, 3, 8, 8)."""
+    if text.startswith("-"):  # argparse reads "-5x5" as an option unless the value is attached with "="
+        raise argparse.ArgumentTypeError(f"every size must be a whole number >= 1, got {text!r}")
     try:
         dims = tuple(int(p) for p in text.lower().split("x"))
     except ValueError:
@@ -372,13 +379,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# options whose value may start with '-': --values -1,-2 is data, --input -5x5 a mistake to name as such
+_SIGNED = ("--values", "--input", "--kernel", "--window", "--stride", "--pad", "--dilation", "--seed")
+
+
 def _negative_values(argv: list[str]) -> list[str]:
-    """``--values -1,-2`` as ``--values=-1,-2``: argparse takes a word starting with '-' for an option."""
-    out = list(argv)
-    for i, a in enumerate(out[:-1]):
-        if a == "--values" and out[i + 1].startswith("-") and not out[i + 1].startswith("--"):
-            out[i : i + 2] = [f"--values={out[i + 1]}"]
-            break
+    """``--values -1,-2`` as ``--values=-1,-2``: argparse takes a word starting with '-' for an option, and
+    would answer "expected one argument" instead of reading (or refusing by name) the value given."""
+    out, i = [], 0
+    while i < len(argv):
+        a = argv[i]
+        if a in _SIGNED and i + 1 < len(argv) and argv[i + 1][:1] == "-" and argv[i + 1][:2] != "--" \
+                and argv[i + 1] != "-h":
+            out.append(f"{a}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(a)
+            i += 1
     return out
 
 

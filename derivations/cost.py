@@ -69,12 +69,22 @@ def largest_fitting(count, start: int) -> int | None:
     return None
 
 
+def _conv_shapes(input_shape, kernel_shape) -> None:
+    """The shapes' lengths checked before any arithmetic on them, in derive_conv2d's words (the full check,
+    sizes included, happens there; this module must not load SymPy to do it)."""
+    if len(input_shape) not in (2, 4):
+        raise ValueError(f"input_shape must have 2 or 4 sizes, got {tuple(input_shape)!r}")
+    if len(kernel_shape) != len(input_shape):
+        raise ValueError(f"kernel_shape must have {len(input_shape)} sizes, got {tuple(kernel_shape)!r}")
+
+
 def check_conv(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1) -> Cost:
     """The prediction for ``derive_conv2d`` at these arguments; ValueError past the limit.
 
     >>> check_conv((5, 5), (3, 3)).terms
     81
     """
+    _conv_shapes(input_shape, kernel_shape)
     geo = {"stride": stride, "pad": pad, "dilation": dilation}
     return refuse_if_too_costly(f"input_shape {tuple(input_shape)!r} with kernel_shape {tuple(kernel_shape)!r}",
                                 conv_terms(input_shape, kernel_shape, **geo),
@@ -84,6 +94,7 @@ def check_conv(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1) -> Cos
 
 def check_full_conv(input_shape, kernel_shape) -> Cost:
     """The prediction for ``derive_full_conv2d``: every input entry meets every kernel entry once."""
+    _conv_shapes(input_shape, kernel_shape)
     n, c = (input_shape[0], input_shape[1]) if len(input_shape) == 4 else (1, 1)
     f = kernel_shape[0] if len(kernel_shape) == 4 else 1
     per = n * c * f * kernel_shape[-2] * kernel_shape[-1]

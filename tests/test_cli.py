@@ -34,6 +34,11 @@ def run(*args, timeout=120):
     (["derive", "mean-pool", "--input", "3x3", "--window", "4"], "larger than the padded input"),
     (["grade", "examples/cs231n/correct.py", "--fd-credit", "--no-fd-credit"], "contradict each other"),
     (["grade", "examples/cs231n/correct.py", "--seed", "-1"], "--seed must be >= 0, got -1"),
+    (["derive", "conv", "--input", "5", "--kernel", "3"], "input_shape must have 2 or 4 sizes, got (5,)"),
+    (["derive", "conv", "--input", "5x5", "--kernel", "3"], "kernel_shape must have 2 sizes, got (3,)"),
+    (["derive", "conv", "--input", "-5x5"], "every size must be a whole number >= 1, got '-5x5'"),
+    (["derive", "conv", "--stride", "-2"], "stride must be >= 1, got -2"),
+    (["derive", "conv", "--strid", "2"], "unrecognized arguments: --strid 2"),   # no prefix matching
 ])
 def test_user_mistakes_are_one_line_and_exit_2(args, needle):
     r = run(*args)
