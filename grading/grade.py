@@ -7,6 +7,8 @@ A crash, timeout or missing function costs only that function.
 """
 from __future__ import annotations
 
+import os
+import re
 import secrets
 import time
 from collections import Counter
@@ -149,4 +151,20 @@ def grade_submission(path, interface: str = "cs231n", *, limits: Limits = Limits
                 f"grade it with --interface {other}")
         apply(res, weights)
         results.append(res)
+    for res in results:
+        res.error = _sibling_hint(path, res.error)
+        for part in res.parts:
+            part.messages = [_sibling_hint(path, m) for m in part.messages]
     return SubmissionResult(str(path), interface, results, seconds=round(time.monotonic() - start, 3), seed=seed)
+
+
+def _sibling_hint(path, text):
+    """A module missing in a one-file submission that lies beside the file is not a package to stub: the
+    files are one submission, graded together as a folder with --single (a batch grades each file alone)."""
+    m = re.search(r"No module named '(\w+)", text or "")
+    folder = os.path.dirname(os.fspath(path)) or "."
+    if not m or not os.fspath(path).endswith(".py") or not (
+            os.path.isfile(os.path.join(folder, m.group(1) + ".py")) or os.path.isdir(os.path.join(folder, m.group(1)))):
+        return text
+    return (text.split(" (the package ")[0] + f" ({m.group(1)} lies beside this file: files that import each other "
+            f"are one submission, graded together with: gradproof grade --single {folder})")

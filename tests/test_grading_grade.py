@@ -209,3 +209,10 @@ def test_a_return_value_that_is_no_array_costs_its_own_part_and_says_what_came_b
     f = next(f for f in r.functions if f.name == "conv_backward_naive")
     assert {p.part for p in f.parts if p.points == p.max_points} == passed
     assert any(words in m for p in f.parts if p.part not in passed for m in p.messages)
+
+
+def test_a_module_beside_the_file_is_named_as_part_of_one_submission_not_as_a_package_to_stub():
+    r = grade_submission(EX / "cs231n" / "mistake_full_conv" / "layers.py", "cs231n", limits=LIM, seed=1)
+    err = r.functions[0].error
+    assert "forward_parts lies beside this file" in err and "--single" in err and "--stub" not in err
+    assert r.score == 0
