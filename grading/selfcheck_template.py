@@ -21,11 +21,14 @@ from .interfaces import get_interface
 
 # Few, small cases, each there for a bug class the grader also looks for: pad 0 (crops by a constant),
 # stride 2 with pad 1 and N = 2 (sums over the batch), non-square shapes, a stride that does not divide the
-# input, pad 2; for pooling overlapping windows (= instead of +=) and a stride unlike the window.
+# input, pad 2, an output that is not square; for pooling overlapping windows (= instead of +=) and a stride unlike the window.
 CONV_CASES = (ConvConfig(1, 1, 4, 4, 1, 3, 3, label="x 1x1x4x4, w 1x1x3x3, stride 1, pad 0"),
               ConvConfig(2, 3, 5, 5, 2, 3, 3, stride=2, pad=1, label="x 2x3x5x5, w 2x3x3x3, stride 2, pad 1"),
               ConvConfig(2, 2, 5, 4, 3, 3, 2, stride=2, pad=1, label="x 2x2x5x4, w 3x2x3x2, stride 2, pad 1"),
-              ConvConfig(1, 2, 6, 6, 2, 5, 5, stride=1, pad=2, label="x 1x2x6x6, w 2x2x5x5, stride 1, pad 2"))
+              ConvConfig(1, 2, 6, 6, 2, 5, 5, stride=1, pad=2, label="x 1x2x6x6, w 2x2x5x5, stride 1, pad 2"),
+              # an output with H' != W' (3x4): a flattened output indexed with H' where W' belongs passes
+              # every square one (found in public solutions; the grader has such cases too)
+              ConvConfig(2, 2, 5, 7, 3, 3, 3, stride=2, pad=1, label="x 2x2x5x7, w 3x2x3x3, stride 2, pad 1"))
 POOL_CASES = (PoolConfig(1, 1, 4, 4, 2, 2, 2, label="x 1x1x4x4, 2x2 window, stride 2"),
               PoolConfig(2, 1, 4, 5, 2, 2, 1, label="x 2x1x4x5, 2x2 window, stride 1 (overlapping)"),
               PoolConfig(1, 2, 5, 5, 3, 3, 2, label="x 1x2x5x5, 3x3 window, stride 2 (overlapping)"),

@@ -55,6 +55,7 @@ CS231N = {
     "mistake_full_conv/layers.py": {"conv_backward_naive"},
     "mistake_no_bias.py": {"conv_forward_naive", "conv_backward_naive"},
     "mistake_off_by_one.py": {"conv_forward_naive", "conv_backward_naive"},
+    "mistake_flat_index.py": {"conv_forward_naive", "conv_backward_naive"},  # checked against its own forward
     # the backward is the exact gradient of the (wrong) forward: only the forward fails
     "wrong_forward_consistent_backward.py": {"conv_forward_naive"},
 }
