@@ -29,7 +29,11 @@ def _stack(arrays) -> sympy.Array:
 def _merge(per_channel):
     """One rule from its C per-channel proofs."""
     first = per_channel[0]
-    bad = next(((c, r) for c, r in enumerate(per_channel) if not r.holds), None)
+    verdicts = [r.tie_verdict for r in per_channel if r.tie_verdict is not None]
+    failing = [(c, r) for c, r in enumerate(per_channel) if not r.holds]
+    # the witness comes from a channel as bad as the verdict: a two-way tie's valid split in channel 1
+    # must not stand as the counterexample of a rule that only a three-way tie in channel 2 refutes
+    bad = next(((c, r) for c, r in failing if r.tie_verdict == worst(verdicts)), failing[0]) if failing else None
     cx = None
     if bad is not None:
         c, r = bad
@@ -37,7 +41,6 @@ def _merge(per_channel):
         n = len(per_channel)  # a shape mismatch gains the channel axis too
         cx = Mismatch(m.grad, (c, *m.index), m.expected, m.got) if m.index else \
             Mismatch(m.grad, (), sympy.Tuple(n, *m.expected), sympy.Tuple(n, *m.got))
-    verdicts = [r.tie_verdict for r in per_channel if r.tie_verdict is not None]
     return replace(first, holds=bad is None, counterexample=cx, checked=sum(r.checked for r in per_channel),
                    tie_verdict=worst(verdicts) if verdicts else None)
 
