@@ -147,9 +147,10 @@ def _refuse_costly(args):
     from derivations import cost
 
     if args.op == "conv" and len(args.input) == len(args.kernel):
-        cost.check_conv(args.input, args.kernel, stride=args.stride or 1, pad=args.pad, dilation=args.dilation)
+        cost.check_conv(args.input, args.kernel, stride=args.stride or 1, pad=args.pad, dilation=args.dilation,
+                        fmt=args.format)
     elif args.op == "full-conv" and len(args.input) == len(args.kernel):
-        cost.check_full_conv(args.input, args.kernel)
+        cost.check_full_conv(args.input, args.kernel, fmt=args.format)
     elif args.op in ("relu", "sigmoid") and len(args.input) in (1, 2):
         cost.check_activation(args.op, args.input)
     elif args.op in ("mean-pool", "max-pool") and len(args.input) in (2, 3) and len(args.window) in (1, 2):

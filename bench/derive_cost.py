@@ -6,7 +6,8 @@ inflate; wall seconds are printed beside them) and reading the peak resident set
 fits wall time = a * terms**p (least squares in log-log) and memory = c * terms (MB per term, through the
 origin above the import baseline), and prints the constants that derivations/cost.py uses.
 
-    python bench/derive_cost.py            # about three minutes on a 2-core machine
+    python bench/derive_cost.py --command  # the whole derive conv command: derivations/cost.py's conv constants
+    python bench/derive_cost.py            # the derivation alone (about three minutes on a 2-core machine)
     python bench/derive_cost.py --activations   # sigmoid and ReLU: seconds per entry
     python bench/derive_cost.py --pooling       # mean and max pooling: seconds per window cell
 """
@@ -125,5 +126,28 @@ def pooling():
         print(f"{kind}: {max(per):.2e} wall seconds per unit (the largest of its cases)")
 
 
+def command(sides=(32, 48, 72, 100)):
+    """Time the whole ``derive conv --input SxS --kernel 5x5`` command (fresh processes: import, derivation,
+    proofs, rendering: what a learner waits) and fit wall seconds = t0 + a * terms through the smallest-
+    error pair of the two largest sizes; prints each point against the fit."""
+    import time
+
+    points = []
+    for side in sides:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, str(ROOT / "cli.py"), "derive", "conv", "--input", f"{side}x{side}",
+                        "--kernel", "5x5", "--no-color"], stdout=subprocess.DEVNULL, check=True,
+                       env={"PATH": "/usr/bin:/bin", "GRADPROOF_NO_LIMIT": "1"})
+        points.append(((side - 4) ** 2 * 25, time.perf_counter() - start))
+        print(f"{side}x{side}: {points[-1][0]} terms, {points[-1][1]:.2f} s", flush=True)
+    (t1, s1), (t2, s2) = points[-2], points[-1]
+    a = (s2 - s1) / (t2 - t1)
+    t0 = s2 - a * t2
+    print(f"SECONDS_0 = {t0:.3g}\nSECONDS_PER_TERM = {a:.4g}")
+    for t, sec in points:
+        print(f"  {t} terms: measured {sec:.2f} s, fit {t0 + a * t:.2f} s ({(t0 + a * t) / sec:.2f}x)")
+
+
 if __name__ == "__main__":
-    activations() if "--activations" in sys.argv else pooling() if "--pooling" in sys.argv else main()
+    (command() if "--command" in sys.argv else activations() if "--activations" in sys.argv
+     else pooling() if "--pooling" in sys.argv else main())

@@ -19,7 +19,7 @@ def run(*args, timeout=120):
     (["derive", "conv", "--pad", "-1"], "pad must be >= 0, got -1"),
     (["derive", "conv", "--input", "1x2x5x5", "--kernel", "1x3x3x3"], "3 channels but input_shape has 2"),
     (["derive", "conv", "--input", "100x100", "--kernel", "9x9"], "past the 30 s limit for exact work"),
-    (["derive", "conv", "--input", "100x100", "--kernel", "5x5"], "the largest square input that fits is"),
+    (["derive", "conv", "--input", "128x128", "--kernel", "5x5"], "the largest square input that fits is"),
     (["derive", "conv", "--input", "5xx"], "expected a shape such as 5x5"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["check", "all", "--examples", "0"], "expected a whole number >= 1, got '0'"),
@@ -84,11 +84,11 @@ def test_every_command_has_help_with_an_example():
 
 def test_a_too_costly_shape_is_refused_before_sympy_is_imported():
     # importing SymPy alone takes about a second: the cost model answers first (bench/derive_cost.py)
-    code = ("import sys, cli; rc = cli.main(['derive', 'conv', '--input', '100x100', '--kernel', '5x5']); "
+    code = ("import sys, cli; rc = cli.main(['derive', 'conv', '--input', '128x128', '--kernel', '5x5']); "
             "print(rc, 'sympy' in sys.modules, 'rich' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.stdout.split() == ["2", "False", "False"], r.stderr
-    assert "largest square input that fits is 56x56" in r.stderr
+    assert "largest square input that fits is 104x104" in r.stderr
 
 
 @pytest.mark.parametrize("args, needles", [

@@ -19,7 +19,7 @@ def test_the_model_grows_with_the_terms():
 
 
 @pytest.mark.parametrize("derive, args, module", [
-    (derive_conv2d, ((100, 100), (5, 5)), conv), (derive_full_conv2d, ((100, 100), (5, 5)), full_conv)])
+    (derive_conv2d, ((128, 128), (5, 5)), conv), (derive_full_conv2d, ((200, 200), (5, 5)), full_conv)])
 def test_refused_before_any_symbolic_work_with_the_largest_square_that_fits(derive, args, module, monkeypatch):
     def never(*a, **k):
         raise AssertionError("symbolic work started")
@@ -60,3 +60,14 @@ def test_pooling_is_refused_by_predicted_cost_before_symbolic_work(kind, shape, 
     fit = int(re.search(r"fits is (\d+)x\1", str(err.value)).group(1))
     out = lambda s: (s // window, s // window)  # noqa: E731  (stride = window, no padding)
     assert pool_seconds(kind, out(fit), (window, window)) <= LIMIT_SECONDS < pool_seconds(kind, out(fit + 2), (window, window))
+
+
+def test_json_is_predicted_at_its_measured_multiple_of_the_text_view():
+    from derivations.cost import FORMAT_FACTOR, check_conv
+
+    text = check_conv((48, 48), (5, 5))
+    assert text.seconds <= LIMIT_SECONDS
+    with pytest.raises(ValueError, match=r"predicted ~\d+ s with --format json"):
+        check_conv((48, 48), (5, 5), fmt="json")
+    assert check_conv((24, 24), (5, 5), fmt="json").seconds == pytest.approx(FORMAT_FACTOR["json"] *
+                                                                           check_conv((24, 24), (5, 5)).seconds)
