@@ -15,11 +15,12 @@ def test_each_channel_is_its_own_two_dimensional_derivation():
     assert d.params["input_shape"] == (2, 4, 4) and d.params["output_shape"] == (2, 2, 2)
 
 
-def test_a_rule_fails_in_the_first_channel_that_breaks_it_and_the_tie_verdict_is_the_worst():
-    # channel 1: a two-way tie (Heaviside valid, not our convention); channel 2: a three-way tie (invalid)
+def test_a_rule_takes_its_witness_from_a_channel_as_bad_as_its_verdict_the_worst():
+    # channel 1: a two-way tie (Heaviside valid, not our convention); channel 2: a three-way tie (invalid):
+    # channel 1's entry would show a valid split as the counterexample of an invalid rule
     d = derive_pool2d("max", (2, 2, 2), 2, values=[7, 7, 1, 0, 3, 3, 3, 0])
     heavi = next(p for p in d.pitfalls if p.name == "heaviside_diff")
-    assert not heavi.holds and heavi.counterexample.index == (0, 0, 0) and heavi.tie_verdict == "not_subgradient"
+    assert not heavi.holds and heavi.counterexample.index == (1, 0, 0) and heavi.tie_verdict == "not_subgradient"
     assert d.all_hold and d.grads["A"][1, 0, 0] == sympy.Symbol("G211", real=True)
     assert heavi.checked == 2  # each channel's proof stops at its first wrong entry: one entry each
 

@@ -211,10 +211,3 @@ def test_cli_mean_and_max_pool(capsys):
     assert main(["derive", "max-pool", "--input", "4x4", "--window", "2"]) == 2
     assert "values" in capsys.readouterr().err
 
-
-def test_a_channel_refuted_rule_takes_its_witness_from_the_channel_that_refutes_it():
-    # channel 0: a two-way tie (Heaviside's halves are a valid split); channel 1: a three-way tie (not)
-    d = derive_pool2d("max", (2, 2, 2), 2, values=[7, 7, 1, 0, 3, 3, 3, 0])
-    rule = next(p for p in d.pitfalls if p.name == "heaviside_diff")
-    assert not rule.holds and rule.tie_verdict == "not_subgradient"
-    assert rule.counterexample.index[0] == 1
