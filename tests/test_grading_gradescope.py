@@ -179,19 +179,7 @@ def test_autograder_root_from_the_environment_overrides_the_baked_in_one(package
     assert {t["name"] for t in data["tests"] if t["status"] == "failed"} == {"max_pool_backward_naive: dx"}
 
 
-def _subfolders_supported(tmp_path) -> bool:
-    (tmp_path / "probe" / "cs231n").mkdir(parents=True)
-    shutil.copy(EXAMPLES / "correct.py", tmp_path / "probe" / "cs231n" / "layers.py")
-    try:
-        files, _ = load_submission(tmp_path / "probe", "cs231n")
-    except ValueError:
-        return False
-    return any(name.endswith("layers.py") for name in files)
-
-
 def test_rehearsal_cs231n_zip_layout_with_layers_in_a_subfolder(package, set_up, tmp_path):
-    if not _subfolders_supported(tmp_path):
-        pytest.skip("submission loading does not look into subfolders yet (issue 10): enabled when it does")
     root = _unpack(package, {"cs231n/layers.py": EXAMPLES / "correct.py"})
     assert _grade(root)["score"] == 40
     _unpack(package, {"cs231n/layers.py": EXAMPLES / "mistake_no_bias.py"})
