@@ -18,10 +18,8 @@ from typing import Iterator
 import numpy as np
 
 from checker.fd import Probe
+from derivations._validate import pair
 
-
-def _pair(v) -> tuple[int, int]:
-    return (int(v), int(v)) if np.ndim(v) == 0 else (int(v[0]), int(v[1]))
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class Window2d:
                              f"channels, got {shape[1]} and {out_shape[1]}")
         n, c, h, w = shape
         sh, sw = self.span()
-        (st_h, st_w), (p_h, p_w) = _pair(self.stride), _pair(self.pad)
+        (st_h, st_w), (p_h, p_w) = pair("stride", self.stride), pair("pad", self.pad, low=0)
         ho, wo = out_shape[2], out_shape[3]
         first_r = np.arange(ho) * st_h - p_h  # top row of each output's window
         first_c = np.arange(wo) * st_w - p_w

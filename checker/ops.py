@@ -14,14 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-
-def out_size(size: int, kernel: int, *, stride: int = 1, pad: int = 0, dilation: int = 1) -> int:
-    """cs231n output size ``1 + (H + 2*pad - dilation*(HH-1) - 1) // stride``.
-
-    >>> out_size(28, 3), out_size(5, 3, stride=2, pad=1)
-    (26, 3)
-    """
-    return 1 + (size + 2 * pad - dilation * (kernel - 1) - 1) // stride
+from derivations._validate import out_size  # the one copy; re-exported for callers of checker.ops
 
 
 def rot180(k: np.ndarray) -> np.ndarray:

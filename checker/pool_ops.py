@@ -23,15 +23,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .ops import out_size, pad2d
+from derivations._validate import out_size, pair
 
+from .ops import pad2d
 
-def _pair(v, name: str) -> tuple[int, int]:
-    """An int or a pair of ints as ``(rows, cols)``; ValueError naming ``name`` otherwise."""
-    t = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-    if len(t) != 2 or not all(isinstance(e, (int, np.integer)) for e in t):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
-    return int(t[0]), int(t[1])
 
 
 def pool_out_size(size: int, k: int, *, stride: int, pad: int = 0) -> int:
@@ -52,8 +47,8 @@ def pool_out_size(size: int, k: int, *, stride: int, pad: int = 0) -> int:
 
 
 def _geometry(shape, kh, kw, stride, pad):
-    sh, sw = _pair(stride, "stride")
-    ph, pw = _pair(pad, "pad")
+    sh, sw = pair("stride", stride)
+    ph, pw = pair("pad", pad, low=0)
     ho = pool_out_size(shape[-2], kh, stride=sh, pad=ph)
     wo = pool_out_size(shape[-1], kw, stride=sw, pad=pw)
     return sh, sw, ph, pw, ho, wo
@@ -141,7 +136,7 @@ def kron_upsample(g, k, *, shape=None) -> np.ndarray:
     >>> kron_upsample(np.array([[4.]]), 2, shape=(3, 3))[2]
     array([0., 0., 0.])
     """
-    kh, kw = _pair(k, "k")
+    kh, kw = pair("k", k)
     g = np.asarray(g, dtype=float)
     up = np.repeat(np.repeat(g, kh, axis=-2), kw, axis=-1) / (kh * kw)
     if shape is None:

@@ -39,18 +39,12 @@ from ._types import Derivation, Meeting, Step
 from .channels import stack_channels
 from ._values import exact_values
 from .cost import check_pool
-from .shapes import out_size
+from ._validate import out_size, pair
 
 KINDS = ("mean", "max")
 #: Max(...).rewrite(Piecewise) of n cells has n(n-1)/2 comparisons: 0.8 s at 25 cells, 7 s at 49.
 MAX_WINDOW_CELLS = 25
 
-
-def _pair(name, v):
-    t = (v, v) if not isinstance(v, (tuple, list)) else tuple(v)
-    if len(t) != 2 or any(isinstance(e, bool) or not isinstance(e, int) for e in t):
-        raise ValueError(f"{name} must be a whole number or a pair of them, got {v!r}")
-    return t
 
 
 def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None) -> Derivation:
@@ -73,9 +67,9 @@ def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None)
     if len(dims) not in (2, 3) or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in dims):
         raise ValueError(f"input_shape must be (H, W) or (C, H, W), whole numbers >= 1, got {input_shape!r}")
     channels, (h, w) = (dims[0] if len(dims) == 3 else None), dims[-2:]
-    kh, kw = _pair("window", window)
-    sh, sw = _pair("stride", window if stride is None else stride)
-    ph, pw = _pair("pad", pad)
+    kh, kw = pair("window", window)
+    sh, sw = pair("stride", window if stride is None else stride)
+    ph, pw = pair("pad", pad, low=0)
     if min(kh, kw) < 1:
         raise ValueError(f"window must be >= 1, got {window!r}")
     if min(sh, sw) < 1:

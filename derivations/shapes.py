@@ -10,14 +10,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ._validate import out_size
 
-def out_size(size: int, kernel: int, *, stride: int = 1, pad: int = 0, dilation: int = 1) -> int:
-    """cs231n output size ``1 + (H + 2*pad - dilation*(HH - 1) - 1) // stride``.
-
-    >>> out_size(5, 3), out_size(28, 5), out_size(7, 3, stride=2, pad=1)
-    (3, 24, 4)
-    """
-    return 1 + (size + 2 * pad - dilation * (kernel - 1) - 1) // stride
+__all__ = ["Layer", "conv_params", "out_size", "summarize"]
 
 
 def conv_params(kernel_hw: tuple[int, int], channels: int, filters: int, *, bias: bool = True) -> int:
