@@ -31,7 +31,7 @@ import sympy
 
 from ._backward import scatter_grads
 from ._progress import every, report
-from .conv_rules import conv_pitfalls, conv_rules
+from .conv_rules import ConvGeometry, conv_pitfalls, conv_rules
 from ._symbols import cs231n_tensor, indices, seed_tensor
 from ._symops import nested, paused_gc, prod, rot180, total
 from ._types import Derivation, Meeting, Step
@@ -144,7 +144,7 @@ def _derive(input_shape, kernel_shape, stride, pad, dilation, bias) -> Derivatio
     )
     params = {"input_shape": input_shape, "kernel_shape": kernel_shape, "stride": stride, "pad": pad,
               "dilation": dilation, "bias": bias, "output_shape": out_shape}
-    geometry = (stride, pad, dilation, h, w)
+    geometry = ConvGeometry(stride=stride, pad=pad, dilation=dilation, H=h, W=w)
     report("proofs", 0, 2)
     rules = conv_rules(names, X4, K4, G4, grads, geometry, seed=seed, bias=bias)
     report("proofs", 1, 2)

@@ -17,6 +17,8 @@ the strided forward: their gradient is zero, which numpy slicing would silently 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sympy
 
 from . import _symops as so
@@ -24,11 +26,22 @@ from ._proof import prove
 from ._types import Rule
 
 
+@dataclass(frozen=True)
+class ConvGeometry:
+    """What the closed-form rules need to know of a convolution besides its arrays (cs231n names)."""
+
+    stride: int
+    pad: int
+    dilation: int
+    H: int  # input rows, before padding
+    W: int  # input columns, before padding
+
+
 def _dx(X4, K4, G4, geometry, *, rotate=True, dilate_g=True):
     """The input-gradient rule; ``rotate``/``dilate_g`` False give the classic mistakes."""
-    stride, pad, dilation, h, w = geometry
+    stride, pad, dilation = geometry.stride, geometry.pad, geometry.dilation
     n, c, f = len(X4), len(X4[0]), len(K4)
-    hp, wp = h + 2 * pad, w + 2 * pad
+    hp, wp = geometry.H + 2 * pad, geometry.W + 2 * pad
     out = []
     for nn in range(n):
         per_c = []
@@ -52,7 +65,7 @@ def _dx(X4, K4, G4, geometry, *, rotate=True, dilate_g=True):
 
 
 def _dw(X4, K4, G4, geometry):
-    stride, pad, dilation, h, w = geometry
+    stride, pad, dilation = geometry.stride, geometry.pad, geometry.dilation
     f, c, kh, kw = len(K4), len(K4[0]), len(K4[0][0]), len(K4[0][0][0])
     out = []
     for ff in range(f):
@@ -80,7 +93,7 @@ def _dx_statement(names, geometry, kernel_hw: tuple[int, int], *, rotate=True, d
 
     Rows and columns each have their own remainder; ``r = (rows, cols)`` when they differ.
     """
-    stride, pad, dilation, h, w = geometry
+    stride, pad, dilation, h, w = geometry.stride, geometry.pad, geometry.dilation, geometry.H, geometry.W
     X, K, G = names["input"], names["kernel"], names["upstream"]
     multi = X == "x"
     g = G + ("[n,f]" if multi else "")
@@ -109,7 +122,7 @@ def _dx_statement(names, geometry, kernel_hw: tuple[int, int], *, rotate=True, d
 
 def conv_rules(names, X4, K4, G4, grads, geometry, *, seed: bool, bias: bool) -> tuple[Rule, ...]:
     """Prove the dx, dw (and db) rules against the exact gradients."""
-    stride, pad, dilation, h, w = geometry
+    stride, pad, dilation = geometry.stride, geometry.pad, geometry.dilation
     X, K, G = names["input"], names["kernel"], names["upstream"]
     kh, kw = len(K4[0][0]), len(K4[0][0][0])
     rules = [
@@ -142,7 +155,7 @@ def conv_pitfalls(names, X4, K4, G4, grads, geometry, *, seed: bool) -> tuple[Ru
     kh, kw = len(K4[0][0]), len(K4[0][0][0])
     out = [prove("dx_unrotated_kernel", _dx_statement(names, geometry, (kh, kw), rotate=False),
                  {X: grads[X]}, {X: _arr(_dx(X4, K4, G4, geometry, rotate=False), seed)})]
-    if geometry[0] > 1:
+    if geometry.stride > 1:
         out.append(prove("dx_no_dilation", _dx_statement(names, geometry, (kh, kw), dilate_g=False),
                          {X: grads[X]}, {X: _arr(_dx(X4, K4, G4, geometry, dilate_g=False), seed)}))
     return tuple(out)

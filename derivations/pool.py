@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import sympy
 
-from .pool_rules import max_parts, mean_parts
+from .pool_rules import PoolGeometry, max_parts, mean_parts
 from ._symbols import indices, seed_tensor
 from ._symops import paused_gc
 from ._types import Derivation, Meeting, Step
@@ -114,26 +114,24 @@ def _derive(kind, shape, window, stride, pad, vals, channel=None) -> Derivation:
     # cells[i][j]: the input positions window (i, j) covers, row-major; padding is no cell at all
     cells = [[[(i * sh + m - ph, j * sw + n - pw) for m in range(kh) for n in range(kw)
                if 0 <= i * sh + m - ph < h and 0 <= j * sw + n - pw < w] for j in range(ow)] for i in range(oh)]
-    geometry = {"input_shape": (h, w), "window": (kh, kw), "stride": (sh, sw), "pad": (ph, pw),
-                "output_shape": (oh, ow)}
-    steps = [Step("pool.shapes", {**geometry, "formula": "1 + (H + 2*pad - k) // s"})]
-    if kind == "mean":
-        forward, grads, rules, pitfalls, more, general, coef = mean_parts(A, G, cells, geometry)
-    else:
-        forward, grads, rules, pitfalls, more, general, coef = max_parts(A, G, cells, geometry, vals)
-    symbols = {"A": A, "G": G, "B": B}
+    geometry = PoolGeometry(input_shape=(h, w), window=(kh, kw), stride=(sh, sw), pad=(ph, pw),
+                            output_shape=(oh, ow))
+    steps = [Step("pool.shapes", {**geometry.as_dict(), "formula": "1 + (H + 2*pad - k) // s"})]
+    parts = mean_parts(A, G, cells, geometry) if kind == "mean" else max_parts(A, G, cells, geometry, vals)
+    symbols, more = {"A": A, "G": G, "B": B}, parts.steps
     if vals is not None:  # shown beside the symbols: the routing (and the output) depend on them
         symbols["values"] = sympy.ImmutableDenseNDimArray(vals, (h, w))
         at = dict(zip(sympy.flatten(A.tolist()), vals))
-        more = [Step("pool.values", {"input": symbols["values"], "output": forward.xreplace(at)}), *more]
-    steps += [Step("pool.forward", {"output": B, "forward": forward}), *more,
-              Step("pool.proof", {"rules": rules, "pitfalls": pitfalls})]
+        more = [Step("pool.values", {"input": symbols["values"], "output": parts.forward.xreplace(at)}), *more]
+    steps += [Step("pool.forward", {"output": B, "forward": parts.forward}), *more,
+              Step("pool.proof", {"rules": parts.rules, "pitfalls": parts.pitfalls})]
     meets = {}
     for i, j in indices((oh, ow)):
-        for (r, c), k in zip(cells[i][j], coef[i][j]):
+        for (r, c), k in zip(cells[i][j], parts.coef[i][j]):
             meets.setdefault((r, c), []).append((k, B[i, j]))
     association = tuple(Meeting(A[r, c], tuple(meets.get((r, c), ()))) for r, c in indices((h, w)))
-    params = {"kind": kind, **{k: (v if v[0] != v[1] or k.endswith("shape") else v[0]) for k, v in geometry.items()}}
+    # every size a (rows, cols) pair, square or not: one form for every reader of params
+    params = {"kind": kind, **geometry.as_dict()}
     return Derivation(f"{kind}-pool", params, {"input": "A", "output": "B", "upstream": "G"},
-                      symbols, forward, grads, tuple(rules), association, tuple(steps),
-                      general=general, pitfalls=tuple(pitfalls))
+                      symbols, parts.forward, parts.grads, tuple(parts.rules), association, tuple(steps),
+                      general=parts.general, pitfalls=tuple(parts.pitfalls))

@@ -9,8 +9,9 @@ every function here is plain bookkeeping over windows; ``derive_pool2d`` builds 
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 import sympy
 
@@ -22,6 +23,35 @@ from ._types import Step
 from .ties import classify_max_routing, worst
 
 Z = sympy.S.Zero
+Pair = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class PoolGeometry:
+    """One pooling's sizes, each a ``(rows, cols)`` pair; these are also the derivation's ``params``."""
+
+    input_shape: Pair
+    window: Pair  # (pool_h, pool_w)
+    stride: Pair
+    pad: Pair
+    output_shape: Pair
+
+    def as_dict(self) -> dict:
+        return {"input_shape": self.input_shape, "window": self.window, "stride": self.stride, "pad": self.pad,
+                "output_shape": self.output_shape}
+
+
+@dataclass(frozen=True)
+class PoolParts:
+    """What ``mean_parts`` / ``max_parts`` give ``derive_pool2d``: the exact data and the teaching steps."""
+
+    forward: sympy.Array
+    grads: dict
+    rules: list
+    pitfalls: list
+    steps: list  # the kind's own teaching steps (Step), shown between the forward and the proofs
+    general: dict[str, Any]  # index-notation formulas (mean) or the first window's Piecewise (max)
+    coef: list  # coef[i][j][t]: d output (i, j) / d its t-th cell, for the association table
 
 
 def _arr(rows):
@@ -55,10 +85,9 @@ def _uncovered_rule(exact, cells, h, w):
     return rule, missing
 
 
-def mean_parts(A, G, cells, geo):
+def mean_parts(A, G, cells, geo: PoolGeometry) -> PoolParts:
     r"""Forward, exact gradient (read off the terms), rules and pitfalls of mean pooling."""
-    (h, w), (kh, kw), (sh, sw), (ph, pw), (oh, ow) = (geo[k] for k in
-                                                       ("input_shape", "window", "stride", "pad", "output_shape"))
+    (h, w), (kh, kw), (sh, sw), (ph, pw), (oh, ow) = geo.input_shape, geo.window, geo.stride, geo.pad, geo.output_shape
     a, g = nested(A), nested(G)
     q = sympy.Rational(1, kh * kw)  # padding counts: the divisor is always kh*kw
     forward = _arr([[q * sympy.Add(*[a[r][c] for r, c in cells[i][j]]) for j in range(ow)] for i in range(oh)])
@@ -95,7 +124,7 @@ def mean_parts(A, G, cells, geo):
     if missing:
         more.append(Step("pool.uncovered", {"cells": tuple(A[rc] for rc in missing)}))
     general = {"dA[r,c]": "Σ_{i,j: 0 <= r+p-i*s < kh, 0 <= c+p-j*s < kw} G[i,j] / (kh*kw)"}
-    return forward, grads, rules, pitfalls, more, general, coef
+    return PoolParts(forward, grads, rules, pitfalls, more, general, coef)
 
 
 @lru_cache(maxsize=None)
@@ -127,9 +156,9 @@ def _first_branch(branches, sub):
     raise RuntimeError("no Piecewise branch holds")  # the last condition is True: unreachable
 
 
-def max_parts(A, G, cells, geo, vals):
+def max_parts(A, G, cells, geo: PoolGeometry, vals) -> PoolParts:
     r"""Forward, exact gradient at ``vals`` (through the Piecewise), rules and pitfalls of max pooling."""
-    (h, w), (oh, ow) = geo["input_shape"], geo["output_shape"]
+    (h, w), (oh, ow) = geo.input_shape, geo.output_shape
     a, g = nested(A), nested(G)
     forward = _arr([[sympy.Max(*[a[r][c] for r, c in cells[i][j]]) for j in range(ow)] for i in range(oh)])
     exact_w, route_w, heavi_w, every_w, coef = [], [], [], [], []
@@ -191,4 +220,4 @@ def max_parts(A, G, cells, geo, vals):
     if missing:
         more.append(Step("pool.uncovered", {"cells": tuple(A[rc] for rc in missing)}))
     general = {str(b0): pw0, f"∂{b0}/∂{a0}": dpw0}
-    return forward, grads, rules, pitfalls, more, general, coef
+    return PoolParts(forward, grads, rules, pitfalls, more, general, coef)

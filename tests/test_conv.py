@@ -58,9 +58,10 @@ def test_forgetting_the_rotation_gives_the_rotated_matrix_and_is_refuted():
     assert cx.grad == "A" and cx.index == (0, 0)
     assert cx.expected == S("G11") * S("K11") and cx.got == S("G11") * S("K33")
     # the unrotated rule, evaluated on the seed numbers, is the 180-degree rotation of convn's answer
-    from derivations.conv_rules import _dx
+    from derivations.conv_rules import ConvGeometry, _dx
     d4 = lambda a: a.reshape(1, 1, *a.shape).tolist()
-    unrot = sympy.Array(_dx(d4(d.symbols["A"]), d4(d.symbols["K"]), d4(d.symbols["G"]), (1, 0, 1, 5, 5), rotate=False))[0, 0]
+    geometry = ConvGeometry(stride=1, pad=0, dilation=1, H=5, W=5)
+    unrot = sympy.Array(_dx(d4(d.symbols["A"]), d4(d.symbols["K"]), d4(d.symbols["G"]), geometry, rotate=False))[0, 0]
     assert unrot.subs(_seed_values(d)).tolist() == [row[::-1] for row in CONVN_FULL[::-1]]
 
 
