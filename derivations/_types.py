@@ -15,6 +15,8 @@ from typing import Any, Mapping
 
 import sympy
 
+from ._validate import GradproofError, UnknownName
+
 
 @dataclass(frozen=True)
 class Mismatch:
@@ -79,11 +81,11 @@ class Derivation:
                 object.__setattr__(self, name, MappingProxyType(dict(value)))
 
     def rule(self, name: str) -> Rule:
-        """The rule called ``name``; ``KeyError`` listing the known names otherwise."""
+        """The rule called ``name``; ``UnknownName`` (a KeyError) listing the known names otherwise."""
         for r in self.rules:
             if r.name == name:
                 return r
-        raise KeyError(f"no rule {name!r}; known: {', '.join(r.name for r in self.rules)}")
+        raise UnknownName(f"no rule {name!r}; known: {', '.join(r.name for r in self.rules)}")
 
     def at(self, **values) -> dict:
         """The gradients with named symbol arrays replaced by numbers (a nested list, or one number for all).
@@ -95,11 +97,11 @@ class Derivation:
         subs = {}
         for name, vals in values.items():
             if name not in self.symbols:
-                raise KeyError(f"no symbols named {name!r}; known: {', '.join(self.symbols)}")
+                raise UnknownName(f"no symbols named {name!r}; known: {', '.join(self.symbols)}")
             syms = list(sympy.flatten(self.symbols[name].tolist()))
             nums = [vals] * len(syms) if not isinstance(vals, (list, tuple)) else list(sympy.flatten(vals))
             if len(nums) != len(syms):
-                raise ValueError(f"{name} needs {len(syms)} numbers, got {len(nums)}")
+                raise GradproofError(f"{name} needs {len(syms)} numbers, got {len(nums)}")
             subs.update(zip(syms, nums))
         return {k: g.subs(subs) for k, g in self.grads.items()}
 

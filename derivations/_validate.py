@@ -13,6 +13,8 @@ traceback and a request to report it). Plain Python only: no SymPy, no numpy, so
 Traceback (most recent call last):
 ...
 derivations._validate.GradproofError: stride must be a whole number >= 1, got 0
+>>> sizes("input_shape", (2, 3, 8, 8), (2, 4))
+(2, 3, 8, 8)
 >>> out_size(28, 3), out_size(7, 3, stride=2, pad=1)
 (26, 4)
 """
@@ -29,6 +31,16 @@ class GradproofError(ValueError):
     >>> isinstance(GradproofError("x must be >= 1, got 0"), ValueError)
     True
     """
+
+
+class UnknownName(GradproofError, KeyError):
+    """A name that is none of the known ones: a caller's mistake, and a KeyError as lookups raise.
+
+    >>> str(UnknownName("no rule 'x'; known: a, b"))
+    "no rule 'x'; known: a, b"
+    """
+
+    __str__ = BaseException.__str__  # the message as written, not KeyError's repr of it
 
 
 def _integer(value) -> int | None:
@@ -68,6 +80,24 @@ def pair(name: str, value, *, low: int = 1) -> tuple[int, int]:
     if len(ints) != 2 or any(n is None or n < low for n in ints):
         raise GradproofError(f"{name} must be a whole number >= {low} or a pair of them, got {value!r}")
     return ints[0], ints[1]
+
+
+def sizes(name: str, value, ndims, *, low: int = 1) -> tuple[int, ...]:
+    """``value`` as a tuple of ``ndims`` (one of them) whole numbers >= ``low``; GradproofError otherwise.
+
+    >>> sizes("shape", [4, 4], (1, 2))
+    (4, 4)
+    """
+    try:
+        items = tuple(value)
+    except TypeError:
+        raise GradproofError(f"{name} must be a tuple of sizes, got {value!r}") from None
+    if len(items) not in tuple(ndims):
+        raise GradproofError(f"{name} must have {' or '.join(map(str, ndims))} sizes, got {value!r}")
+    ints = [_integer(v) for v in items]
+    if any(n is None or n < low for n in ints):
+        raise GradproofError(f"{name} sizes must be whole numbers >= {low}, got {value!r}")
+    return tuple(ints)
 
 
 def one_of(name: str, value, choices) -> object:

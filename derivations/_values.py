@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import sympy
 
+from ._validate import GradproofError
+
 
 def exact_values(values, count: int, where: str):
-    """``count`` numbers from a flat or nested list as exact Rationals; None stays None; ValueError otherwise."""
+    """``count`` numbers from a flat or nested list as exact Rationals; None stays None; GradproofError otherwise."""
     if values is None:
         return None
     flat = list(sympy.flatten(values)) if isinstance(values, (list, tuple)) else None
     if flat is None or len(flat) != count:
-        raise ValueError(f"values must hold {count} numbers ({where}), got {values!r}")
+        raise GradproofError(f"values must hold {count} numbers ({where}), got {values!r}")
     try:
         return tuple(sympy.Rational(str(v)) for v in flat)
     except (TypeError, ValueError):
-        raise ValueError(f"values must be numbers, got {values!r}") from None
+        raise GradproofError(f"values must be numbers, got {values!r}") from None

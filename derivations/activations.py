@@ -33,6 +33,7 @@ from ._types import Derivation, Step
 from ._values import exact_values
 from .cost import check_activation
 from .ties import classify_relu_kink, worst
+from ._validate import one_of, sizes
 
 KINDS = ("sigmoid", "relu")
 
@@ -67,14 +68,8 @@ def derive_activation(kind, shape, *, values=None) -> Derivation:
     >>> derive_activation("relu", (2, 2)).rule("relu_step").holds
     True
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    try:
-        shape = tuple(shape)
-    except TypeError:
-        raise ValueError(f"shape must be a tuple of sizes, got {shape!r}") from None
-    if len(shape) not in (1, 2) or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in shape):
-        raise ValueError(f"shape must be one or two whole numbers >= 1, got {shape!r}")
+    one_of("kind", kind, KINDS)
+    shape = sizes("shape", shape, (1, 2))
     n = 1
     for v in shape:
         n *= v

@@ -33,6 +33,7 @@ from ._symbols import indices, seed_tensor
 from ._symops import full_xcorr, nested, rot180, xcorr
 from ._types import Derivation, Step
 from .activations import sigmoid
+from ._validate import GradproofError, sizes, whole
 
 
 def _arr(nested_list, shape):
@@ -66,20 +67,15 @@ def derive_layer_deltas(input_shape=(6, 6), kernel=(3, 3), *, filters=2, scale=2
     >>> derive_layer_deltas((4, 4), (3, 3), filters=1, scale=2).grads["X"].shape
     (4, 4)
     """
-    for name, v in (("filters", filters), ("scale", scale)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be a whole number >= 1, got {v!r}")
-    for name, v in (("input_shape", input_shape), ("kernel", kernel)):
-        if (not isinstance(v, tuple) or len(v) != 2
-                or any(isinstance(e, bool) or not isinstance(e, int) or e < 1 for e in v)):
-            raise ValueError(f"{name} must be two whole numbers (rows, cols) >= 1, got {v!r}")
+    filters, scale = whole("filters", filters), whole("scale", scale)
+    input_shape, kernel = sizes("input_shape", input_shape, (2,)), sizes("kernel", kernel, (2,))
     zh, zw = input_shape[0] - kernel[0] + 1, input_shape[1] - kernel[1] + 1
     if zh < 1 or zw < 1:
-        raise ValueError(f"kernel {kernel!r} is larger than input_shape {input_shape!r}")
+        raise GradproofError(f"kernel {kernel!r} is larger than input_shape {input_shape!r}")
     if zh % scale or zw % scale:
-        raise ValueError(f"scale {scale!r} must divide the conv output {zh}x{zw} (the toolbox's expand tiles it)")
+        raise GradproofError(f"scale {scale!r} must divide the conv output {zh}x{zw} (the toolbox's expand tiles it)")
     if filters * zh * zw * kernel[0] * kernel[1] > 5000:
-        raise ValueError(f"filters {filters!r} with input_shape {input_shape!r} is too large for this exact demo")
+        raise GradproofError(f"filters {filters!r} with input_shape {input_shape!r} is too large for this exact demo")
     return _derive(input_shape, kernel, filters, scale)
 
 

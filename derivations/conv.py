@@ -37,27 +37,14 @@ from ._symops import nested, paused_gc, prod, rot180, total
 from ._types import Derivation, Meeting, Step
 from .conv_general import LazyGeneral
 from .cost import check_conv
-from .shapes import out_size
-
-def _check_int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value!r}")
-    return value
+from ._validate import GradproofError, out_size, sizes, whole
 
 
-def check_shape(name: str, shape, ndims: tuple[int, ...]) -> tuple[int, ...]:
-    try:
-        shape = tuple(shape)
-    except TypeError:
-        raise ValueError(f"{name} must be a tuple of sizes, got {shape!r}") from None
-    if len(shape) not in ndims:
-        raise ValueError(f"{name} must have {' or '.join(map(str, ndims))} sizes, got {shape!r}")
-    for v in shape:
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} sizes must be whole numbers >= 1, got {shape!r}")
-    return shape
+def check_channels(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) -> None:
+    """GradproofError unless a cs231n kernel ``(F, C, HH, WW)`` has the input's ``C`` channels."""
+    if len(input_shape) == 4 and input_shape[1] != kernel_shape[1]:
+        raise GradproofError(f"kernel_shape has {kernel_shape[1]} channels but input_shape has {input_shape[1]}: "
+                             f"kernel_shape={kernel_shape!r}, input_shape={input_shape!r}")
 
 
 def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bias=True) -> Derivation:
@@ -71,21 +58,16 @@ def derive_conv2d(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, bia
     >>> d.params["output_shape"], d.all_hold
     ((2, 2), True)
     """
-    input_shape = check_shape("input_shape", input_shape, (2, 4))
-    kernel_shape = check_shape("kernel_shape", kernel_shape, (len(input_shape),))
-    _check_int("stride", stride, 1)
-    _check_int("pad", pad, 0)
-    _check_int("dilation", dilation, 1)
-    if len(input_shape) == 4 and input_shape[1] != kernel_shape[1]:
-        raise ValueError(f"kernel_shape has {kernel_shape[1]} channels but input_shape has {input_shape[1]}: "
-                         f"kernel_shape={kernel_shape!r}, input_shape={input_shape!r}")
+    input_shape = sizes("input_shape", input_shape, (2, 4))
+    kernel_shape = sizes("kernel_shape", kernel_shape, (len(input_shape),))
+    stride, pad, dilation = whole("stride", stride), whole("pad", pad, low=0), whole("dilation", dilation)
+    check_channels(input_shape, kernel_shape)
     h, w = input_shape[-2:]
     kh, kw = kernel_shape[-2:]
     span_h, span_w = dilation * (kh - 1) + 1, dilation * (kw - 1) + 1
     if span_h > h + 2 * pad or span_w > w + 2 * pad:
-        raise ValueError(f"kernel_shape {kernel_shape!r} (span {span_h}x{span_w} with dilation {dilation}) "
-                         f"is larger than the padded input {h + 2 * pad}x{w + 2 * pad}")
-    n, c, f = (input_shape[0], input_shape[1], kernel_shape[0]) if len(input_shape) == 4 else (1, 1, 1)
+        raise GradproofError(f"kernel_shape {kernel_shape!r} (span {span_h}x{span_w} with dilation {dilation}) "
+                             f"is larger than the padded input {h + 2 * pad}x{w + 2 * pad}")
     check_conv(input_shape, kernel_shape, stride=stride, pad=pad, dilation=dilation)
     with paused_gc():
         return _derive(input_shape, kernel_shape, stride, pad, dilation, bool(bias))

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import sympy
 
-from .shapes import out_size
+from ._validate import out_size, whole
 
 A, K, G = sympy.IndexedBase("A"), sympy.IndexedBase("K"), sympy.IndexedBase("G")
 i, j, m, n = sympy.symbols("i j m n", integer=True)
@@ -67,10 +67,7 @@ def general_conv2d(*, stride: int = 1, pad: int = 0, dilation: int = 1) -> dict:
     >>> general_conv2d(stride=2)["dA"].has(sympy.Mod)
     True
     """
-    for name, val, low in (("stride", stride, 1), ("pad", pad, 0), ("dilation", dilation, 1)):
-        if isinstance(val, bool) or not isinstance(val, int) or val < low:
-            raise ValueError(f"{name} must be a whole number >= {low}, got {val!r}")
-    s, P, d = stride, pad, dilation
+    s, P, d = whole("stride", stride), whole("pad", pad, low=0), whole("dilation", dilation)
     entry = sympy.Sum(A[s * i + d * m - P, s * j + d * n - P] * K[m, n], (m, 0, HH - 1), (n, 0, WW - 1)) \
         + sympy.Symbol("b", real=True)
     # Output indices innermost: then the deltas resolve against i and j, the summation variables of G.

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-from .shapes import out_size
+from ._validate import GradproofError, out_size, sizes
 
 #: wall seconds = SECONDS_0 + SECONDS_PER_TERM * terms: ``python bench/derive_cost.py --command`` timed
 #: ``derive conv --input SxS --kernel 5x5`` on the idle machine at S = 32, 48, 72, 100 (19,600 to 230,400 terms) took 4.1, 6.6, 14.4
@@ -76,16 +76,13 @@ def largest_fitting(count, start: int, factor: float = 1.0) -> int | None:
 
 
 def _conv_shapes(input_shape, kernel_shape) -> None:
-    """The shapes' lengths checked before any arithmetic on them, in derive_conv2d's words (the full check,
-    sizes included, happens there; this module must not load SymPy to do it)."""
-    if len(input_shape) not in (2, 4):
-        raise ValueError(f"input_shape must have 2 or 4 sizes, got {tuple(input_shape)!r}")
-    if len(kernel_shape) != len(input_shape):
-        raise ValueError(f"kernel_shape must have {len(input_shape)} sizes, got {tuple(kernel_shape)!r}")
+    """The shapes checked before any arithmetic on them, in derive_conv2d's words (``_validate`` loads no
+    SymPy, so the command line refuses a bad shape before SymPy starts)."""
+    sizes("kernel_shape", kernel_shape, (len(sizes("input_shape", input_shape, (2, 4))),))
 
 
 def check_conv(input_shape, kernel_shape, *, stride=1, pad=0, dilation=1, fmt: str = "text") -> Cost:
-    """The prediction for ``derive_conv2d`` at these arguments, written as ``fmt``; ValueError past the limit.
+    """The prediction for ``derive_conv2d`` at these arguments, written as ``fmt``; GradproofError past the limit.
 
     >>> check_conv((5, 5), (3, 3)).terms
     81
@@ -110,7 +107,7 @@ def check_full_conv(input_shape, kernel_shape, fmt: str = "text") -> Cost:
 
 
 def check_activation(kind: str, shape) -> float:
-    """Predicted wall seconds of ``derive_activation``; ValueError past the limit with the largest square
+    """Predicted wall seconds of ``derive_activation``; GradproofError past the limit with the largest square
     shape that fits.
 
     >>> round(check_activation("relu", (2, 3)), 3)
@@ -123,7 +120,7 @@ def check_activation(kind: str, shape) -> float:
     if per * n <= LIMIT_SECONDS:
         return per * n
     side = int((LIMIT_SECONDS / per) ** 0.5)
-    raise ValueError(f"shape {tuple(shape)!r} has {n} entries: {kind} is predicted to take ~{per * n:.0f} s on "
+    raise GradproofError(f"shape {tuple(shape)!r} has {n} entries: {kind} is predicted to take ~{per * n:.0f} s on "
                      f"this machine, past the {LIMIT_SECONDS:.0f} s limit for exact work; the largest square "
                      f"shape that fits is {side}x{side}")
 
@@ -139,7 +136,7 @@ def pool_seconds(kind: str, out_hw, window) -> float:
 
 
 def check_pool(kind: str, input_shape, window, stride, pad, *, channels: int = 1) -> float:
-    """The prediction for ``derive_pool2d`` (``channels`` of them); ValueError past the limit with the largest
+    """The prediction for ``derive_pool2d`` (``channels`` of them); GradproofError past the limit with the largest
     square input that fits (same window, stride, padding and channels)."""
     def out_hw(h, w):
         return (max(0, 1 + (h + 2 * pad[0] - window[0]) // stride[0]),
@@ -151,13 +148,13 @@ def check_pool(kind: str, input_shape, window, stride, pad, *, channels: int = 1
     fit = next((s for s in range(max(input_shape), 0, -1)
                 if channels * pool_seconds(kind, out_hw(s, s), window) <= LIMIT_SECONDS), None)
     hint = f"; the largest square input that fits is {fit}x{fit}" if fit else ""
-    raise ValueError(f"input_shape {tuple(input_shape)!r} with window {tuple(window)!r}: {kind} pooling is "
+    raise GradproofError(f"input_shape {tuple(input_shape)!r} with window {tuple(window)!r}: {kind} pooling is "
                      f"predicted to take ~{secs:.0f} s on this machine, past the {LIMIT_SECONDS:.0f} s limit for "
                      f"exact work{hint}")
 
 
 def refuse_if_too_costly(what: str, terms: int, count, start: int, fmt: str = "text") -> Cost:
-    """ValueError naming the predicted cost and the largest square input that fits; else the prediction.
+    """GradproofError naming the predicted cost and the largest square input that fits; else the prediction.
 
     ``count(s)`` gives the terms of the same operation at an ``s x s`` input (``start`` is the asked size).
 
@@ -172,6 +169,6 @@ def refuse_if_too_costly(what: str, terms: int, count, start: int, fmt: str = "t
     fit = largest_fitting(count, start, factor)
     hint = f"; the largest square input that fits is {fit}x{fit}" if fit else ""
     how = f" with --format {fmt}" if factor != 1.0 else ""
-    raise ValueError(f"{what} needs {terms} exact product terms: predicted ~{cost.seconds:.0f} s{how} and "
+    raise GradproofError(f"{what} needs {terms} exact product terms: predicted ~{cost.seconds:.0f} s{how} and "
                      f"~{cost.mb:.0f} MB on this machine, past the {LIMIT_SECONDS:.0f} s limit for exact "
                      f"work{hint}")

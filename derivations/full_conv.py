@@ -29,8 +29,9 @@ from ._backward import scatter_grads
 from ._proof import prove
 from ._symbols import cs231n_tensor, indices, seed_tensor
 from ._types import Derivation, Meeting, Step
-from .conv import check_shape
+from .conv import check_channels
 from .cost import check_full_conv
+from ._validate import sizes
 
 
 def derive_full_conv2d(input_shape, kernel_shape, *, bias=True) -> Derivation:
@@ -42,11 +43,9 @@ def derive_full_conv2d(input_shape, kernel_shape, *, bias=True) -> Derivation:
     >>> d.params["output_shape"], d.all_hold
     ((3, 3), True)
     """
-    input_shape = check_shape("input_shape", input_shape, (2, 4))
-    kernel_shape = check_shape("kernel_shape", kernel_shape, (len(input_shape),))
-    if len(input_shape) == 4 and input_shape[1] != kernel_shape[1]:
-        raise ValueError(f"kernel_shape has {kernel_shape[1]} channels but input_shape has {input_shape[1]}: "
-                         f"kernel_shape={kernel_shape!r}, input_shape={input_shape!r}")
+    input_shape = sizes("input_shape", input_shape, (2, 4))
+    kernel_shape = sizes("kernel_shape", kernel_shape, (len(input_shape),))
+    check_channels(input_shape, kernel_shape)
     check_full_conv(input_shape, kernel_shape)
     with so.paused_gc():
         return _derive(input_shape, kernel_shape, bool(bias))

@@ -39,12 +39,11 @@ from ._types import Derivation, Meeting, Step
 from .channels import stack_channels
 from ._values import exact_values
 from .cost import check_pool
-from ._validate import out_size, pair
+from ._validate import GradproofError, one_of, out_size, pair, sizes
 
 KINDS = ("mean", "max")
 #: Max(...).rewrite(Piecewise) of n cells has n(n-1)/2 comparisons: 0.8 s at 25 cells, 7 s at 49.
 MAX_WINDOW_CELLS = 25
-
 
 
 def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None) -> Derivation:
@@ -58,38 +57,26 @@ def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None)
     >>> [r.name for r in d.rules], [(r.name, r.holds) for r in d.pitfalls]
     (['scatter_add', 'full_conv_dilate'], [('kron_expand', False)])
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be 'mean' or 'max', got {kind!r}")
-    try:
-        dims = tuple(input_shape)
-    except TypeError:
-        dims = ()
-    if len(dims) not in (2, 3) or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in dims):
-        raise ValueError(f"input_shape must be (H, W) or (C, H, W), whole numbers >= 1, got {input_shape!r}")
+    one_of("kind", kind, KINDS)
+    dims = sizes("input_shape", input_shape, (2, 3))
     channels, (h, w) = (dims[0] if len(dims) == 3 else None), dims[-2:]
     kh, kw = pair("window", window)
     sh, sw = pair("stride", window if stride is None else stride)
     ph, pw = pair("pad", pad, low=0)
-    if min(kh, kw) < 1:
-        raise ValueError(f"window must be >= 1, got {window!r}")
-    if min(sh, sw) < 1:
-        raise ValueError(f"stride must be >= 1, got {stride!r}")
-    if min(ph, pw) < 0:
-        raise ValueError(f"pad must be >= 0, got {pad!r}")
     if kh > h + 2 * ph or kw > w + 2 * pw:
-        raise ValueError(f"window {window!r} is larger than the padded input {h + 2 * ph}x{w + 2 * pw} "
-                         f"(input_shape {tuple(input_shape)!r}, pad {pad!r})")
+        raise GradproofError(f"window {window!r} is larger than the padded input {h + 2 * ph}x{w + 2 * pw} "
+                             f"(input_shape {tuple(input_shape)!r}, pad {pad!r})")
     vals = exact_values(values, (channels or 1) * h * w,
                         f"input_shape {dims}, row-major" + (" (channel by channel)" if channels else ""))
     if kind == "max":
         if vals is None:
-            raise ValueError("values is required for max pooling (the routing depends on them), got None")
+            raise GradproofError("values is required for max pooling (the routing depends on them), got None")
         if kh * kw > MAX_WINDOW_CELLS:
-            raise ValueError(f"window {window!r} has {kh * kw} cells, more than the limit of {MAX_WINDOW_CELLS} "
-                             f"for max pooling (its Piecewise grows with the square of the cells)")
+            raise GradproofError(f"window {window!r} has {kh * kw} cells, more than the limit of "
+                                 f"{MAX_WINDOW_CELLS} for max pooling (its Piecewise grows with the square of the cells)")
         if ph >= kh or pw >= kw:
-            raise ValueError(f"pad must be smaller than the window for max pooling (a window of padding alone "
-                             f"has no maximum), got pad {pad!r} with window {window!r}")
+            raise GradproofError(f"pad must be smaller than the window for max pooling (a window of padding "
+                                 f"alone has no maximum), got pad {pad!r} with window {window!r}")
     # predicted cost, before any symbolic work
     check_pool(kind, (h, w), (kh, kw), (sh, sw), (ph, pw), channels=channels or 1)
     with paused_gc():

@@ -27,6 +27,8 @@ from typing import NamedTuple
 
 import sympy
 
+from ._validate import GradproofError
+
 #: Verdicts from best to worst; a derivation reports the worst over its windows.
 VERDICTS = ("convention", "subgradient", "not_subgradient")
 
@@ -42,13 +44,13 @@ def _exact(name: str, v) -> sympy.Rational:
     v = v.item() if hasattr(v, "item") else v  # numpy scalars as Python numbers
     # sympy.Rational(float('nan')) is 0 and Rational(inf) fails obscurely: refuse both by name
     if isinstance(v, float) and not math.isfinite(v):
-        raise ValueError(f"{name} must hold exact real numbers, got {v!r}")
+        raise GradproofError(f"{name} must hold exact real numbers, got {v!r}")
     try:
         r = sympy.Rational(v) if not isinstance(v, sympy.Basic) else v
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must hold exact real numbers, got {v!r}") from None
+        raise GradproofError(f"{name} must hold exact real numbers, got {v!r}") from None
     if not (isinstance(r, sympy.Basic) and r.is_Rational):
-        raise ValueError(f"{name} must hold exact real numbers, got {v!r}")
+        raise GradproofError(f"{name} must hold exact real numbers, got {v!r}")
     return r
 
 
@@ -63,7 +65,7 @@ def classify_max_routing(window, weights) -> Routing:
     vals = [_exact("window", v) for v in window]
     lam = [_exact("weights", v) for v in weights]
     if not vals or len(vals) != len(lam):
-        raise ValueError(f"window and weights must be non-empty and of one length, got {len(vals)} and {len(lam)}")
+        raise GradproofError(f"window and weights must be non-empty and of one length, got {len(vals)} and {len(lam)}")
     top = max(vals)
     tied = [i for i, v in enumerate(vals) if v == top]
     if lam == [1 if i == tied[0] else 0 for i in range(len(vals))]:

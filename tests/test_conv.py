@@ -135,10 +135,10 @@ def test_json_export_parses_back():
 
 @pytest.mark.parametrize("kwargs, needle", [
     (dict(input_shape=(3, 3), kernel_shape=(4, 4)), "larger than the padded input"),
-    (dict(input_shape=(5, 5), kernel_shape=(3, 3), stride=0), "stride must be >= 1, got 0"),
-    (dict(input_shape=(5, 5), kernel_shape=(3, 3), dilation=0), "dilation must be >= 1, got 0"),
-    (dict(input_shape=(5, 5), kernel_shape=(3, 3), pad=-1), "pad must be >= 0, got -1"),
-    (dict(input_shape=(5, 5), kernel_shape=(3, 3), stride=1.5), "stride must be a whole number, got 1.5"),
+    (dict(input_shape=(5, 5), kernel_shape=(3, 3), stride=0), "stride must be a whole number >= 1, got 0"),
+    (dict(input_shape=(5, 5), kernel_shape=(3, 3), dilation=0), "dilation must be a whole number >= 1, got 0"),
+    (dict(input_shape=(5, 5), kernel_shape=(3, 3), pad=-1), "pad must be a whole number >= 0, got -1"),
+    (dict(input_shape=(5, 5), kernel_shape=(3, 3), stride=1.5), "stride must be a whole number >= 1, got 1.5"),
     (dict(input_shape=(5.0, 5), kernel_shape=(3, 3)), "input_shape sizes must be whole numbers"),
     (dict(input_shape=(1, 2, 5, 5), kernel_shape=(1, 3, 3, 3)), "kernel_shape has 3 channels but input_shape has 2"),
     (dict(input_shape=(5, 5), kernel_shape=(1, 1, 3, 3)), "kernel_shape must have 2 sizes"),
