@@ -7,13 +7,24 @@ output, whose smallest and largest summed over the entry's outputs bracket every
 >>> import numpy as np
 >>> a = Accumulator(1, np.array([[1.0], [-1.0], [2.0], [-2.0]]))
 >>> a.gather(np.array([[1.0], [0.0], [2.0], [0.0]]), np.ones(1), np.array([[True], [False], [True], [False]]), 0)
->>> lo, hi, touch, mag = a.result(np.ones(1))
->>> (lo.tolist(), hi.tolist(), touch.tolist())
+>>> s = a.result(np.ones(1))
+>>> (s.lo.tolist(), s.hi.tolist(), s.touch.tolist())
 ([0.0], [1.0], [[0], [0]])
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+
+
+class Sums(NamedTuple):
+    """What the accumulator hands ``checker.fd.Differences`` per element."""
+
+    lo: np.ndarray  # the slope bracket: sum over the element's outputs of their smallest one-sided slope
+    hi: np.ndarray  # ... and of their largest
+    touch: np.ndarray  # (2, pairs): (element, output) pairs that changed, the association table
+    mag: np.ndarray  # round-off scale of the outputs the element moved
 
 
 class Accumulator:
@@ -84,8 +95,8 @@ class Accumulator:
         hi += np.bincount(owners, kmax, minlength=self.size)
         return lo, hi, np.stack([owners, out[order][first]]).astype(np.int64)
 
-    def result(self, weight0, walk=False):
-        """(lo, hi, touch, mag): the brackets, the association pairs and each entry's round-off scale."""
+    def result(self, weight0, walk=False) -> Sums:
+        """The brackets, the association pairs and each entry's round-off scale."""
         lo, hi, touch = self.brackets()
         # ``walk``: the outputs' round-off errors come from separate roundings and add like a random walk
         # (square root of the sum of squares), not in the worst case (the plain sum): in float32, where
@@ -95,4 +106,4 @@ class Accumulator:
         # an entry whose steps changed no output by even one unit in the last place still has that unit as
         # its resolution: at least one typical output's round-off
         mag = np.maximum(mag, float(np.sqrt(np.mean(weight0 * weight0))))
-        return lo, hi, touch, mag
+        return Sums(lo, hi, touch, mag)

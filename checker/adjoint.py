@@ -8,6 +8,8 @@ sum |terms| (random-walk accumulation, with room), where the terms are |out| |g|
 forward's own round-off, twice evaluated) and |x| |A^T g|.
 
 >>> import numpy as np
+
+from derivations._validate import GradproofError
 >>> a = adjoint_check(lambda x: 2 * x + 1, lambda g, x: (2 * g,), [np.arange(3.0)], arg=0, seed=0)
 >>> a.ok
 True
@@ -17,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from derivations._validate import GradproofError
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ def adjoint_check(forward, backward, inputs, *, arg: int, name: str = "x", dout=
     params = dict(params or {})
     arrays = [np.asarray(a, dtype=np.float64) for a in inputs]
     if not 0 <= arg < len(arrays):
-        raise ValueError(f"arg must index one of the {len(arrays)} inputs, got {arg!r}")
+        raise GradproofError(f"arg must index one of the {len(arrays)} inputs, got {arg!r}")
     out = np.asarray(forward(*[a.copy() for a in arrays], **params))
     zero = [np.zeros_like(a) if i == arg else a.copy() for i, a in enumerate(arrays)]
     ax = out - np.asarray(forward(*zero, **params))
@@ -48,7 +52,7 @@ def adjoint_check(forward, backward, inputs, *, arg: int, name: str = "x", dout=
     grads = (grads,) if isinstance(grads, np.ndarray) else tuple(grads)
     atg = np.asarray(grads[arg], dtype=np.float64)
     if atg.shape != arrays[arg].shape:
-        raise ValueError(f"gradient of {name} has shape {atg.shape}, input has {arrays[arg].shape}")
+        raise GradproofError(f"gradient of {name} has shape {atg.shape}, input has {arrays[arg].shape}")
     x = arrays[arg]
     lhs, rhs = float(np.sum(ax * g)), float(np.sum(x * atg))
     terms = np.abs(out * g).sum() + (np.abs(out - ax) * np.abs(g)).sum() + np.abs(x * atg).sum()

@@ -20,9 +20,10 @@ import numpy as np
 
 from checker.engine import run
 from checker.result import CheckResult, Note  # noqa: F401 - public names of checker.check
+from derivations._validate import GradproofError, one_of, whole
 
 MODES = ("auto", "element", "batched", "compressed", "directional")
-KINK_POLICIES = ("interval", "exclude", "strict")
+KINKS = ("interval", "exclude", "strict")
 
 
 def _as_inputs(inputs, names):
@@ -34,14 +35,15 @@ def _as_inputs(inputs, names):
     arrays = [np.asarray(a) for a in inputs]
     names = tuple(names or (("x",) if len(arrays) == 1 else tuple(f"x{i}" for i in range(len(arrays)))))
     if len(names) != len(arrays):
-        raise ValueError(f"names must name every input ({len(arrays)}), got {names!r}")
+        raise GradproofError(f"names must name every input ({len(arrays)}), got {names!r}")
     for n, a in zip(names, arrays):
         if a.dtype == np.float16:
-            raise ValueError(f"input {n!r} is float16: its eps (9.8e-04) leaves finite differences about 1% "
-                             "of resolution, too coarse for a verdict; check the layer in float32 or float64 "
-                             "(cast the inputs; a layer that follows its input dtype computes in that one)")
+            raise GradproofError(f"input {n!r} is float16: its eps (9.8e-04) leaves finite differences about 1% "
+                                 "of resolution, too coarse for a verdict; check the layer in float32 or float64 "
+                                 "(cast the inputs; a layer that follows its input dtype computes in that one)")
         if not np.issubdtype(a.dtype, np.floating) or a.size == 0:
-            raise ValueError(f"input {n!r} must be a non-empty float array, got dtype {a.dtype} shape {a.shape}")
+            raise GradproofError(f"input {n!r} must be a non-empty float array, got dtype {a.dtype} "
+                                 f"shape {a.shape}")
     return arrays, names
 
 
@@ -61,21 +63,18 @@ def check_backward(forward: Callable, backward: Callable, inputs, *, dout=None, 
     ``kinks``: "interval" (one-sided bracket at kinks), "exclude" (skip them), "strict" (no special case).
     """
 
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    if kinks not in KINK_POLICIES:
-        raise ValueError(f"kinks must be one of {', '.join(KINK_POLICIES)}, got {kinks!r}")
-    if not isinstance(chunk, (int, np.integer)) or chunk < 1:
-        raise ValueError(f"chunk must be a whole number >= 1, got {chunk!r}")
+    one_of("mode", mode, MODES)
+    one_of("kinks", kinks, KINKS)
+    chunk = whole("chunk", chunk)
     arrays, names = _as_inputs(inputs, names)
     for b in batched:
         if b not in names:
-            raise ValueError(f"batched names an unknown input {b!r}; inputs are {', '.join(names)}")
+            raise GradproofError(f"batched names an unknown input {b!r}; inputs are {', '.join(names)}")
     for s in structure or {}:
         if s not in names:
-            raise ValueError(f"structure names an unknown input {s!r}; inputs are {', '.join(names)}")
+            raise GradproofError(f"structure names an unknown input {s!r}; inputs are {', '.join(names)}")
     return run(forward, backward, arrays, names, dout=dout, seed=seed, mode=mode, params=dict(params or {}),
-               structure=dict(structure or {}), batched=tuple(batched), chunk=int(chunk), kinks=kinks)
+               structure=dict(structure or {}), batched=tuple(batched), chunk=chunk, kinks=kinks)
 
 
 def assert_backward(forward: Callable, backward: Callable, inputs, **options) -> CheckResult:

@@ -18,52 +18,52 @@ from typing import Iterator
 import numpy as np
 
 from checker.fd import Probe
-from derivations._validate import pair
+from derivations._validate import GradproofError, pair
 
 
 
 @dataclass(frozen=True)
 class Window2d:
-    """out[n, f, i, j] reads arg[n, c, i*s - p + d*m, j*s - p + d*q] for m < kh, q < kw.
+    """out[n, f, i, j] reads arg[n, c, i*s - p + d*m, j*s - p + d*q] for m < rows, q < cols.
 
     ``mixes_channels``: every output channel reads every input channel (convolution); otherwise output
     channel c reads input channel c only (pooling), and all channels share one colour.
     """
 
-    kh: int
-    kw: int
+    rows: int  # the window before dilation: a kernel's (HH, WW) or a pool's (pool_h, pool_w)
+    cols: int
     stride: tuple[int, int] | int = 1
     pad: tuple[int, int] | int = 0
     dilation: int = 1
     mixes_channels: bool = True
 
     def span(self) -> tuple[int, int]:
-        return self.dilation * (self.kh - 1) + 1, self.dilation * (self.kw - 1) + 1
+        return self.dilation * (self.rows - 1) + 1, self.dilation * (self.cols - 1) + 1
 
     def colours(self, shape) -> int:
         """How many probes (per sample) cover the argument: channels x span rows x span columns."""
-        sh, sw = self.span()
-        return (shape[1] if self.mixes_channels else 1) * min(sh, shape[2]) * min(sw, shape[3])
+        span_h, span_w = self.span()
+        return (shape[1] if self.mixes_channels else 1) * min(span_h, shape[2]) * min(span_w, shape[3])
 
     def probes(self, shape, out_shape, *, batched: bool) -> Iterator[Probe]:
         if len(shape) != 4 or len(out_shape) != 4 or shape[0] != out_shape[0]:
-            raise ValueError(f"structure Window2d needs (N,C,H,W) input and output with the same N, got input "
-                             f"{tuple(shape)} and output {tuple(out_shape)}")
+            raise GradproofError(f"structure Window2d needs (N,C,H,W) input and output with the same N, got "
+                                 f"input {tuple(shape)} and output {tuple(out_shape)}")
         if not self.mixes_channels and shape[1] != out_shape[1]:
-            raise ValueError(f"structure Window2d(mixes_channels=False) needs as many output channels as input "
-                             f"channels, got {shape[1]} and {out_shape[1]}")
+            raise GradproofError(f"structure Window2d(mixes_channels=False) needs as many output channels as "
+                                 f"input channels, got {shape[1]} and {out_shape[1]}")
         n, c, h, w = shape
-        sh, sw = self.span()
+        span_h, span_w = self.span()
         (st_h, st_w), (p_h, p_w) = pair("stride", self.stride), pair("pad", self.pad, low=0)
         ho, wo = out_shape[2], out_shape[3]
         first_r = np.arange(ho) * st_h - p_h  # top row of each output's window
         first_c = np.arange(wo) * st_w - p_w
         for ch in (range(c) if self.mixes_channels else [None]):
-            for a in range(min(sh, h)):
-                rows = first_r + (a - first_r) % sh  # the one row = a (mod span) inside each window
+            for a in range(min(span_h, h)):
+                rows = first_r + (a - first_r) % span_h  # the one row = a (mod span) inside each window
                 rows = np.where((rows >= 0) & (rows < h), rows, -1)
-                for b in range(min(sw, w)):
-                    cols = first_c + (b - first_c) % sw
+                for b in range(min(span_w, w)):
+                    cols = first_c + (b - first_c) % span_w
                     cols = np.where((cols >= 0) & (cols < w), cols, -1)
                     yield from self._emit(shape, out_shape, ch, a, b, rows, cols, batched)
 
@@ -97,8 +97,8 @@ class PerFilter:
 
     def probes(self, shape, out_shape, *, batched: bool = False) -> Iterator[Probe]:
         if len(out_shape) <= self.out_axis or out_shape[self.out_axis] != shape[0]:
-            raise ValueError(f"structure PerFilter needs output axis {self.out_axis} of length {shape[0]} "
-                             f"(the argument's axis 0), got output {tuple(out_shape)}")
+            raise GradproofError(f"structure PerFilter needs output axis {self.out_axis} of length {shape[0]} "
+                                 f"(the argument's axis 0), got output {tuple(out_shape)}")
         f, rest = shape[0], int(np.prod(shape[1:]))
         fshape = [1] * len(out_shape)
         fshape[self.out_axis] = f
@@ -110,10 +110,10 @@ class PerFilter:
 
 def conv2d_structure(w_shape, *, stride=1, pad=0, dilation=1) -> dict:
     """Structures of ``conv2d_forward(x, w, b)``'s three arguments."""
-    kh, kw = w_shape[2], w_shape[3]
-    return {"x": Window2d(kh, kw, stride, pad, dilation), "w": PerFilter(), "b": PerFilter()}
+    HH, WW = w_shape[2], w_shape[3]
+    return {"x": Window2d(HH, WW, stride, pad, dilation), "w": PerFilter(), "b": PerFilter()}
 
 
-def pool2d_structure(kh, kw, *, stride, pad=0) -> dict:
+def pool2d_structure(pool_h, pool_w, *, stride, pad=0) -> dict:
     """Structure of a pooling layer's input: windows that never mix channels."""
-    return {"x": Window2d(kh, kw, stride, pad, 1, mixes_channels=False)}
+    return {"x": Window2d(pool_h, pool_w, stride, pad, 1, mixes_channels=False)}

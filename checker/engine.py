@@ -24,6 +24,7 @@ from checker.fd import Differences, Probe, differences, element_probes, step_siz
 from checker.screen import locate, screen
 from checker.ties import check_groups
 from checker.verdict import SAFETY, ArgResult, Element, failed, judge
+from derivations._validate import GradproofError
 
 EPS64 = float(np.finfo(np.float64).eps)
 
@@ -70,7 +71,7 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
         dout = np.random.default_rng(seed).standard_normal(out0.shape)
     dout = np.asarray(dout, dtype=work[0].dtype)
     if dout.shape != out0.shape:
-        raise ValueError(f"dout must have the output's shape {out0.shape}, got {dout.shape}")
+        raise GradproofError(f"dout must have the output's shape {out0.shape}, got {dout.shape}")
     dcopy = dout.copy()
     copies = [a.copy() for a in work]
     grads, problems = read_grads(backward(dcopy, *copies, **params), names, [a.shape for a in arrays])
@@ -117,7 +118,7 @@ def run(forward, backward, arrays, names, *, dout, seed, mode, params, structure
             probes = element_probes(shape, batched=i in bidx and mode != "element")
         d = differences(call, work, dout, arg=i, probes=probes, batched=bidx, chunk=chunk, out0=out0)
         calls += d.calls
-        res = judge(name, d, g, eps=eps, kink_policy=kinks, extra_rel=extra_rel,
+        res = judge(name, d, g, eps=eps, kinks=kinks, extra_rel=extra_rel,
                     strict_eps=EPS64 if follows else None)
         if kinks == "interval" and res.n_kinks >= 2 and d.touch is not None:
             res, c = _joint(res, name, call, work, dout, i, out0, d, g, eps=eps, extra_rel=extra_rel)
@@ -181,7 +182,7 @@ def _located(call, work, i, name, dout, out0, grads, notes, *, eps, extra_rel, r
     calls += d.calls
     sub = Differences(h=d.h[cands], delta=d.delta[:, cands], mag=d.mag[cands], steps=d.steps[:, cands],
                       calls=d.calls, bracket=d.bracket[:, cands])
-    res = judge(name, sub, np.ravel(grads[i])[cands], eps=eps, kink_policy="interval", extra_rel=extra_rel)
+    res = judge(name, sub, np.ravel(grads[i])[cands], eps=eps, kinks="interval", extra_rel=extra_rel)
     if res.ok or res.n_kinks:
         return None, calls
     shape = tuple(work[i].shape)
@@ -197,7 +198,7 @@ def _located(call, work, i, name, dout, out0, grads, notes, *, eps, extra_rel, r
 def _joint(res, name, call, work, dout, i, out0, d, g, **opts):
     """Add the joint check of tied entries (``checker.ties``) to an argument's verdict."""
     ties, calls = check_groups(name, call, work, dout, arg=i, out0=out0, d=d, got=np.ravel(g), judge=judge,
-                               kinked=res.kinked.ravel(), kink_policy="interval", **opts)
+                               kinked=res.kinked.ravel(), kinks="interval", **opts)
     if not ties:
         return res, calls
     bad = [t for t in ties if not t.ok]

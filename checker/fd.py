@@ -177,9 +177,9 @@ def differences(call: Callable, args: Sequence[np.ndarray], dout: np.ndarray, *,
         own = np.stack([np.broadcast_to(p.owner, out.shape[1:]) for p, _ in group]).reshape(len(group), -1)
         where = rows[:, None] * per_out + np.arange(per_out)[None, :]  # flat output index of each row entry
         acc.rows((out - base[rows]) * dout[rows], weight0[rows], out != base[rows], own, ks, where)
-    lo, hi, touch, mag = acc.result(weight0, walk=eps > 1e-10)
-    return Differences(h=h.ravel().astype(np.float64), delta=acc.delta, mag=mag, steps=steps, calls=acc.calls,
-                       bracket=np.stack([lo, hi]), touch=touch)
+    sums = acc.result(weight0, walk=eps > 1e-10)
+    return Differences(h=h.ravel().astype(np.float64), delta=acc.delta, mag=sums.mag, steps=steps, calls=acc.calls,
+                       bracket=np.stack([sums.lo, sums.hi]), touch=sums.touch)
 
 
 def _replace(args, i, value):

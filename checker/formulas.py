@@ -16,6 +16,10 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
+# at module top: this module needs SymPy anyway (lambdify), which is what derivations' import costs
+from derivations.conv import derive_conv2d
+from derivations.pool import derive_pool2d
+
 
 def _flat(arr) -> list:
     return list(arr.reshape(len(arr)).tolist()) if arr.shape else [arr]
@@ -35,8 +39,6 @@ def _compile(inputs, outputs):
 
 def conv_formula(x_shape, w_shape, *, stride=1, pad=0, dilation=1):
     """(forward, backward) numpy functions lambdified from ``derive_conv2d`` in the cs231n layout."""
-    from derivations import derive_conv2d
-
     d = derive_conv2d(tuple(x_shape), tuple(w_shape), stride=stride, pad=pad, dilation=dilation)
     x, w, b, dout = (d.symbols[k] for k in ("x", "w", "b", "dout"))
     params = _flat(x) + _flat(w) + _flat(b)
@@ -58,8 +60,6 @@ def pool_formula(kind, x, window, *, stride, pad=0):
     Max pooling's routing depends on the values, so the derivation is made at ``x``: its gradient is exact
     for every input whose maxima sit where ``x``'s do (inputs within a tie-free gap of ``x``).
     """
-    from derivations import derive_pool2d
-
     values = [float(v) for v in np.asarray(x, dtype=float).ravel()] if kind == "max" else None
     d = derive_pool2d(kind, tuple(x.shape), window, stride=stride, pad=pad, values=values)
     a, g = d.symbols["A"], d.symbols["G"]

@@ -73,7 +73,7 @@ def screen(call, args, which, dout, out0, grads, *, eps, rng, extra_rel=0.0, sub
     mag = float(np.sqrt(np.sum(weight ** 2))) if eps > 1e-10 else float(np.sum(weight))
     st = np.array(SIGNS)[:, None]
     d = Differences(h=np.ones(1), delta=delta[:, None], mag=np.array([mag]), steps=st, calls=4)
-    res = judge("direction", d, np.array([got]), eps=eps, kink_policy="strict", extra_rel=extra_rel)
+    res = judge("direction", d, np.array([got]), eps=eps, kinks="strict", extra_rel=extra_rel)
     curv = float(d.curvature[0])
     kinked = bool(curv > max(np.finfo(np.float64).eps ** (1 / 6) * abs(float(res.expected[0])), float(res.tol[0])))
     tol = float(res.tol[0])

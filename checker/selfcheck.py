@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from checker.colouring import conv2d_structure, pool2d_structure
 from checker.formulas import conv_formula, pool_formula
 from checker.ops import conv2d_backward, conv2d_forward
 from checker.pool_ops import maxpool_backward, maxpool_forward, meanpool_backward, meanpool_forward
+from checker.strategies import conv2d_cases, pool2d_cases, run_examples
+from derivations._validate import GradproofError, one_of, whole
 
 OPS = ("conv", "mean-pool", "max-pool")
 
@@ -59,6 +62,14 @@ class SelfCheckReport:
         return all(o.ok for o in self.ops)
 
 
+class _Checked(NamedTuple):
+    """One case checked: the finite-difference verdict, the adjoint tests, and the case's parameters."""
+
+    result: CheckResult
+    adjoints: list
+    params: tuple[tuple[str, object], ...]
+
+
 def _conv_formula(case):
     p = dict(stride=case.stride, pad=case.pad, dilation=case.dilation)
     fwd, bwd = conv_formula(case.x.shape, case.w.shape, **p)
@@ -67,7 +78,7 @@ def _conv_formula(case):
 
 def _pool_formula(case):
     # one (H, W) slice: the derivations use the seed's single-channel names
-    fwd, bwd = pool_formula(case.kind, case.x[0, 0], (case.kh, case.kw), stride=case.stride, pad=case.pad)
+    fwd, bwd = pool_formula(case.kind, case.x[0, 0], (case.pool_h, case.pool_w), stride=case.stride, pad=case.pad)
     return check_backward(fwd, bwd, {"x": case.x[0, 0]}, dout=case.dout[0, 0])
 
 
@@ -79,23 +90,22 @@ def _conv(case):
     r = check_backward(fwd, bwd, {"x": case.x, "w": case.w, "b": case.b}, dout=case.dout, batched=("x",),
                        structure=conv2d_structure(case.w.shape, **p))
     adj = [adjoint_check(fwd, bwd, ins, arg=i, name=n, dout=case.dout) for i, n in enumerate("xwb")]
-    params = (("x", case.x.shape), ("w", case.w.shape), *p.items())
-    return r, adj, params
+    return _Checked(r, adj, (("x", case.x.shape), ("w", case.w.shape), *p.items()))
 
 
 def _pool(case):
     p = dict(stride=case.stride, pad=case.pad)
-    k = (case.kh, case.kw)
+    window = (case.pool_h, case.pool_w)
     if case.kind == "max":
-        fwd = lambda x: maxpool_forward(x, *k, **p)
-        bwd = lambda d, x: maxpool_backward(d, x, *k, **p)
+        fwd = lambda x: maxpool_forward(x, *window, **p)
+        bwd = lambda d, x: maxpool_backward(d, x, *window, **p)
     else:
-        fwd = lambda x: meanpool_forward(x, *k, **p)
-        bwd = lambda d, x: meanpool_backward(d, x.shape, *k, **p)
+        fwd = lambda x: meanpool_forward(x, *window, **p)
+        bwd = lambda d, x: meanpool_backward(d, x.shape, *window, **p)
     r = check_backward(fwd, bwd, {"x": case.x}, dout=case.dout, batched=("x",),
-                       structure=pool2d_structure(*k, **p))
+                       structure=pool2d_structure(*window, **p))
     adj = [adjoint_check(fwd, bwd, [case.x], arg=0, dout=case.dout)] if case.kind == "mean" else []
-    return r, adj, (("x", case.x.shape), ("kernel", k), *p.items())
+    return _Checked(r, adj, (("x", case.x.shape), ("window", window), *p.items()))
 
 
 def selfcheck(ops=OPS, *, examples: int = 20, seed: int | None = 0, formulas: int = 3,
@@ -107,16 +117,8 @@ def selfcheck(ops=OPS, *, examples: int = 20, seed: int | None = 0, formulas: in
     ``progress(op, done, total)``, if given, is called after every case (a renderer's progress bar).
     """
     tick = progress or (lambda op, done, total: None)
-    from checker.strategies import conv2d_cases, pool2d_cases, run_examples
-
-    ops = tuple(ops)
-    for op in ops:
-        if op not in OPS:
-            raise ValueError(f"op must be one of {', '.join(OPS)}, got {op!r}")
-    if not isinstance(examples, int) or examples < 1:
-        raise ValueError(f"examples must be a whole number >= 1, got {examples!r}")
-    if not isinstance(formulas, int) or formulas < 0:
-        raise ValueError(f"formulas must be a whole number >= 0, got {formulas!r}")
+    ops = tuple(one_of("op", op, OPS) for op in ops)
+    examples, formulas = whole("examples", examples), whole("formulas", formulas, low=0)
     reports = []
     for op in ops:
         if op == "conv":
@@ -141,7 +143,7 @@ def selfcheck(ops=OPS, *, examples: int = 20, seed: int | None = 0, formulas: in
         for i, case in enumerate(cases[-examples:][:formulas]):
             try:
                 checked.append(formula(case))
-            except ValueError:  # outside the exact-derivation limits: not checked, not counted
+            except GradproofError:  # outside the exact-derivation limits: not checked, not counted
                 pass
             tick(op, examples + i + 1, total)
         tick(op, total, total)
@@ -150,14 +152,14 @@ def selfcheck(ops=OPS, *, examples: int = 20, seed: int | None = 0, formulas: in
     return SelfCheckReport(tuple(reports), examples, seed)
 
 
-def _summarise(op, seen, seconds) -> OpReport:
+def _summarise(op, seen: list[_Checked], seconds) -> OpReport:
     def worst_ratio(r):
         return max((float(a.ratio.max()) if a.ratio is not None and a.ratio.size else np.inf) for a in r.args)
 
-    ratios = [worst_ratio(r) for r, _, _ in seen]
+    ratios = [worst_ratio(c.result) for c in seen]
     w = int(np.argmax(ratios)) if seen else 0
     return OpReport(
-        op=op, cases=len(seen), failed=sum(not r.ok for r, _, _ in seen), max_ratio=max(ratios, default=0.0),
-        adjoint_failed=sum(not a.ok for _, adj, _ in seen for a in adj),
-        elements=sum(int(np.prod(a.shape)) for r, _, _ in seen for a in r.args), seconds=seconds,
-        worst=seen[w][0] if seen else None, worst_params=seen[w][2] if seen else ())
+        op=op, cases=len(seen), failed=sum(not c.result.ok for c in seen), max_ratio=max(ratios, default=0.0),
+        adjoint_failed=sum(not a.ok for c in seen for a in c.adjoints),
+        elements=sum(int(np.prod(a.shape)) for c in seen for a in c.result.args), seconds=seconds,
+        worst=seen[w].result if seen else None, worst_params=seen[w].params if seen else ())

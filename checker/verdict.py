@@ -83,7 +83,7 @@ class ArgResult:
     worst: Element | None  # the element with the largest error / tolerance ratio
     n_failed: int
     n_kinks: int = 0
-    kink_policy: str = "interval"
+    kinks: str = "interval"  # how kinks were judged: check_backward's kinks=
     patterns: tuple[str, ...] = ()
     eps: float = float(np.finfo(np.float64).eps)
     precision_only: int = 0  # elements off by more than float64 round-off but within float32's
@@ -121,7 +121,7 @@ def tolerances(d: Differences, got: np.ndarray, *, eps: float, safety: float = S
     return r, np.maximum(tol, np.finfo(np.float64).tiny)
 
 
-def kinks(d: Differences, r: np.ndarray, tol: np.ndarray) -> np.ndarray:
+def find_kinks(d: Differences, r: np.ndarray, tol: np.ndarray) -> np.ndarray:
     """Elements whose second difference is a slope jump, not curvature.
 
     The jump is also read output by output (the width of ``Differences.bracket``): a cell tied in two
@@ -142,7 +142,7 @@ def kinks(d: Differences, r: np.ndarray, tol: np.ndarray) -> np.ndarray:
 
 
 def judge(name: str, d: Differences, got: np.ndarray, *, eps: float = float(np.finfo(np.float64).eps),
-          kink_policy: str = "interval", extra_rel: float = 0.0, strict_eps: float | None = None,
+          kinks: str = "interval", extra_rel: float = 0.0, strict_eps: float | None = None,
           safety: float = SAFETY) -> ArgResult:
     """Compare ``got`` with the differences ``d`` of argument ``name``; localise the worst element."""
     shape = got.shape
@@ -151,22 +151,22 @@ def judge(name: str, d: Differences, got: np.ndarray, *, eps: float = float(np.f
     rms = float(np.sqrt(np.mean(r * r))) if r.size else 0.0
     extra_tol = extra_rel * (np.abs(r) + rms)  # float32 round-off of the gradient under test (checker.engine)
     tol = tol + extra_tol
-    kinked = kinks(d, r, tol) if kink_policy != "strict" else np.zeros(g.size, bool)
+    kinked = find_kinks(d, r, tol) if kinks != "strict" else np.zeros(g.size, bool)
     expected = r.copy()
-    if kink_policy == "interval" and kinked.any():
+    if kinks == "interval" and kinked.any():
         lo, hi = d.interval
         # inside the bracket: compare with the nearest end (0 error); outside: with the nearer end
         expected[kinked] = np.clip(g, lo, hi)[kinked]
     err = np.abs(g - expected)
     bad = err > tol
-    if kink_policy == "exclude":
+    if kinks == "exclude":
         bad &= ~kinked
     precision = 0
     if strict_eps is not None:  # a float32 gradient: how many misses are round-off only
         strict = tol - extra_tol
         precision = int(np.count_nonzero((err > strict) & ~bad))
     ratio = err / tol
-    if kink_policy == "exclude":
+    if kinks == "exclude":
         ratio = np.where(kinked, 0.0, ratio)
     w = int(np.argmax(ratio)) if g.size else 0
     worst = None if not g.size else Element(
@@ -174,7 +174,7 @@ def judge(name: str, d: Differences, got: np.ndarray, *, eps: float = float(np.f
         float(err[w]), float(tol[w]), bool(kinked[w]))
     return ArgResult(
         name=name, ok=not bad.any(), shape=tuple(shape), worst=worst, n_failed=int(bad.sum()),
-        n_kinks=int(kinked.sum()), kink_policy=kink_policy,
+        n_kinks=int(kinked.sum()), kinks=kinks,
         patterns=describe(g.reshape(shape), r.reshape(shape), bad.reshape(shape)) if bad.sum() >= 2 else (),
         eps=eps, precision_only=precision, got=g.reshape(shape), expected=expected.reshape(shape),
         tol=tol.reshape(shape), kinked=kinked.reshape(shape))

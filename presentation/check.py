@@ -99,7 +99,7 @@ def heatmaps(arg, lang: str) -> list[str]:
     ratio = arg.ratio
     if ratio is None:
         return []
-    kink = arg.kinked if arg.n_kinks and arg.kink_policy != "strict" else None
+    kink = arg.kinked if arg.n_kinks and arg.kinks != "strict" else None
     r4 = ratio.reshape((1,) * (4 - ratio.ndim) + ratio.shape) if ratio.ndim < 4 else ratio.reshape(
         (-1, ratio.shape[-3]) + ratio.shape[-2:])
     k4 = None if kink is None else kink.reshape(r4.shape)

@@ -372,8 +372,8 @@ def test_the_plain_call_never_fails_a_correct_conv_and_catches_a_flipped_kernel(
 @given(case=pool2d_cases(kind="max", max_side=7), seed=st.integers(0, 2 ** 31))
 def test_the_plain_call_never_fails_a_correct_max_pool_even_on_relu_ties(case, seed):
     x = np.maximum(case.x - 0.3, 0.0)  # ReLU outputs: exact zeros, tied maxima
-    f = lambda x: maxpool_forward(x, case.kh, case.kw, stride=case.stride, pad=case.pad)
-    bwd = lambda d, x: maxpool_backward(d, x, case.kh, case.kw, stride=case.stride, pad=case.pad)
+    f = lambda x: maxpool_forward(x, case.pool_h, case.pool_w, stride=case.stride, pad=case.pad)
+    bwd = lambda d, x: maxpool_backward(d, x, case.pool_h, case.pool_w, stride=case.stride, pad=case.pad)
     r = check_backward(f, bwd, [x], dout=case.dout, seed=seed)
     assert r.ok, r.summary()
 

@@ -85,8 +85,8 @@ def test_conv_colouring_gives_the_same_differences_as_one_entry_at_a_time(case):
 @given(pool2d_cases(kind="max", max_side=7, pads=(0, 1), overlapping=True))
 def test_pool_colouring_matches_on_overlapping_windows(case):
     p = dict(stride=case.stride, pad=case.pad)
-    f = lambda x: maxpool_forward(x, case.kh, case.kw, **p)
-    s = pool2d_structure(case.kh, case.kw, **p)["x"]
+    f = lambda x: maxpool_forward(x, case.pool_h, case.pool_w, **p)
+    s = pool2d_structure(case.pool_h, case.pool_w, **p)["x"]
     one = differences(f, (case.x,), case.dout, arg=0, probes=element_probes(case.x.shape))
     col = differences(f, (case.x,), case.dout, arg=0, probes=s.probes(case.x.shape, case.dout.shape, batched=False))
     # as for conv above: the same four evaluations per element in another order, equal to round-off of L

@@ -45,13 +45,13 @@ def test_out_size_formula():
 
 
 @pytest.mark.parametrize("kwargs, word", [
-    (dict(size=3, k=4, stride=1), "window 4"),
-    (dict(size=3, k=2, stride=0), "stride"),
-    (dict(size=3, k=2, stride=1, pad=-1), "pad"),
+    (dict(size=3, window=4, stride=1), "window 4"),
+    (dict(size=3, window=2, stride=0), "stride"),
+    (dict(size=3, window=2, stride=1, pad=-1), "pad"),
 ])
 def test_bad_geometry_names_the_argument(kwargs, word):
     with pytest.raises(ValueError, match=word):
-        pool_out_size(kwargs.pop("size"), kwargs.pop("k"), **kwargs)
+        pool_out_size(kwargs.pop("size"), kwargs.pop("window"), **kwargs)
 
 
 def test_dout_of_the_wrong_shape_is_named():

@@ -27,7 +27,7 @@ def test_conv_cases_are_always_valid(case):
 @given(pool2d_cases(kind="max", pads=(0, 1)))
 def test_pool_cases_are_valid_and_tie_free_with_the_gap(case):
     assert isinstance(case, Pool2dCase) and case.x.shape[0] >= 2
-    assert maxpool_forward(case.x, case.kh, case.kw, stride=case.stride, pad=case.pad).shape == case.dout.shape
+    assert maxpool_forward(case.x, case.pool_h, case.pool_w, stride=case.stride, pad=case.pad).shape == case.dout.shape
     v = np.sort(case.x.ravel())
     assert np.min(np.diff(v)) >= 1e-2 * 0.75  # min_gap, less the jitter of a quarter gap
 
@@ -37,7 +37,7 @@ def test_variety_is_reachable():
     assert find(conv2d_cases(), lambda c: c.x.shape[2] != c.x.shape[3] and c.w.shape[2] != c.w.shape[3])
     assert find(conv2d_cases(strides=(2,)), lambda c: c.stride == 2)
     ov = find(pool2d_cases(overlapping=True), lambda c: True)
-    assert ov.stride < min(ov.kh, ov.kw)
+    assert ov.stride < min(ov.pool_h, ov.pool_w)
     sq = find(conv2d_cases(square=True), lambda c: True)
     assert sq.x.shape[2] == sq.x.shape[3] and sq.w.shape[2] == sq.w.shape[3]
 
@@ -52,7 +52,7 @@ def test_small_sides_clamp_the_kernel_instead_of_failing(case):
 @settings(max_examples=20)
 @given(pool2d_cases(overlapping=False, strides=(1, 2, 3)))
 def test_non_overlapping_pools_have_stride_at_least_the_window(case):
-    assert case.stride >= max(case.kh, case.kw)
+    assert case.stride >= max(case.pool_h, case.pool_w)
 
 
 def test_non_overlapping_holds_for_non_square_windows_too():
@@ -60,14 +60,14 @@ def test_non_overlapping_holds_for_non_square_windows_too():
 
     # the case that slipped through when the strategy compared the stride with min(kh, kw): a 1x2 window, stride 1
     with pytest.raises(NoSuchExample):
-        find(pool2d_cases(overlapping=False, strides=(1, 2, 3)), lambda c: c.stride < max(c.kh, c.kw),
+        find(pool2d_cases(overlapping=False, strides=(1, 2, 3)), lambda c: c.stride < max(c.pool_h, c.pool_w),
              settings=settings(max_examples=300, database=None))
 
 
 @settings(max_examples=20)
 @given(pool2d_cases(overlapping=True, strides=(1, 2, 3)))
 def test_overlapping_pools_share_cells(case):
-    assert case.stride < max(case.kh, case.kw)
+    assert case.stride < max(case.pool_h, case.pool_w)
 
 
 @pytest.mark.parametrize("call, name", [
@@ -110,9 +110,9 @@ def test_conv_rules_match_torch_autograd(case):
 def test_tie_free_max_pool_matches_torch_autograd(case):
     torch = pytest.importorskip("torch")
     x = torch.tensor(case.x, requires_grad=True)
-    out = torch.nn.functional.max_pool2d(x, (case.kh, case.kw), stride=case.stride, padding=case.pad)
+    out = torch.nn.functional.max_pool2d(x, (case.pool_h, case.pool_w), stride=case.stride, padding=case.pad)
     out.backward(torch.tensor(case.dout))
-    ours = maxpool_backward(case.dout, case.x, case.kh, case.kw, stride=case.stride, pad=case.pad)
+    ours = maxpool_backward(case.dout, case.x, case.pool_h, case.pool_w, stride=case.stride, pad=case.pad)
     np.testing.assert_allclose(ours, x.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
@@ -121,10 +121,10 @@ def test_tie_free_max_pool_matches_torch_autograd(case):
 def test_mean_pool_matches_torch_autograd(case):
     torch = pytest.importorskip("torch")
     x = torch.tensor(case.x, requires_grad=True)
-    out = torch.nn.functional.avg_pool2d(x, (case.kh, case.kw), stride=case.stride, padding=case.pad,
+    out = torch.nn.functional.avg_pool2d(x, (case.pool_h, case.pool_w), stride=case.stride, padding=case.pad,
                                          count_include_pad=True)
-    np.testing.assert_allclose(meanpool_forward(case.x, case.kh, case.kw, stride=case.stride, pad=case.pad),
+    np.testing.assert_allclose(meanpool_forward(case.x, case.pool_h, case.pool_w, stride=case.stride, pad=case.pad),
                                out.detach().numpy(), rtol=1e-12, atol=1e-12)
     out.backward(torch.tensor(case.dout))
-    ours = meanpool_backward(case.dout, case.x.shape, case.kh, case.kw, stride=case.stride, pad=case.pad)
+    ours = meanpool_backward(case.dout, case.x.shape, case.pool_h, case.pool_w, stride=case.stride, pad=case.pad)
     np.testing.assert_allclose(ours, x.grad.numpy(), rtol=1e-12, atol=1e-12)

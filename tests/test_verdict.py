@@ -41,7 +41,7 @@ def test_a_kink_is_bracketed_not_failed():
     for got in (0.0, 1.0, 0.5):
         assert judge("x", d, np.array([got])).ok
     assert not judge("x", d, np.array([2.0])).ok
-    r = judge("x", d, np.array([1.0]), kink_policy="strict")
+    r = judge("x", d, np.array([1.0]), kinks="strict")
     assert not r.ok and r.n_kinks == 0  # central difference 0.5 is neither slope
 
 
