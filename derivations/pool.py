@@ -60,30 +60,31 @@ def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None)
     one_of("kind", kind, KINDS)
     dims = sizes("input_shape", input_shape, (2, 3))
     channels, (h, w) = (dims[0] if len(dims) == 3 else None), dims[-2:]
-    kh, kw = pair("window", window)
-    sh, sw = pair("stride", window if stride is None else stride)
-    ph, pw = pair("pad", pad, low=0)
-    if kh > h + 2 * ph or kw > w + 2 * pw:
-        raise GradproofError(f"window {window!r} is larger than the padded input {h + 2 * ph}x{w + 2 * pw} "
+    pool_h, pool_w = pair("window", window)
+    stride_h, stride_w = pair("stride", window if stride is None else stride)
+    pad_h, pad_w = pair("pad", pad, low=0)
+    if pool_h > h + 2 * pad_h or pool_w > w + 2 * pad_w:
+        raise GradproofError(f"window {window!r} is larger than the padded input {h + 2 * pad_h}x{w + 2 * pad_w} "
                              f"(input_shape {tuple(input_shape)!r}, pad {pad!r})")
     vals = exact_values(values, (channels or 1) * h * w,
                         f"input_shape {dims}, row-major" + (" (channel by channel)" if channels else ""))
     if kind == "max":
         if vals is None:
             raise GradproofError("values is required for max pooling (the routing depends on them), got None")
-        if kh * kw > MAX_WINDOW_CELLS:
-            raise GradproofError(f"window {window!r} has {kh * kw} cells, more than the limit of "
-                                 f"{MAX_WINDOW_CELLS} for max pooling (its Piecewise grows with the square of the cells)")
-        if ph >= kh or pw >= kw:
+        if pool_h * pool_w > MAX_WINDOW_CELLS:
+            raise GradproofError(f"window {window!r} has {pool_h * pool_w} cells, more than the limit of "
+                                 f"{MAX_WINDOW_CELLS} for max pooling (its Piecewise grows with the square of "
+                                 f"the cells)")
+        if pad_h >= pool_h or pad_w >= pool_w:
             raise GradproofError(f"pad must be smaller than the window for max pooling (a window of padding "
                                  f"alone has no maximum), got pad {pad!r} with window {window!r}")
     # predicted cost, before any symbolic work
-    check_pool(kind, (h, w), (kh, kw), (sh, sw), (ph, pw), channels=channels or 1)
+    check_pool(kind, (h, w), (pool_h, pool_w), (stride_h, stride_w), (pad_h, pad_w), channels=channels or 1)
     with paused_gc():
         if channels is None:
-            return _derive(kind, (h, w), (kh, kw), (sh, sw), (ph, pw), vals)
+            return _derive(kind, (h, w), (pool_h, pool_w), (stride_h, stride_w), (pad_h, pad_w), vals)
         per = h * w
-        return stack_channels([_derive(kind, (h, w), (kh, kw), (sh, sw), (ph, pw),
+        return stack_channels([_derive(kind, (h, w), (pool_h, pool_w), (stride_h, stride_w), (pad_h, pad_w),
                                        None if vals is None else vals[c * per:(c + 1) * per], channel=(c, channels))
                                for c in range(channels)])
 
@@ -91,17 +92,19 @@ def derive_pool2d(kind, input_shape, window, *, stride=None, pad=0, values=None)
 @lru_cache(maxsize=32)
 def _derive(kind, shape, window, stride, pad, vals, channel=None) -> Derivation:
     """One channel; ``channel = (c, C)`` names its symbols as slice c of C-channel tensors (A111, ...)."""
-    (h, w), (kh, kw), (sh, sw), (ph, pw) = shape, window, stride, pad
-    oh, ow = out_size(h, kh, stride=sh, pad=ph), out_size(w, kw, stride=sw, pad=pw)
+    (h, w), (pool_h, pool_w), (stride_h, stride_w), (pad_h, pad_w) = shape, window, stride, pad
+    oh, ow = out_size(h, pool_h, stride=stride_h, pad=pad_h), out_size(w, pool_w, stride=stride_w, pad=pad_w)
     if channel is None:
         A, B, G = seed_tensor("A", (h, w)), seed_tensor("B", (oh, ow)), seed_tensor("G", (oh, ow))
     else:
         c, C = channel
         A, B, G = (seed_tensor(n, (C, *hw))[c, :, :] for n, hw in (("A", (h, w)), ("B", (oh, ow)), ("G", (oh, ow))))
     # cells[i][j]: the input positions window (i, j) covers, row-major; padding is no cell at all
-    cells = [[[(i * sh + m - ph, j * sw + n - pw) for m in range(kh) for n in range(kw)
-               if 0 <= i * sh + m - ph < h and 0 <= j * sw + n - pw < w] for j in range(ow)] for i in range(oh)]
-    geometry = PoolGeometry(input_shape=(h, w), window=(kh, kw), stride=(sh, sw), pad=(ph, pw),
+    cells = [[[(i * stride_h + m - pad_h, j * stride_w + n - pad_w) for m in range(pool_h) for n in range(pool_w)
+               if 0 <= i * stride_h + m - pad_h < h and 0 <= j * stride_w + n - pad_w < w]
+              for j in range(ow)] for i in range(oh)]
+    geometry = PoolGeometry(input_shape=(h, w), window=(pool_h, pool_w), stride=(stride_h, stride_w),
+                            pad=(pad_h, pad_w),
                             output_shape=(oh, ow))
     steps = [Step("pool.shapes", {**geometry.as_dict(), "formula": "1 + (H + 2*pad - k) // s"})]
     parts = mean_parts(A, G, cells, geometry) if kind == "mean" else max_parts(A, G, cells, geometry, vals)

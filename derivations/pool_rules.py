@@ -87,9 +87,10 @@ def _uncovered_rule(exact, cells, h, w):
 
 def mean_parts(A, G, cells, geo: PoolGeometry) -> PoolParts:
     r"""Forward, exact gradient (read off the terms), rules and pitfalls of mean pooling."""
-    (h, w), (kh, kw), (sh, sw), (ph, pw), (oh, ow) = geo.input_shape, geo.window, geo.stride, geo.pad, geo.output_shape
+    (h, w), (oh, ow), (pool_h, pool_w) = geo.input_shape, geo.output_shape, geo.window
+    (stride_h, stride_w), (pad_h, pad_w) = geo.stride, geo.pad
     a, g = nested(A), nested(G)
-    q = sympy.Rational(1, kh * kw)  # padding counts: the divisor is always kh*kw
+    q = sympy.Rational(1, pool_h * pool_w)  # padding counts: the divisor is always pool_h*pool_w
     forward = _arr([[q * sympy.Add(*[a[r][c] for r, c in cells[i][j]]) for j in range(ow)] for i in range(oh)])
     grads = scatter_grads(forward, G, {"A": A})
     exact = {"A": grads["A"]}
@@ -99,20 +100,22 @@ def mean_parts(A, G, cells, geo: PoolGeometry) -> PoolParts:
                                      for i, row in enumerate(cells)])
     rules = [prove("scatter_add", "dA[is+m-p, js+n-p] += G[i,j]/(kh*kw)", exact,
                    {"A": _arr(scatter)})]
-    dil = _zeros((oh - 1) * sh + 1, (ow - 1) * sw + 1)
+    dil = _zeros((oh - 1) * stride_h + 1, (ow - 1) * stride_w + 1)
     for i, j in indices((oh, ow)):
-        dil[i * sh][j * sw] = g[i][j]
-    full = full_xcorr(dil, [[q] * kw for _ in range(kh)])  # ones are their own rot180
-    rh, rw = h + 2 * ph - len(full), w + 2 * pw - len(full[0])
-    fc = crop(pad(full, 0, rh, 0, rw), ph, ph, pw, pw)
+        dil[i * stride_h][j * stride_w] = g[i][j]
+    full = full_xcorr(dil, [[q] * pool_w for _ in range(pool_h)])  # ones are their own rot180
+    rh, rw = h + 2 * pad_h - len(full), w + 2 * pad_w - len(full[0])
+    fc = crop(pad(full, 0, rh, 0, rw), pad_h, pad_h, pad_w, pad_w)
     rules.append(prove("full_conv_dilate", "dA = crop_p(pad_r(full_conv(dilate_s(G), ones(kh,kw)/(kh*kw)))), "
                        "r = (H + 2p - k) mod s", exact, {"A": _arr(fc)}))
 
-    kron = [[g[r // kh][c // kw] * q for c in range(ow * kw)] for r in range(oh * kh)]
-    if oh * kh <= h + 2 * ph and ow * kw <= w + 2 * pw:  # else it keeps its wrong shape: the counterexample
-        kron = crop(pad(kron, 0, h + 2 * ph - oh * kh, 0, w + 2 * pw - ow * kw), ph, ph, pw, pw)
+    kron = [[g[r // pool_h][c // pool_w] * q for c in range(ow * pool_w)] for r in range(oh * pool_h)]
+    # else it keeps its wrong shape: the counterexample
+    if oh * pool_h <= h + 2 * pad_h and ow * pool_w <= w + 2 * pad_w:
+        kron = crop(pad(kron, 0, h + 2 * pad_h - oh * pool_h, 0, w + 2 * pad_w - ow * pool_w),
+                    pad_h, pad_h, pad_w, pad_w)
     kron_rule = prove("kron_expand", "dA = kron(G, ones(kh,kw))/(kh*kw)", exact, {"A": _arr(kron)})
-    tiles = (sh, sw) == (kh, kw)
+    tiles = (stride_h, stride_w) == (pool_h, pool_w)
     pitfalls = []
     (rules if tiles else pitfalls).append(kron_rule)
     unc, missing = _uncovered_rule(grads["A"], cells, h, w)
@@ -120,7 +123,7 @@ def mean_parts(A, G, cells, geo: PoolGeometry) -> PoolParts:
         rules.append(unc)
     more = [Step("pool.scatter", {"grad": grads["A"], "upstream": G}),
             Step("pool.kron", {"tiles": tiles, "holds": kron_rule.holds, "upsampled": _arr(kron)}),
-            Step("pool.fullconv", {"dilated": _arr(dil), "stride": (sh, sw)})]
+            Step("pool.fullconv", {"dilated": _arr(dil), "stride": (stride_h, stride_w)})]
     if missing:
         more.append(Step("pool.uncovered", {"cells": tuple(A[rc] for rc in missing)}))
     general = {"dA[r,c]": "Σ_{i,j: 0 <= r+p-i*s < kh, 0 <= c+p-j*s < kw} G[i,j] / (kh*kw)"}
