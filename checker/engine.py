@@ -23,7 +23,7 @@ from checker.result import EPS32, CheckResult, Note, note_mutations, read_grads
 from checker.fd import Differences, Probe, differences, element_probes, step_sizes
 from checker.screen import locate, screen
 from checker.ties import check_groups
-from checker.verdict import SAFETY, ArgResult, Element, failed, judge
+from checker.verdict import SAFETY, Along, ArgResult, Element, failed, judge
 from derivations._validate import GradproofError
 
 EPS64 = float(np.finfo(np.float64).eps)
@@ -165,7 +165,7 @@ def _screened(call, work, names, dout, out0, grads, problems, structure, batched
         for i in idx:
             passed[i] = ArgResult(name=names[i], ok=True, shape=tuple(work[i].shape), worst=None, n_failed=0,
                                   eps=eps, got=np.asarray(grads[i]).reshape(work[i].shape),
-                                  screen=(sc.got, sc.expected, sc.tol))
+                                  screen=Along(sc.got, sc.expected, sc.tol))
             notes.append(Note("note.screened", (("arg", names[i]), ("calls", sc.calls))))
             if i in sc.strength:
                 notes.append(Note("note.strength", (("arg", names[i]), ("rel", f"{sc.strength[i]:.1g}"))))

@@ -30,6 +30,7 @@ interval [min, max] of the four one-sided differences (policy "interval"), or le
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -73,6 +74,14 @@ class Element:
         return f"d{self.name}[{idx}]: backward {got}, numeric {num} +/- {self.tol:.1g} (error {self.error:.2g})"
 
 
+class Along(NamedTuple):
+    """An argument passed along one random direction (``checker.screen``): the two directional derivatives."""
+
+    got: float  # the backward's, <grad, direction>
+    expected: float  # the finite differences'
+    tol: float
+
+
 @dataclass(frozen=True)
 class ArgResult:
     """The verdict on one argument's gradient, with the full maps for renderers."""
@@ -89,7 +98,7 @@ class ArgResult:
     precision_only: int = 0  # elements off by more than float64 round-off but within float32's
     problem: str | None = None  # a structural failure (wrong shape, NaN, missing gradient)
     ties: tuple = ()  # checker.ties.TieCheck per group of tied entries raised together
-    screen: tuple[float, float, float] | None = None  # (backward, numeric, tol) along a random direction
+    screen: Along | None = None  # passed along one random direction, not entry by entry
     got: np.ndarray | None = field(default=None, repr=False, compare=False)
     expected: np.ndarray | None = field(default=None, repr=False, compare=False)
     tol: np.ndarray | None = field(default=None, repr=False, compare=False)

@@ -1,6 +1,8 @@
 r"""Exact forward and backward formulas of 2-D convolution (cross-correlation), with proofs.
 
-In one glance (cs231n names; stride ``s``, zero padding ``P``, dilation ``d``; ``G = dout``)::
+In one glance, the general case (cs231n names: x (N, C, H, W), w (F, C, HH, WW), b (F,), dout = G; stride
+``s``, zero padding ``P``, dilation ``d``; ``dilate_s`` puts s-1 zeros between entries, ``rot180`` turns
+each kernel slice, ``full_xcorr`` slides over every overlap)::
 
     out[n,f,i,j] = b[f] + sum_{c,p,q} pad_P(x)[n,c, i*s + p*d, j*s + q*d] * w[f,c,p,q]
     dx[n,c] = crop_P(pad_r(sum_f full_xcorr(dilate_s(G[n,f]), rot180(dilate_d(w[f,c])))))
@@ -8,13 +10,17 @@ In one glance (cs231n names; stride ``s``, zero padding ``P``, dilation ``d``; `
     db[f]   = sum_{n,i,j} G[n,f,i,j]
 
 ``pad_r`` adds the ``r = (H + 2P - span) mod s`` bottom rows (right columns) the strided forward never
-reached (their gradient is 0). With ``s = d = 1`` the first line is ``dx = crop_P(full_conv(G, w))``: the
-full CONVOLUTION with the unrotated kernel, cropped by the padding.
+reached (their gradient is 0), ``span = d*(HH - 1) + 1``. With ``s = d = 1`` the dx line is
+``dx = crop_P(full_conv(G, w))``: the full CONVOLUTION with the unrotated kernel, cropped by the padding.
+The proofs of these rules, and of the classic wrong ones, are in ``derivations/conv_rules.py``.
 
 Each output entry is a sum of products of one input entry and one kernel entry, so the gradient of
 :math:`L = \sum G \cdot out` is read off the terms (``_backward.scatter_grads``), one step per term,
-and the closed-form rules of ``conv_rules`` are proved against it entry by entry.
+and the closed-form rules of ``conv_rules`` are proved against it entry by entry. dx of a strided,
+padded convolution, as proved at one shape:
 
+>>> derive_conv2d((1, 1, 5, 5), (1, 1, 3, 3), stride=2, pad=1).rule("dx_full_conv_rot180").statement
+'dx[n,c] = crop_1(sum_f full_xcorr(dilate_2(dout[n,f]), rot180(w[f,c])))'
 >>> d = derive_conv2d((5, 5), (3, 3), bias=False)
 >>> d.forward[0, 0]
 A11*K11 + A12*K12 + A13*K13 + A21*K21 + A22*K22 + A23*K23 + A31*K31 + A32*K32 + A33*K33

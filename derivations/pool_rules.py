@@ -3,15 +3,14 @@ r"""The pooling rules on SymPy arrays: the exact gradient, the closed forms, and
 ``cells[i][j]`` lists the input positions window (i, j) covers in row-major order (padding left out), so
 every function here is plain bookkeeping over windows; ``derive_pool2d`` builds it and the data objects.
 
->>> ws, branches, _ = max_template(2)
->>> branches
+>>> max_template(2).branches
 ((w000, w000 >= w001), (w001, True))
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import sympy
 
@@ -130,8 +129,16 @@ def mean_parts(A, G, cells, geo: PoolGeometry) -> PoolParts:
     return PoolParts(forward, grads, rules, pitfalls, more, general, coef)
 
 
+class MaxTemplate(NamedTuple):
+    """The max of ``n`` window cells as dummies: its Piecewise branches and SymPy's Heaviside derivative."""
+
+    cells: tuple  # the dummies w000, w001, ... in window order
+    branches: tuple  # (expression, condition) pairs of Max(...).rewrite(Piecewise), tried in order
+    heaviside: tuple  # diff(Max, cell) per cell, as SymPy gives it
+
+
 @lru_cache(maxsize=None)
-def max_template(n: int):
+def max_template(n: int) -> MaxTemplate:
     r"""``Max`` of ``n`` ordered dummies rewritten as a Piecewise, and the Heaviside form of ``diff(Max)``
     (built directly: SymPy's own diff takes 22 s at 25 cells; a test checks the two agree for 4).
 
@@ -140,7 +147,7 @@ def max_template(n: int):
     """
     ws = tuple(sympy.Symbol(f"w{t:03d}", real=True) for t in range(n))
     if n == 1:
-        return ws, ((ws[0], sympy.true),), (sympy.S.One,)
+        return MaxTemplate(ws, ((ws[0], sympy.true),), (sympy.S.One,))
     m = sympy.Max(*ws)
     branches = tuple(m.rewrite(sympy.Piecewise).args)
     if tuple(e for e, _ in branches) != ws:  # the tie convention rests on this order
@@ -148,7 +155,7 @@ def max_template(n: int):
     # SymPy's diff(Max(...), v) is Heaviside(v - Max(others)); built directly because diff evaluates the
     # inner Max of n-1 real symbols pairwise (22 s at n = 25). tests/test_pool.py checks it equals diff.
     heavi = tuple(sympy.Heaviside(v - sympy.Max(*[u for u in ws if u is not v], evaluate=False)) for v in ws)
-    return ws, branches, heavi
+    return MaxTemplate(ws, branches, heavi)
 
 
 def _first_branch(branches, sub):
@@ -172,7 +179,8 @@ def max_parts(A, G, cells, geo: PoolGeometry, vals) -> PoolParts:
         for lst in (exact_w, route_w, heavi_w, every_w, coef):
             lst.append([])
         for j, cs in enumerate(row):
-            ws, branches, heavi = max_template(len(cs))
+            t = max_template(len(cs))
+            ws, branches, heavi = t.cells, t.branches, t.heaviside
             v = [vals[r * w + c] for r, c in cs]
             sub = dict(zip(ws, v))
             chosen = _first_branch(branches, sub)
@@ -207,7 +215,8 @@ def max_parts(A, G, cells, geo: PoolGeometry, vals) -> PoolParts:
     if unc is not None:
         rules.append(unc)
     mask = _arr([[sympy.Integer(wins.get((r, c), 0)) for c in range(w)] for r in range(h)])
-    ws, branches, _ = max_template(len(cells[0][0]))
+    t = max_template(len(cells[0][0]))
+    ws, branches = t.cells, t.branches
     first = {x: a[r][c] for x, (r, c) in zip(ws, cells[0][0])}
     pw0 = sympy.Piecewise(*[(e.xreplace(first), c.xreplace(first)) for e, c in branches], evaluate=False)
     dpw0 = sympy.Piecewise(*[(sympy.diff(e, ws[0]), c.xreplace(first)) for e, c in branches], evaluate=False)

@@ -89,7 +89,8 @@ def test_heaviside_at_a_two_way_tie_is_a_valid_subgradient_that_differs_from_the
 
 
 def test_heaviside_template_is_what_sympy_diff_gives():
-    ws, branches, heavi = max_template(4)
+    t = max_template(4)
+    ws, branches, heavi = t.cells, t.branches, t.heaviside
     m = sympy.Max(*ws)
     assert [sympy.diff(m, v) for v in ws] == list(heavi)
     assert [e for e, _ in branches] == list(ws)  # window order: the tie convention rests on it
