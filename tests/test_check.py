@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from checker import assert_backward, check_backward, conv2d_structure, cs231n_pair, pool2d_structure
+import checker
+from checker import (assert_backward, check_backward, conv2d_structure, cs231n_pair, judge_gradients,
+                     pool2d_structure)
 from checker.adjoint import adjoint_check
 from checker.ops import conv2d_backward, conv2d_forward, full_conv2d, pad2d, rot180
 from checker.activation_ops import relu, relu_backward
@@ -247,7 +249,6 @@ def test_forward_returning_nan_is_a_clear_failure():
 
 
 def test_adjoint_check_is_exported():
-    import checker
     assert checker.adjoint_check is adjoint_check
 
 
@@ -342,7 +343,6 @@ def test_a_directional_failure_prints_numbers_that_differ():
 
 
 def test_judge_gradients_judges_given_arrays_against_a_forward():
-    from checker import judge_gradients
 
     f, b, ins = _conv16()
     dout = np.random.default_rng(2).standard_normal((2, 4, 16, 16))

@@ -8,7 +8,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from checker.ops import conv2d_backward, conv2d_forward
-from derivations import derive_conv2d
+from derivations import derive_conv2d, reporting
+from derivations.conv_rules import ConvGeometry, _dx
 
 SEED_K = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
 CONVN_FULL = [[1, 3, 6, 5, 3], [5, 12, 21, 16, 9], [12, 27, 45, 33, 18], [11, 24, 39, 28, 15], [7, 15, 24, 17, 9]]
@@ -58,7 +59,6 @@ def test_forgetting_the_rotation_gives_the_rotated_matrix_and_is_refuted():
     assert cx.grad == "A" and cx.index == (0, 0)
     assert cx.expected == S("G11") * S("K11") and cx.got == S("G11") * S("K33")
     # the unrotated rule, evaluated on the seed numbers, is the 180-degree rotation of convn's answer
-    from derivations.conv_rules import ConvGeometry, _dx
     d4 = lambda a: a.reshape(1, 1, *a.shape).tolist()
     geometry = ConvGeometry(stride=1, pad=0, dilation=1, H=5, W=5)
     unrot = sympy.Array(_dx(d4(d.symbols["A"]), d4(d.symbols["K"]), d4(d.symbols["G"]), geometry, rotate=False))[0, 0]
@@ -152,8 +152,6 @@ def test_bad_input_names_the_argument_and_value(kwargs, needle):
 
 
 def test_progress_reports_each_stage_to_completion():
-    from derivations import reporting
-
     seen = []
     with reporting(lambda stage, done, total: seen.append((stage, done, total))):
         derive_conv2d((1, 2, 9, 8), (2, 2, 3, 3), stride=2)  # a shape no other test derives: not cached

@@ -3,8 +3,10 @@ import re
 
 import pytest
 
-from derivations import conv, cost, derive_conv2d, derive_full_conv2d, full_conv
-from derivations.cost import LIMIT_SECONDS, conv_terms, predict
+from derivations import (activations, conv, cost, derive_activation, derive_conv2d, derive_full_conv2d,
+                         derive_pool2d, full_conv, pool)
+from derivations.cost import (FORMAT_FACTOR, LIMIT_SECONDS, SECONDS_PER_ENTRY, check_conv, conv_terms,
+                              pool_seconds, predict)
 
 
 def test_terms_count_products_of_every_layout():
@@ -38,9 +40,6 @@ def test_a_shape_within_the_limit_is_derived():
 
 
 def test_activations_are_refused_by_predicted_cost_before_symbolic_work(monkeypatch):
-    from derivations import activations, derive_activation
-    from derivations.cost import SECONDS_PER_ENTRY
-
     monkeypatch.setattr(activations, "_derive", lambda *a: (_ for _ in ()).throw(AssertionError("started")))
     with pytest.raises(ValueError, match=r"sigmoid is predicted to take ~\d+ s .* largest square shape that fits is (\d+)x\1") as err:
         derive_activation("sigmoid", (30, 30))
@@ -50,9 +49,6 @@ def test_activations_are_refused_by_predicted_cost_before_symbolic_work(monkeypa
 
 @pytest.mark.parametrize("kind, shape, window", [("max", (40, 40), 2), ("mean", (200, 200), 2)])
 def test_pooling_is_refused_by_predicted_cost_before_symbolic_work(kind, shape, window, monkeypatch):
-    from derivations import derive_pool2d, pool
-    from derivations.cost import pool_seconds
-
     monkeypatch.setattr(pool, "_derive", lambda *a: (_ for _ in ()).throw(AssertionError("started")))
     values = list(range(shape[0] * shape[1])) if kind == "max" else None
     with pytest.raises(ValueError, match=rf"{kind} pooling is predicted to take ~\d+ s") as err:
@@ -63,8 +59,6 @@ def test_pooling_is_refused_by_predicted_cost_before_symbolic_work(kind, shape, 
 
 
 def test_json_is_predicted_at_its_measured_multiple_of_the_text_view():
-    from derivations.cost import FORMAT_FACTOR, check_conv
-
     text = check_conv((48, 48), (5, 5))
     assert text.seconds <= LIMIT_SECONDS
     with pytest.raises(ValueError, match=r"predicted ~\d+ s with --format json"):

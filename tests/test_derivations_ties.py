@@ -1,10 +1,13 @@
 """The tie and kink policy as exact functions (derivations.ties): each verdict named, each boundary tested."""
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from checker.activation_ops import relu_backward
+from checker.pool_ops import maxpool_backward
 from derivations.ties import classify_max_routing, classify_relu_kink, worst
 
 
@@ -76,20 +79,12 @@ def test_worst_and_argument_errors():
 @given(st.lists(st.integers(0, 2), min_size=4, max_size=4))
 def test_the_checkers_max_pool_backward_is_our_convention_window_by_window(cells):
     # small integers make ties frequent (zeros after a ReLU); one 2x2 window, upstream gradient 1
-    import numpy as np
-
-    from checker.pool_ops import maxpool_backward
-
     x = np.array(cells, dtype=float).reshape(2, 2)
     dx = maxpool_backward(np.ones((1, 1)), x, 2, 2, stride=2)
     assert classify_max_routing(cells, dx.ravel().tolist()).verdict == "convention"
 
 
 def test_the_checkers_relu_backward_is_our_convention_at_the_kink():
-    import numpy as np
-
-    from checker.activation_ops import relu_backward
-
     z = np.array([-1.0, 0.0, 2.0])
     t = relu_backward(np.ones(3), z)
     assert [classify_relu_kink(a, b).verdict for a, b in zip(z.tolist(), t.tolist())] == ["convention"] * 3

@@ -52,8 +52,6 @@ def test_cli_check_command(capsys):
 
 
 def test_derived_formulas_are_checked_and_a_wrong_one_fails(monkeypatch):
-    import checker.selfcheck as sc
-
     rep = sc.selfcheck(["conv", "mean-pool"], examples=3, seed=1, formulas=2)
     assert rep.ok and [o.formula_cases for o in rep.ops] == [2, 2]
     real = sc.conv_formula
@@ -68,10 +66,8 @@ def test_derived_formulas_are_checked_and_a_wrong_one_fails(monkeypatch):
 
 
 def test_progress_reports_every_case_and_ends_at_the_total():
-    from checker.selfcheck import selfcheck
-
     seen = []
-    selfcheck(["mean-pool"], examples=4, seed=0, formulas=1, progress=lambda *a: seen.append(a))
+    sc.selfcheck(["mean-pool"], examples=4, seed=0, formulas=1, progress=lambda *a: seen.append(a))
     assert seen[-1] == ("mean-pool", 5, 5)
     assert [d for _, d, _ in seen] == sorted(d for _, d, _ in seen)  # never goes backwards
     assert len(seen) >= 5

@@ -1,6 +1,7 @@
 """Verdicts and patterns: the derived tolerance, kink handling, localisation and the shape of a mistake."""
 import numpy as np
 
+from checker import check_backward
 from checker.fd import Differences
 from checker.patterns import describe
 from checker.verdict import judge, tolerances
@@ -66,7 +67,6 @@ def test_patterns_name_the_shape_of_the_mistake():
 
 
 def test_smooth_functions_never_cry_wolf_and_still_see_small_errors():
-    from checker import check_backward
 
     def softmax(x):
         e = np.exp(x - x.max())
