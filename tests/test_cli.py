@@ -15,8 +15,8 @@ def run(*args, timeout=120):
 
 @pytest.mark.parametrize("args, needle", [
     (["derive", "conv", "--input", "3x3", "--kernel", "4x4"], "larger than the padded input 3x3"),
-    (["derive", "conv", "--stride", "0"], "stride must be >= 1, got 0"),
-    (["derive", "conv", "--pad", "-1"], "pad must be >= 0, got -1"),
+    (["derive", "conv", "--stride", "0"], "stride must be a whole number >= 1, got 0"),
+    (["derive", "conv", "--pad", "-1"], "pad must be a whole number >= 0, got -1"),
     (["derive", "conv", "--input", "1x2x5x5", "--kernel", "1x3x3x3"], "3 channels but input_shape has 2"),
     (["derive", "conv", "--input", "100x100", "--kernel", "9x9"], "past the 30 s limit for exact work"),
     (["derive", "conv", "--input", "128x128", "--kernel", "5x5"], "the largest square input that fits is"),
@@ -37,7 +37,7 @@ def run(*args, timeout=120):
     (["derive", "conv", "--input", "5", "--kernel", "3"], "input_shape must have 2 or 4 sizes, got (5,)"),
     (["derive", "conv", "--input", "5x5", "--kernel", "3"], "kernel_shape must have 2 sizes, got (3,)"),
     (["derive", "conv", "--input", "-5x5"], "every size must be a whole number >= 1, got '-5x5'"),
-    (["derive", "conv", "--stride", "-2"], "stride must be >= 1, got -2"),
+    (["derive", "conv", "--stride", "-2"], "stride must be a whole number >= 1, got -2"),
     (["derive", "conv", "--strid", "2"], "unrecognized arguments: --strid 2"),   # no prefix matching
 ])
 def test_user_mistakes_are_one_line_and_exit_2(args, needle):
