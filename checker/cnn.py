@@ -1,4 +1,4 @@
-r"""The course notes' small CNN for MNIST, class style, written for gradproof as a correct reference.
+r"""The course notes' small CNN, class style, as a correct numpy reference, and its training by SGD.
 
 Each layer keeps what its backward needs during ``forward(input)``; ``backprop(d_L_d_out, learn_rate)``
 returns ``d_L_d_input`` and updates the layer's own weights by ``learn_rate`` times their gradient, as in
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from derivations._validate import GradproofError
 
 
 class Conv3x3:
@@ -89,3 +91,60 @@ class Softmax:
         self.weights = self.weights - learn_rate * d_L_d_w
         self.biases = self.biases - learn_rate * d_L_d_t
         return d_L_d_input
+
+
+def network(*, side: int = 28, filters: int = 8, classes: int = 10, seed: int = 0) -> list:
+    """The notes' three layers for ``side`` x ``side`` images: ``[Conv3x3, MaxPool2, Softmax]``.
+
+    >>> [type(layer).__name__ for layer in network(side=8)]
+    ['Conv3x3', 'MaxPool2', 'Softmax']
+    """
+    pooled = (side - 2) // 2
+    return [Conv3x3(filters, seed), MaxPool2(), Softmax(pooled * pooled * filters, classes, seed)]
+
+
+def predict(net, image):
+    """The probabilities the network gives ``image``."""
+    out = image
+    for layer in net:
+        out = layer.forward(out)
+    return out
+
+
+def sgd_step(net, image, label: int, learn_rate: float) -> float:
+    """One step of the notes' training on one image: forward, loss ``-ln p[label]``, backprop (which updates)."""
+    p = predict(net, image)
+    grad = np.zeros_like(p)
+    grad[label] = -1.0 / p[label]  # dL/dp of -ln p[label]
+    for layer in reversed(net):
+        grad = layer.backprop(grad, learn_rate) if not isinstance(layer, MaxPool2) else layer.backprop(grad)
+    return float(-np.log(p[label]))
+
+
+def mean_loss(net, images, labels) -> float:
+    """The average ``-ln p[label]`` over a data set."""
+    return float(np.mean([-np.log(predict(net, x)[y]) for x, y in zip(images, labels)]))
+
+
+def train(net, images, labels, *, learn_rate: float = 0.005, epochs: int = 1, progress=None) -> list[float]:
+    """SGD over the data ``epochs`` times, in order; the loss of each step. ``progress(done, total)`` ticks."""
+    losses, total = [], epochs * len(images)
+    for _ in range(epochs):
+        for x, y in zip(images, labels):
+            losses.append(sgd_step(net, x, int(y), learn_rate))
+            if progress is not None:
+                progress(len(losses), total)
+    return losses
+
+
+def load_digits():
+    """scikit-learn's 8x8 digits (1797 images, 0..16) scaled to [-0.5, 0.5] as the notes scale MNIST, and labels.
+
+    An optional extra: ``pip install 'gradproof[digits]'``; without it a GradproofError says so.
+    """
+    try:
+        from sklearn.datasets import load_digits as _load  # optional, and slow to import: only when asked
+    except ImportError:
+        raise GradproofError("the digits data set needs scikit-learn: pip install 'gradproof[digits]'") from None
+    data = _load()
+    return data.images / 16.0 - 0.5, data.target.astype(int)
