@@ -45,3 +45,25 @@ def test_sgd_on_the_digits_lowers_the_held_out_loss():
     # one epoch takes the held-out loss far below chance (measured: 2.304 -> 0.957; deterministic: seeded
     # weights, data in order); half of chance leaves room for a different BLAS's rounding
     assert after < 0.5 * before
+
+
+def test_one_backward_pass_agrees_with_torch_autograd():
+    """An independent oracle: the same weights in torch, the loss -ln p[label] differentiated by autograd."""
+    torch = pytest.importorskip("torch")
+    conv, pool, soft = net = cnn.network(side=10, filters=3, classes=5)
+    x = _images(1, 10, seed=4)[0]
+    w0, W0, b0 = conv.filters.copy(), soft.weights.copy(), soft.biases.copy()
+    lr = 1.0  # the update reveals the gradient: g = (before - after) / lr
+    cnn.sgd_step(net, x, 2, lr)
+    ours = {"filters": w0 - conv.filters, "weights": W0 - soft.weights, "biases": b0 - soft.biases}
+
+    tx = torch.tensor(x)[None, None]
+    tw, tW, tb = (torch.tensor(a, requires_grad=True) for a in (w0, W0, b0))
+    a = torch.nn.functional.conv2d(tx, tw[:, None])[0].permute(1, 2, 0)  # (8, 8, 3), the notes' layout
+    a = torch.nn.functional.max_pool2d(a.permute(2, 0, 1)[None], 2)[0].permute(1, 2, 0)
+    loss = -torch.log_softmax(a.reshape(-1) @ tW + tb, 0)[2]
+    loss.backward()
+    for name, t in (("filters", tw), ("weights", tW), ("biases", tb)):
+        # both are float64 sums of at most a few hundred products: agreement to 1e-12 of the largest entry
+        scale = np.abs(t.grad.numpy()).max()
+        assert np.allclose(ours[name], t.grad.numpy(), rtol=0, atol=1e-12 * scale), name
