@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from grading.sandbox import Limits, isolation, run_function
+from grading.sandbox import Limits, Sandbox, isolation, run_function
 
 FAST = Limits(timeout_s=3.0, memory_mb=512)
 
@@ -264,16 +264,16 @@ def test_the_graders_package_is_out_of_reach_once_it_is_not_readable_by_others(t
 def test_readable_grader_packages_are_found_and_warned_about_once(tmp_path, monkeypatch, capsys):
     import sys
 
-    from grading import sandbox
+    from grading import isolation
 
     for name, mode in (("openpkg", 0o755), ("closedpkg", 0o700)):
         (tmp_path / name).mkdir(mode=mode)
         (tmp_path / name / "__init__.py").write_text("")
         (tmp_path / name).chmod(mode)
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(sandbox, "GRADER_PACKAGES", ("openpkg", "closedpkg"))
-    assert sandbox.readable_packages() == [str(tmp_path / "openpkg")]
-    monkeypatch.setattr(sandbox, "_warned", [])
+    monkeypatch.setattr(isolation, "GRADER_PACKAGES", ("openpkg", "closedpkg"))
+    assert isolation.readable_packages() == [str(tmp_path / "openpkg")]
+    monkeypatch.setattr(isolation, "_warned", [])
     uid_mode = Limits(timeout_s=3.0, memory_mb=512, isolation="uid")  # namespace mode hides them: no warning
     run("return x", uid_mode)
     run("return x", uid_mode)
@@ -322,7 +322,7 @@ def test_the_self_test_passes_and_says_which_mode():
     from grading.sandbox import MODES, isolation
     from grading.selftest import self_test
 
-    assert self_test(FAST) == MODES[isolation(FAST)]
+    assert self_test(Sandbox(FAST)) == MODES[isolation(FAST)]
 
 
 @ROOT_ONLY
@@ -335,10 +335,10 @@ def test_uid_mode_self_test_names_a_python_installation_the_child_cannot_read():
     closed = [p for p in __import__("pathlib").Path(os.path.realpath(sys.base_prefix)).parents
               if not os.stat(p).st_mode & 0o001]
     if not closed:
-        assert "uid mode" in self_test(uid_mode)  # a system-wide Python: honest imports work in uid mode too
+        assert "uid mode" in self_test(Sandbox(uid_mode))  # a system-wide Python: honest imports work in uid mode too
         return
     with pytest.raises(SandboxError, match=f"cannot read the Python installation at .*{closed[-1]} is closed"):
-        self_test(uid_mode)
+        self_test(Sandbox(uid_mode))
 
 
 NAMESPACE = pytest.mark.skipif(os.geteuid() != 0 or not __import__("grading.sandbox").sandbox.namespaces_available(),
