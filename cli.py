@@ -287,17 +287,16 @@ def _memory_mb(text: str) -> int:
     return n
 
 
-VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
-
-
 def _add_grading_options(p, defaults: bool = True):
     """The options that decide a grade, shared by ``grade`` and ``homework gradescope`` (which passes on
     only those given: defaults=False leaves them None)."""
+    from grading.options import FRAMEWORKS, VISIBILITIES  # plain tables, no numpy: --help stays fast
+
     d = (lambda v: v) if defaults else (lambda v: None)
     p.add_argument("--timeout", type=_seconds, default=d(10.0), help="CPU seconds per student function on its whole battery; one that only waits is stopped at 3x "
                         "that in wall-clock time (default 10)")
     p.add_argument("--memory-mb", type=_memory_mb, default=d(2048), help="address-space limit per child (default 2048)")
-    p.add_argument("--allow", action="append", choices=["torch", "jax", "jaxlib", "tensorflow", "autograd"],
+    p.add_argument("--allow", action="append", choices=list(FRAMEWORKS),
                    help="let submissions import this framework (repeatable; the grader's packages stay blocked)")
     p.add_argument("--stub", action="append", metavar="NAME", default=[] if defaults else None,
                    help="replace package NAME, absent here and not needed by the graded functions (e.g. "
@@ -319,10 +318,24 @@ def _add_grading_options(p, defaults: bool = True):
                    help="Gradescope: when students see each test (default: as --visibility)")
 
 
-def _cmd_homework(args) -> int:
-    from presentation.grading import run_homework
+def _grading_flags(args):
+    """``_add_grading_options``'s values as the record the library reads."""
+    from grading.options import GradingFlags
 
-    return run_homework(args)
+    return GradingFlags(timeout_s=args.timeout, memory_mb=args.memory_mb, allow=tuple(args.allow or ()),
+                        stubs=tuple(args.stub or ()), fd_credit=args.fd_credit, seed=args.seed, strict=args.strict,
+                        weights_file=args.weights, visibility=args.visibility, test_visibility=args.test_visibility)
+
+
+def _cmd_homework(args) -> int:
+    from grading.command import HomeworkOptions, homework
+    from presentation.grading import homework_message
+    from presentation.i18n import resolve_lang
+
+    options = HomeworkOptions(args.action, args.dir, args.interface, _grading_flags(args), args.autograder_root,
+                              args.force)
+    print(homework_message(options, homework(options), resolve_lang(args.lang)))
+    return 0
 
 
 def _add_grade(sub):
@@ -353,15 +366,29 @@ def _add_grade(sub):
 
 
 def _cmd_grade(args) -> int:
-    from presentation.grading import run_grade
+    from grading import command
+    from presentation.grading import grade_progress, render_reports, text_report
+    from presentation.i18n import resolve_lang
+    from presentation.matrices import make_console
 
-    if args.jobs < 1:
-        raise UserError(f"--jobs must be >= 1, got {args.jobs}")
-    if args.seed is not None and args.seed < 0:
-        raise UserError(f"--seed must be >= 0, got {args.seed}")
     if args.fd_credit and args.no_fd_credit:
         raise UserError("--fd-credit and --no-fd-credit contradict each other (no credit is the default now)")
-    return run_grade(args)
+    lang = resolve_lang(args.lang)
+    plan = command.plan_grade(command.GradeOptions(
+        tuple(args.paths), args.interface, _grading_flags(args), output=args.output, format=args.format,
+        jobs=args.jobs, resume=args.resume, regrade=tuple(args.regrade or ()), log=args.log, single=args.single))
+    for note in plan.notes:
+        print(f"gradproof: {note}", file=sys.stderr)
+    with grade_progress(None if plan.single else len(plan.submissions), lang) as advance:
+        records = command.run_grade(plan, on_result=advance)
+    body = command.report_body(plan, records)
+    if body is None and args.output is None:  # text on the terminal: rendered there, in colour
+        render_reports(records, make_console(no_color=args.no_color), lang)
+        return 0
+    shown = command.deliver(plan, text_report(records, lang) if body is None else body)
+    if shown is not None:
+        print(shown)
+    return 0
 
 
 # --- main -------------------------------------------------------------------------------------------

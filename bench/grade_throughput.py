@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grading._child import _run_call  # noqa: E402
+from grading._calls import run_call  # noqa: E402
 from grading.batch import grade_batch  # noqa: E402
 from grading.compare import check, inplace  # noqa: E402
 from grading.interfaces import get_interface  # noqa: E402
@@ -29,7 +29,7 @@ from grading.sandbox import Limits  # noqa: E402
 
 
 def in_process(path: Path) -> int:
-    """The peer: the same battery, call harness (``_child._run_call``) and verdicts (``compare``, inputs
+    """The peer: the same battery, call harness (``_calls.run_call``) and verdicts (``compare``, inputs
     left untouched) as the grader, with the student's module imported into this process: no child, no
     pipes, no ``.npy`` round trip, no isolation. Returns the number of cases passed."""
     spec = importlib.util.spec_from_file_location("student", path)
@@ -41,7 +41,7 @@ def in_process(path: Path) -> int:
         for i, case in enumerate(prepare(fs, fs.battery(0), 0)):
             call = fs.call(case.cfg)
             names = set(_names(call["args"]) + _names(call.get("cache_args", [])))
-            out, err = _run_call(mod, func, call, {f"{i}.{n}": case.inputs[n] for n in names}, i)
+            out, err = run_call(mod, func, call, {f"{i}.{n}": case.inputs[n] for n in names}, i)
             if err is not None:
                 continue
             touched = inplace({n: case.inputs[n] for n in _names(call["args"])}, out)

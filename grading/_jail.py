@@ -24,6 +24,7 @@ util-linux or bubblewrap being installed, and no extra exec per child (one more 
 """
 import ctypes
 import os
+import signal
 import sys
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
@@ -88,8 +89,6 @@ def enter(spec: dict) -> None:
     ``killpg`` reaches both, and the grandchild dies with it (PR_SET_PDEATHSIG, set after the uid drop
     in ``after_drop`` because changing credentials clears it).
     """
-    import signal
-
     jail = spec["jail"]
     layout = plan(jail["hide"])
     _call(_c().unshare(NAMESPACES), "unshare")
@@ -160,6 +159,4 @@ def _copy(src: str, dst: str, uid: int) -> None:
 
 def after_drop() -> None:
     """In the jailed child after it dropped to its uid: die with the intermediate process."""
-    import signal
-
     _call(_c().prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0), "prctl")

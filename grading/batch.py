@@ -10,23 +10,24 @@ worker again is logged as not graded. Workers die with the batch process (PR_SET
 from __future__ import annotations
 
 import contextlib
-import errno
-import json
+import ctypes
 import os
-import stat
-import tempfile
+import signal
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from derivations._validate import GradproofError, whole
 from . import resume as _resume
-from .grade import grade_submission
-from .interfaces import get_interface
+from .grade import GradeSettings, grade
+from .gradelog import append, final, logged, open_own, read_log, write_output
 from .results import not_graded
-from .sandbox import BLOCKED, Limits
+from .sandbox import BLOCKED, Limits, Sandbox
 from .score import Weights
 from .submission import entry_problem, read_python_files
+
+__all__ = ["find_submissions", "grade_batch", "grade_class", "read_log", "summary", "write_output"]
 
 
 def find_submissions(paths, skipped: list | None = None) -> list[Path]:
@@ -35,12 +36,12 @@ def find_submissions(paths, skipped: list | None = None) -> list[Path]:
     Every subfolder is listed, so that every student appears in the results: one with no .py file
     anywhere below it is graded "not graded" like any other that cannot be, and, if ``skipped`` is a
     list, appended to it too. Links and special files are listed and never followed (grading refuses
-    them by name). ValueError if a path does not exist or nothing at all is gradable.
+    them by name). GradproofError if a path does not exist or nothing at all is gradable.
     """
     found, passed_over = [], []
     for p in map(Path, paths):
         if not os.path.lexists(p):
-            raise ValueError(f"PATH {p} does not exist")
+            raise GradproofError(f"PATH {p} does not exist")
         if p.suffix == ".py" and not p.is_dir():
             found.append(p)
         elif p.is_dir():  # a folder the instructor names is followed; entries inside it never are
@@ -54,12 +55,12 @@ def find_submissions(paths, skipped: list | None = None) -> list[Path]:
                 elif c.suffix == ".py":
                     found.append(c)
         else:
-            raise ValueError(f"PATH {p} is neither a .py file nor a folder")
+            raise GradproofError(f"PATH {p} is neither a .py file nor a folder")
     if skipped is not None:
         skipped += passed_over
     if len(found) == len(passed_over):
         why = f" ({len(passed_over)} subfolders without one)" if passed_over else ""
-        raise ValueError(f"no submissions in PATH {' '.join(map(str, paths))}: no .py file, and no subfolder "
+        raise GradproofError(f"no submissions in PATH {' '.join(map(str, paths))}: no .py file, and no subfolder "
                          f"holding one{why}")
     return found
 
@@ -72,96 +73,17 @@ def _holds_python(folder: Path) -> bool:
         return True  # refused (a link, too large...): still a submission, graded with the reason
 
 
-# Records the batch itself wrote because grading did not finish: --resume grades these again.
-NOT_FINAL = ("not graded: the grading process", "not graded: grader error")
-_OUT_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
-
-
-def _open_own(path: Path, flags: int) -> int:
-    """Open an output or log file: never through a link, never a FIFO or device, only a file of ours."""
-    fd = os.open(path, flags | _OUT_FLAGS, 0o600)
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
-        os.close(fd)
-        raise ValueError("not a regular file of this user")
-    return fd
-
-
-def final(rec: dict) -> bool:
-    """Whether a logged record is a grade (or a refusal that would come out the same again)."""
-    return not str(rec.get("status", "")).startswith(NOT_FINAL) and not any(
-        str(f.get("error") or "").startswith("not graded: grader error") for f in rec.get("functions", []))
-
-
-def read_log(log: Path) -> dict[str, dict]:
-    """The records already in a JSON-lines log, by submission; a line cut short by a kill is ignored."""
-    return {rec["submission"]: rec for rec in logged(log) if "submission" in rec}
-
-
-def logged(log) -> list[dict]:
-    """Every complete record of a JSON-lines log, in order, read without following a planted link."""
-    out = []
-    try:
-        fd = _open_own(Path(log), os.O_RDONLY)
-    except FileNotFoundError:
-        return out
-    except (OSError, ValueError) as exc:
-        why = "a link" if getattr(exc, "errno", None) == errno.ELOOP else getattr(exc, "strerror", None) or \
-            "not a regular file of this user"
-        raise ValueError(f"the log {log} cannot be read safely ({why}): choose another --log") from None
-    with open(fd, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(rec, dict):
-                out.append(rec)
-    return out
-
-
-def _append(log: Path, rec: dict) -> None:
-    fd = _open_own(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-    with open(fd, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(rec, default=str) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def write_output(path, text: str) -> None:
-    """Write a report: a fresh private file (0600, created exclusively) renamed over ``path`` at once, so
-    a link or FIFO planted at ``path`` is replaced, never followed, and a reader never sees half a report."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with open(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _die_with_parent(parent: int) -> None:
     """Pool workers: killed when the batch process dies (PR_SET_PDEATHSIG), and first in line for the
     OOM killer after the children (the grader's own score is lowered in ``grade_batch``)."""
-    import ctypes
-    import signal
-
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)
 
 
-def _grade_one(path: str, interface: str, limits: Limits, weights: Weights, fd_credit: bool, blocked,
-               options: dict | None = None) -> dict:
-    return grade_submission(path, interface, limits=limits, weights=weights, fd_credit=fd_credit,
-                            blocked=blocked, **(options or {})).to_dict()
+def _grade_one(path: str, settings: GradeSettings) -> dict:
+    return grade(path, settings).to_dict()
 
 
 def _pool_round(queue: deque, jobs: int, args: tuple, finish, fail) -> list[str]:
@@ -192,45 +114,48 @@ def _pool_round(queue: deque, jobs: int, args: tuple, finish, fail) -> list[str]
 
 def grade_batch(paths, interface: str, *, log, jobs: int = 2, resume: bool = False, limits: Limits = Limits(),
                 weights: Weights = Weights(), on_result=None, fd_credit: bool = False, blocked=BLOCKED,
-                regrade=(), **options) -> list[dict]:
+                regrade=(), seed: int | None = None, strict: bool = False) -> list[dict]:
+    """``grade_class`` with the ``GradeSettings`` these keywords make (``limits`` and ``blocked``: its
+    ``Sandbox``); the keyword form callers and tests use."""
+    settings = GradeSettings(interface, Sandbox(limits, blocked), weights, seed, fd_credit, strict)
+    return grade_class(paths, settings, log=log, jobs=jobs, resume=resume, regrade=regrade, on_result=on_result)
+
+
+def grade_class(paths, settings: GradeSettings, *, log, jobs: int = 2, resume: bool = False, regrade=(),
+                on_result=None) -> list[dict]:
     """Grade every submission under ``paths``; returns all records (resumed ones included), in path order.
 
     ``resume`` reuses a logged grade only when its key (``resume.grade_key``: content, interface, weights,
     grader, options) is unchanged and it is final; ``regrade`` paths are graded again whatever the log says.
     When a worker dies (the OOM killer, a kill), only the submissions in flight are suspects: each is
     graded again alone, and only one that kills its own worker again is recorded as not graded.
-    ``options`` (``seed``, ``strict``) go to ``grade_submission`` unchanged.
     """
-    if jobs < 1:
-        raise ValueError(f"jobs must be >= 1, got {jobs!r}")
-    get_interface(interface)
+    whole("jobs", jobs)
     subs = [str(p) for p in find_submissions(paths)]
     log = Path(log)
     if not resume:
         with contextlib.suppress(FileNotFoundError):
             log.unlink()  # removes a planted link itself, never its target
-        os.close(_open_own(log, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        os.close(open_own(log, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
     _lower_own_oom_score()
-    keys = {s: _resume.grade_key(s, interface, weights=weights, limits=limits, fd_credit=fd_credit,
-                                 blocked=blocked, **options) for s in subs}
+    keys = {s: _resume.grade_key(s, settings) for s in subs}
     records = {s: r for s, r in _resume.reusable(logged(log), keys, regrade).items() if final(r)}
-    args = (interface, limits, weights, fd_credit, blocked, options)
 
     def finish(s, rec):
         rec = _resume.stamp(rec, s, keys[s])
-        _append(log, rec)
+        append(log, rec)
         records[s] = rec
         if on_result:
             on_result(rec)
 
     def fail(s, why):
-        return not_graded(s, interface, why, weights).to_dict()
+        return not_graded(s, settings.interface, why, settings.weights).to_dict()
 
     queue = deque(s for s in subs if s not in records)
     while queue:
-        suspects = _pool_round(queue, jobs, args, finish, fail)
+        suspects = _pool_round(queue, jobs, (settings,), finish, fail)
         for s in suspects:  # alone, so that a second death names its culprit and nobody else
-            if _pool_round(deque([s]), 1, args, finish, fail):
+            if _pool_round(deque([s]), 1, (settings,), finish, fail):
                 finish(s, fail(s, "not graded: the grading process died twice, the second time grading this "
                                   "submission alone (killed, e.g. for memory)"))
     return [records[s] for s in subs]

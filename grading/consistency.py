@@ -18,6 +18,8 @@ import numpy as np
 
 from .compare import tolerance
 from .runner import finite_differences
+from .sandbox import Sandbox
+from .submission import Submission
 
 
 def consistent(mine, grads, name: str) -> bool:
@@ -35,13 +37,14 @@ def consistent(mine, grads, name: str) -> bool:
         return bool(np.isfinite(tol).all() and np.any(np.abs(fd) > tol) and np.all(np.abs(a.astype(float) - fd) <= tol))
 
 
-def own_forward_check(spec, iface, files, module, cases, parts, limits, blocked, *, credit: bool) -> None:
-    """Write the note (and, with ``credit``, the credit) on every part consistent with the student's forward."""
+def own_forward_check(spec, iface, sub: Submission, box: Sandbox, cases, parts, *, credit: bool) -> None:
+    """Write the note (and, with ``credit``, the credit) on every part consistent with the student's forward
+    (``sub``'s forward, run in the sandbox ``box``)."""
     fwd, memo = iface.function(spec.forward), {}
 
     def grads(case):
         if id(case) not in memo:
-            memo[id(case)] = finite_differences(fwd, files, module, case, spec.wrt, limits, blocked)
+            memo[id(case)] = finite_differences(fwd, sub, case, spec.wrt, box)
         return memo[id(case)]
 
     for j, p in enumerate(parts):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,6 +103,19 @@ def _parse(stream: bytes, run: ChildRun, expected: list[set] | None = None) -> N
                 run.errors[index] = error
             if arrays or not error:
                 run.results[index] = arrays
+
+
+def ended(code: int | None) -> str:
+    """Why a child that did not answer every call ended, from its exit status (None: unknown)."""
+    if code is None:  # a fork-server child: the grader is not its parent and never sees its status
+        return ("the child process ended before returning every result (an exit or a crash is never a pass: "
+                "only returned arrays count)")
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        hint = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (killed)", "SIGSEGV": " (crashed)"}.get(name, "")
+        return f"the child process ended with signal {name}{hint}"
+    return (f"the child process exited with status {code} before returning every result "
+            "(an exit is never a pass: only returned arrays count)")
 
 
 # C0 and C1 control characters but tab and newline: terminal escapes (clear the screen, a fake score,

@@ -3,7 +3,11 @@
 Per function: run the battery; on failure, for a backward whose forward is wrong, compare it with
 finite differences of the student's own forward on a tiny case (a right backward for a wrong forward
 keeps its credit); name the mistake (``diagnose``); shrink to the smallest failing case (``shrink``).
-A crash, timeout or missing function costs only that function.
+A crash, timeout or missing function costs only that function. What decides a grade besides the
+submission is one record, ``GradeSettings``; ``grade`` takes it, ``grade_submission`` builds it.
+
+>>> GradeSettings(seed=3).sandbox.limits.timeout_s
+10.0
 """
 from __future__ import annotations
 
@@ -12,20 +16,47 @@ import re
 import secrets
 import time
 from collections import Counter
+from dataclasses import dataclass, replace
 
-
+from derivations._validate import GradproofError, whole
+from .configs import SHAPES_SEED
+from .consistency import own_forward_check
 from .diagnose import diagnose, output_size
 from .interfaces import get_interface, suggest_interface
 from .results import FunctionResult, PartResult, SubmissionResult, not_graded
-from .consistency import own_forward_check
-from .runner import prepare, run_cases
-from .sandbox import BLOCKED, Limits
-from .configs import SHAPES_SEED
+from .runner import prepare, run_battery
+from .sandbox import BLOCKED, Limits, Sandbox
 from .score import STRICT, Weights, apply
 from .shrink import shrink
-from .submission import find_module, read_python_files
+from .submission import Submission, load_submission
 
 SUBMISSION_TIMEOUT_S = 120.0   # the whole submission; each child also has Limits.timeout_s
+
+
+@dataclass(frozen=True)
+class GradeSettings:
+    """Everything besides the submission that decides its grade (and the key a logged grade is reused by).
+
+    ``seed`` draws the battery's input values (its shapes are fixed): None draws a fresh secret one for
+    each submission, recorded in the result. ``fd_credit``: a backward keeps its credit where it is the
+    exact gradient of a wrong forward (``consistency``). ``strict``: also grade each function on the cases
+    outside the interface's contract (output sizes that do not divide evenly), weighted on its own.
+    """
+
+    interface: str = "cs231n"
+    sandbox: Sandbox = Sandbox()
+    weights: Weights = Weights()
+    seed: int | None = None
+    fd_credit: bool = False
+    strict: bool = False
+    submission_timeout_s: float = SUBMISSION_TIMEOUT_S
+
+    def __post_init__(self):
+        get_interface(self.interface)
+        if self.seed is not None:   # numpy's generators refuse a negative one: every case would be skipped
+            whole("seed", self.seed, low=0)
+        if not self.submission_timeout_s > 0:
+            raise GradproofError(f"submission_timeout_s must be > 0, got {self.submission_timeout_s!r}")
 
 
 def _ungraded(spec, extra: bool, why: str) -> FunctionResult:
@@ -33,34 +64,22 @@ def _ungraded(spec, extra: bool, why: str) -> FunctionResult:
     return FunctionResult(spec.name + STRICT * extra, [PartResult(p, 0, 1, [why]) for p in spec.parts], error=why)
 
 
-def load_submission(path, interface: str) -> tuple[dict[str, bytes], str]:
-    """The submission's Python files (read as hostile input, ``submission``) and the module holding the
-    interface's functions, as a path without ``.py`` (``cs231n/layers``); ValueError says what is wrong."""
-    iface = get_interface(interface)
-    files = read_python_files(path)
-    try:
-        module = find_module(files, [f.name for f in iface.functions], iface.module)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
-    return files, module
-
-
 def _words(case, verdict) -> str:
     label = f"{case.cfg.label}: " if case.cfg.label else ""
     return f"{label}{case.cfg.describe()}: {verdict.message}"
 
 
-def grade_function(spec, iface, files, module, *, limits: Limits, seed: int, forward_failed: set,
-                   blocked=BLOCKED, fd_credit: bool = False, strict: bool = False) -> FunctionResult:
+def grade_function(spec, iface, sub: Submission, settings: GradeSettings, *, forward_failed: set,
+                   strict: bool = False) -> FunctionResult:
     """Run, judge, explain and shrink one student function (``strict``: on the cases outside the
     interface's contract, as a check of its own named ``<function> (non-divisible sizes)``).
+    ``settings.seed`` must be drawn already (``grade`` does).
 
     A failure of the grader's own code while judging (a bug, or data from the child that judging did not
     foresee) costs this function only: it scores 0 and says "grader error", and the others are graded.
     """
     try:
-        res = _grade_function(spec, iface, files, module, limits=limits, seed=seed, forward_failed=forward_failed,
-                              blocked=blocked, fd_credit=fd_credit, strict=strict)
+        res = _grade_function(spec, iface, sub, settings, forward_failed=forward_failed, strict=strict)
     except Exception as exc:  # noqa: BLE001 - see the docstring: one function, not the whole submission
         why = f"grader error while judging {spec.name} ({type(exc).__name__}: {exc}): please report it to your instructor"
         res = FunctionResult(spec.name, [PartResult(p, 0, 1, [why]) for p in spec.parts], error=why)
@@ -69,11 +88,11 @@ def grade_function(spec, iface, files, module, *, limits: Limits, seed: int, for
     return res
 
 
-def _grade_function(spec, iface, files, module, *, limits: Limits, seed: int, forward_failed: set,
-                    blocked=BLOCKED, fd_credit: bool = False, strict: bool = False) -> FunctionResult:
-    start = time.monotonic()
+def _grade_function(spec, iface, sub: Submission, settings: GradeSettings, *, forward_failed: set,
+                    strict: bool) -> FunctionResult:
+    start, box, seed = time.monotonic(), settings.sandbox, settings.seed
     cases = prepare(spec, spec.battery(SHAPES_SEED, strict=strict), seed)
-    run = run_cases(spec, files, module, cases, limits, blocked)
+    run = run_battery(spec, sub, cases, box)
     parts = []
     for j, name in enumerate(spec.parts):
         bad = [c for c in cases if not c.verdicts[j].ok]
@@ -82,7 +101,7 @@ def _grade_function(spec, iface, files, module, *, limits: Limits, seed: int, fo
     result = FunctionResult(spec.name, parts, error=run.fatal, output=run.output)
     failing = [(j, c) for j, p in enumerate(parts) for c in cases if not c.verdicts[j].ok]
     if failing and run.fatal is None and spec.forward and spec.forward in forward_failed and not strict:
-        own_forward_check(spec, iface, files, module, cases, parts, limits, blocked, credit=fd_credit)
+        own_forward_check(spec, iface, sub, box, cases, parts, credit=settings.fd_credit)
     seen, hits, looked = set(), Counter(), Counter()
     # a few failing cases of every part: dx failing everywhere must not hide what dw's failures say
     for j, c in [(j, c) for j in range(len(parts)) for c in [c for jj, c in failing if jj == j][:4]]:
@@ -102,7 +121,7 @@ def _grade_function(spec, iface, files, module, *, limits: Limits, seed: int, fo
     real = [(j, c) for j, c in failing if not parts[j].fd_credit and c.verdicts[j].kind != "missing"]
     if real and run.fatal is None:
         j, c = min(real, key=lambda jc: jc[1].cfg.size)
-        result.repro = shrink(spec, files, module, c, j, limits, seed + 1, blocked)
+        result.repro = shrink(spec, sub.files, sub.module, c, j, box.limits, seed + 1, box.blocked)
     result.seconds = time.monotonic() - start
     return result
 
@@ -110,36 +129,34 @@ def _grade_function(spec, iface, files, module, *, limits: Limits, seed: int, fo
 def grade_submission(path, interface: str = "cs231n", *, limits: Limits = Limits(), weights: Weights = Weights(),
                      seed: int | None = None, blocked=BLOCKED, submission_timeout_s: float = SUBMISSION_TIMEOUT_S,
                      fd_credit: bool = False, strict: bool = False) -> SubmissionResult:
-    """Grade every function of ``interface`` in the submission at ``path`` (a .py file or a folder).
+    """Grade every function of ``interface`` in the submission at ``path`` (a .py file or a folder):
+    ``grade`` with the ``GradeSettings`` these keywords make (see there; ``limits`` and ``blocked`` make
+    its ``Sandbox``)."""
+    return grade(path, GradeSettings(interface, Sandbox(limits, blocked), weights, seed, fd_credit, strict,
+                                     submission_timeout_s))
 
-    ``fd_credit=True`` lets a backward keep its credit where it is the exact gradient of a wrong forward
-    (see ``consistency``); off by default, since the grade is against the reference. ``strict=True`` adds,
-    for an interface whose contract lets students assume output sizes divide evenly (cs231n), a check of
-    each function on the cases where they do not, weighted on its own (``Weights.strict``).
-    The battery's shapes are fixed; its input values come from ``seed``, drawn afresh and secretly for
-    each run when None (answers stored by input are useless), and recorded in the result.
-    """
+
+def grade(path, settings: GradeSettings) -> SubmissionResult:
+    """Grade every function of ``settings.interface`` in the submission at ``path``; a submission that
+    cannot be read is "not graded" with the reason, never an exception."""
     start = time.monotonic()
-    iface = get_interface(interface)
-    if seed is not None and seed < 0:   # numpy's generators refuse it: every case would be skipped
-        raise ValueError(f"seed must be >= 0, got {seed!r}")
-    seed = secrets.randbits(48) if seed is None else seed
+    iface = get_interface(settings.interface)
+    if settings.seed is None:
+        settings = replace(settings, seed=secrets.randbits(48))
     try:
-        files, module = load_submission(path, interface)
+        sub = load_submission(path, settings.interface)
     except (OSError, ValueError) as exc:
-        return not_graded(str(path), interface, f"not graded: {exc}", weights)
-    other = suggest_interface(files, interface)
+        return not_graded(str(path), settings.interface, f"not graded: {exc}", settings.weights)
+    other = suggest_interface(sub.files, settings.interface)
     results, forward_failed = [], set()
-    checks = [(spec, False) for spec in iface.functions] + [(s, True) for s in iface.functions if strict and s.divisible]
+    checks = [(spec, False) for spec in iface.functions] + [(s, True) for s in iface.functions
+                                                            if settings.strict and s.divisible]
     for spec, extra in checks:
-        if time.monotonic() - start > submission_timeout_s:
-            why = f"not graded: the submission used up its {submission_timeout_s:g} s"
-            res = _ungraded(spec, extra, why)
+        if time.monotonic() - start > settings.submission_timeout_s:
+            res = _ungraded(spec, extra, f"not graded: the submission used up its {settings.submission_timeout_s:g} s")
         else:
             try:
-                res = grade_function(spec, iface, files, module, limits=limits, seed=seed,
-                                     forward_failed=forward_failed, blocked=blocked, fd_credit=fd_credit,
-                                     strict=extra)
+                res = grade_function(spec, iface, sub, settings, forward_failed=forward_failed, strict=extra)
             except Exception as exc:  # noqa: BLE001 - a fault in judging costs this function, named as the grader's
                 why = f"not graded: grader error while judging {spec.name}: {type(exc).__name__}: {str(exc)[:300]}"
                 res = _ungraded(spec, extra, why)
@@ -147,15 +164,16 @@ def grade_submission(path, interface: str = "cs231n", *, limits: Limits = Limits
             forward_failed.add(spec.name)
         if other:
             res.error = (f"{res.error}\n" if res.error else "") + (
-                f"this file defines the {other} interface's functions, not the {interface} ones: "
+                f"this file defines the {other} interface's functions, not the {settings.interface} ones: "
                 f"grade it with --interface {other}")
-        apply(res, weights)
+        apply(res, settings.weights)
         results.append(res)
     for res in results:
         res.error = _sibling_hint(path, res.error)
         for part in res.parts:
             part.messages = [_sibling_hint(path, m) for m in part.messages]
-    return SubmissionResult(str(path), interface, results, seconds=round(time.monotonic() - start, 3), seed=seed)
+    return SubmissionResult(str(path), settings.interface, results, seconds=round(time.monotonic() - start, 3),
+                            seed=settings.seed)
 
 
 def _sibling_hint(path, text):

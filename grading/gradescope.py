@@ -25,6 +25,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from derivations._validate import GradproofError
 from . import GRADER_PACKAGES
 from .interfaces import get_interface
 
@@ -111,7 +112,7 @@ def lock() -> list[str]:
             except md.PackageNotFoundError:
                 if ";" in req:
                     continue
-                raise ValueError(f"gradproof needs {dep}, which is not installed: cannot pin it") from None
+                raise GradproofError(f"gradproof needs {dep}, which is not installed: cannot pin it") from None
             todo.append(dep)
     return [f"{k}=={v}" for k, v in sorted(pins.items())]
 
@@ -174,7 +175,7 @@ def write_package(folder, interface: str, *, options: list[str] = (), weights_fi
     names = [*SCRIPTS, "requirements.lock", "weights.json", "autograder.zip"]
     old = [folder / n for n in names if (folder / n).exists()] + sorted(folder.glob(f"{DIST}-*.whl"))
     if old and not force:
-        raise ValueError(f"dir already holds {', '.join(p.name for p in old)}; not overwriting hand edits "
+        raise GradproofError(f"dir already holds {', '.join(p.name for p in old)}; not overwriting hand edits "
                          f"without --force: {str(folder)!r}")
     for p in old:
         p.unlink()

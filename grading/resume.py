@@ -16,7 +16,10 @@ import hashlib
 import importlib
 import json
 from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from .submission import read_python_files
 
 
 def resolved(path) -> str:
@@ -27,8 +30,6 @@ def resolved(path) -> str:
 def submission_digest(path) -> str:
     """sha256 over what the grader reads of a submission: its .py files by name, read as hostile input
     (``submission.read_python_files``: no links followed, sizes capped); a refused one by its refusal."""
-    from .submission import read_python_files
-
     h = hashlib.sha256()
     try:
         files = read_python_files(path)
@@ -42,8 +43,6 @@ def submission_digest(path) -> str:
 @functools.lru_cache(maxsize=1)
 def grader_digest() -> str:
     """The grader's version and a sha256 of the source of the packages that decide a verdict."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         ver = version("gradproof")
     except PackageNotFoundError:  # run from a checkout that was never installed
@@ -57,13 +56,13 @@ def grader_digest() -> str:
     return f"{ver}:{h.hexdigest()[:16]}"
 
 
-def grade_key(path, interface: str, *, weights, limits, fd_credit: bool, blocked, seed=None,
-              strict: bool = False) -> str:
-    """The key of one submission's grade under these settings (a hex sha256). ``seed=None`` (a fresh
-    secret seed per run) keys as None: a grade under any secret seed is as valid as under another."""
-    what = {"submission": submission_digest(path), "interface": interface, "weights": asdict(weights),
-            "grader": grader_digest(), "limits": asdict(limits), "fd_credit": bool(fd_credit),
-            "blocked": sorted(blocked), "seed": seed, "strict": bool(strict)}
+def grade_key(path, settings) -> str:
+    """The key of one submission's grade under these ``GradeSettings`` (a hex sha256). ``seed=None`` (a
+    fresh secret seed per run) keys as None: a grade under any secret seed is as valid as under another."""
+    what = {"submission": submission_digest(path), "interface": settings.interface,
+            "weights": asdict(settings.weights), "grader": grader_digest(), "limits": asdict(settings.sandbox.limits),
+            "fd_credit": bool(settings.fd_credit), "blocked": sorted(settings.sandbox.blocked), "seed": settings.seed,
+            "strict": bool(settings.strict)}
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
 
 

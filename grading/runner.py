@@ -2,7 +2,8 @@
 
 The grader prepares each case (inputs and reference answers) itself, sends only the inputs, and
 judges what comes back with ``compare``: a case passes a part only if its array is right and none of
-the inputs was changed in place.
+the inputs was changed in place. What runs is a ``Submission`` (its files and module) in a ``Sandbox``
+(limits and blocked imports).
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .compare import Verdict, check, inplace
-from .sandbox import BLOCKED, ChildRun, Limits, run_function
+from .sandbox import BLOCKED, ChildRun, Limits, Sandbox, run_function
+from .submission import Submission
 
 
 @dataclass
@@ -59,7 +61,7 @@ def prepare(spec, cases, seed: int, decimals: int | None = None) -> list[CaseOut
     return out
 
 
-def run_cases(spec, files, module, cases: list[CaseOutcome], limits: Limits, blocked=BLOCKED) -> ChildRun:
+def run_battery(spec, sub: Submission, cases: list[CaseOutcome], box: Sandbox) -> ChildRun:
     """Call the student's function on every case in one child and fill in actual values and verdicts.
 
     A case with no references (``refs=()``) gets its actual values and no value verdicts.
@@ -70,7 +72,7 @@ def run_cases(spec, files, module, cases: list[CaseOutcome], limits: Limits, blo
         calls.append(call)
         for name in set(_names(call["args"]) + _names(call.get("cache_args", []))):
             arrays[f"{i}.{name}"] = case.inputs[name]
-    run = run_function(files, module, spec.name, calls, arrays, limits, blocked)
+    run = run_function(sub.files, sub.module, spec.name, calls, arrays, box.limits, box.blocked)
     for i, case in enumerate(cases):
         res = run.results.get(i)
         if res is None:
@@ -88,11 +90,16 @@ def run_cases(spec, files, module, cases: list[CaseOutcome], limits: Limits, blo
     return run
 
 
+def run_cases(spec, files, module, cases: list[CaseOutcome], limits: Limits, blocked=BLOCKED) -> ChildRun:
+    """``run_battery`` with the submission and the sandbox given in parts (the form ``shrink`` calls)."""
+    return run_battery(spec, Submission("", "", files, module), cases, Sandbox(limits, blocked))
+
+
 FD_CHUNK = 256   # perturbed forwards per child in ``finite_differences``
 
 
-def finite_differences(fwd_spec, files, module, case: CaseOutcome, wrt: tuple[str, ...], limits: Limits,
-                       blocked=BLOCKED, h: float = 1e-3) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+def finite_differences(fwd_spec, sub: Submission, case: CaseOutcome, wrt: tuple[str, ...], box: Sandbox,
+                       h: float = 1e-3) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
     """Gradient of sum(out * dout) of the STUDENT's forward, by central differences computed in the grader,
     with an error bound per element: {name: (gradient, bound)}.
 
@@ -113,7 +120,7 @@ def finite_differences(fwd_spec, files, module, case: CaseOutcome, wrt: tuple[st
     # in chunks, each in a child of its own: a large case (2 x 800 forwards) must not run into the
     # per-child time limit on a loaded machine, which would withhold credit for no fault of the student
     for k in range(0, len(perturbed), FD_CHUNK):
-        run_cases(fwd_spec, files, module, perturbed[k : k + FD_CHUNK], limits, blocked)
+        run_battery(fwd_spec, sub, perturbed[k : k + FD_CHUNK], box)
     dout = base["dout"]
     grads = {name: (np.zeros_like(base[name]), np.zeros_like(base[name])) for name in wrt}
     for k, (name, idx) in enumerate(where):

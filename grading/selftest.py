@@ -13,11 +13,13 @@ import tempfile
 
 import numpy as np
 
-from .sandbox import BLOCKED, MODES, Limits, isolation, run_function
+from derivations._validate import GradproofError
+from .sandbox import MODES, Sandbox, isolation, run_function
 
 
-class SandboxError(ValueError):
-    """The sandbox cannot grade on this host; the message says why and what to do."""
+class SandboxError(GradproofError):
+    """The sandbox cannot grade on this host; the message says why and what to do (one line, like a
+    caller's mistake: the instructor fixes the host, nothing in gradproof is broken)."""
 
 
 SELF_TEST = b"""import decimal, fractions, json, pdb, unittest
@@ -39,19 +41,18 @@ def f(x, probes):
 """
 
 
-def self_test(limits: Limits | None = None, blocked=BLOCKED) -> str:
+def self_test(box: Sandbox = Sandbox()) -> str:
     """Grade nothing until a child in the real sandbox imports what honest code imports (the standard
     library's pdb and unittest, numpy.testing) and writes nothing outside its own folder.
 
     Returns the mode's description (``MODES``); SandboxError says what failed and what to do.
     """
-    limits = limits or Limits()
-    mode = isolation(limits)
+    mode = isolation(box.limits)
     token = secrets.token_hex(8)
     probes = [os.path.join(d, f"gradproof-self-test-{token}") for d in (tempfile.gettempdir(), "/dev/shm", "/tmp")]
     call = [{"args": [{"a": "x"}, {"v": probes}], "nout": 1}]
     run = run_function({"gradproof_self_test.py": SELF_TEST}, "gradproof_self_test", "f", call,
-                       {"0.x": np.arange(3.0)}, limits, blocked)
+                       {"0.x": np.arange(3.0)}, box.limits, box.blocked)
     leaked = [p for p in probes if os.path.lexists(p)]
     for p in leaked:
         os.unlink(p)
@@ -63,17 +64,6 @@ def self_test(limits: Limits | None = None, blocked=BLOCKED) -> str:
         raise SandboxError(f"the sandbox's self-test failed in {mode} mode: a child wrote outside its folder "
                            f"({', '.join(leaked)})")
     return MODES[mode]
-
-
-def sandbox_limits(args, blocked=BLOCKED) -> Limits:
-    """The ``grade`` command's limits (``--timeout``, ``--memory-mb``, ``--stub``), after the self-test
-    passed; the mode it runs in goes to stderr, so an instructor always knows what protects the grader."""
-    bad = [s for s in args.stub or () if not s.isidentifier() or s in BLOCKED]
-    if bad:
-        raise ValueError(f"--stub takes the name of a package that is not blocked, got {bad[0]!r}")
-    limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb, stubs=tuple(args.stub or ()))
-    print(f"gradproof: {self_test(limits, blocked)}", file=sys.stderr)
-    return limits
 
 
 def _unreadable_hint(mode: str) -> str:

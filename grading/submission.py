@@ -20,6 +20,10 @@ from __future__ import annotations
 import os
 import re
 import stat
+from dataclasses import dataclass, field
+
+from derivations._validate import GradproofError
+from .interfaces import get_interface
 
 MAX_FILE_BYTES = 1 << 20      # one .py file; a layers.py is a few tens of kilobytes
 MAX_TOTAL_BYTES = 8 << 20     # every .py file of one submission together
@@ -35,13 +39,13 @@ def _read(name: str, dir_fd: int, shown: str) -> bytes:
     try:
         fd = os.open(name, _FLAGS, dir_fd=dir_fd)
     except OSError as exc:
-        raise ValueError(f"{shown} could not be opened ({exc.strerror}): submit plain files, not links") from None
+        raise GradproofError(f"{shown} could not be opened ({exc.strerror}): submit plain files, not links") from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise ValueError(f"{shown} is not a regular file")
+            raise GradproofError(f"{shown} is not a regular file")
         if st.st_nlink != 1:
-            raise ValueError(f"{shown} has {st.st_nlink} hard links: submit a copy of the file")
+            raise GradproofError(f"{shown} has {st.st_nlink} hard links: submit a copy of the file")
         chunks, size = [], 0
         while size <= MAX_FILE_BYTES:
             chunk = os.read(fd, 1 << 16)
@@ -50,7 +54,7 @@ def _read(name: str, dir_fd: int, shown: str) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
         if size > MAX_FILE_BYTES:
-            raise ValueError(f"{shown} is larger than {MAX_FILE_BYTES} bytes")
+            raise GradproofError(f"{shown} is larger than {MAX_FILE_BYTES} bytes")
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -74,10 +78,10 @@ def read_python_files(path) -> dict[str, bytes]:
     path = os.fspath(path)
     why = entry_problem(path)
     if why:
-        raise ValueError(why)
+        raise GradproofError(why)
     if not os.path.isdir(path):
         if not path.endswith(".py"):
-            raise ValueError(f"path must be a .py file or a folder, got {path!r}")
+            raise GradproofError(f"path must be a .py file or a folder, got {path!r}")
         parent = os.open(os.path.dirname(path) or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             return {os.path.basename(path): _read(os.path.basename(path), parent, os.path.basename(path))}
@@ -94,26 +98,26 @@ def read_python_files(path) -> dict[str, bytes]:
                 for e in entries:
                     seen += 1
                     if seen > MAX_ENTRIES:
-                        raise ValueError(f"the submission holds more than {MAX_ENTRIES} files and folders")
+                        raise GradproofError(f"the submission holds more than {MAX_ENTRIES} files and folders")
                     shown = rel + e.name
                     if e.name.startswith(".") or e.name in _SKIP:
                         continue
                     if e.is_symlink():
                         if e.name.endswith(".py"):
-                            raise ValueError(f"{shown} is a symbolic link (submit the file itself, not a link)")
+                            raise GradproofError(f"{shown} is a symbolic link (submit the file itself, not a link)")
                         continue  # a link is never followed, and a link that is not Python is never read
                     if e.is_dir(follow_symlinks=False):
                         if depth + 1 > MAX_DEPTH:
-                            raise ValueError(f"{shown} is more than {MAX_DEPTH} folders deep")
+                            raise GradproofError(f"{shown} is more than {MAX_DEPTH} folders deep")
                         sub = os.open(e.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
                         stack.append((sub, shown + "/", depth + 1))
                     elif e.name.endswith(".py"):
                         if len(files) >= MAX_FILES:
-                            raise ValueError(f"the submission holds more than {MAX_FILES} .py files")
+                            raise GradproofError(f"the submission holds more than {MAX_FILES} .py files")
                         files[shown] = _read(e.name, fd, shown)
                         total += len(files[shown])
                         if total > MAX_TOTAL_BYTES:
-                            raise ValueError(f"the submission's .py files hold more than {MAX_TOTAL_BYTES} bytes")
+                            raise GradproofError(f"the submission's .py files hold more than {MAX_TOTAL_BYTES} bytes")
             finally:
                 os.close(fd)
     finally:
@@ -126,10 +130,10 @@ def find_module(files: dict[str, bytes], names: list[str], preferred: str) -> st
     """The file that provides the interface's functions, as a path without ``.py`` (``cs231n/layers``).
 
     The file defining or importing the most of ``names`` wins; a tie, or no file defining any (with more than one
-    file and none named ``preferred``), is a ValueError that names what was found.
+    file and none named ``preferred``), is a GradproofError that names what was found.
     """
     if not files:
-        raise ValueError("holds no .py file")
+        raise GradproofError("holds no .py file")
     defs = {rel: len(_provided(data) & set(names)) for rel, data in files.items()}
     best = max(defs.values())
     top = sorted(rel for rel, k in defs.items() if k == best)
@@ -137,9 +141,9 @@ def find_module(files: dict[str, bytes], names: list[str], preferred: str) -> st
         named = [rel for rel in files if rel.rsplit("/", 1)[-1] == preferred]
         if len(files) == 1 or len(named) == 1:
             return (named or list(files))[0][:-3]  # its functions are then reported missing, one by one
-        raise ValueError(f"no .py file defines any of {', '.join(names)} (found {_listing(files)})")
+        raise GradproofError(f"no .py file defines any of {', '.join(names)} (found {_listing(files)})")
     if len(top) > 1:
-        raise ValueError(f"{len(top)} files define the functions ({', '.join(top)}): keep one of them in the "
+        raise GradproofError(f"{len(top)} files define the functions ({', '.join(top)}): keep one of them in the "
                          "submission")
     return top[0][:-3]
 
@@ -153,6 +157,37 @@ def _provided(data: bytes) -> set[str]:
         out.update(re.findall(r"(\w+)(?:[ \t]+as[ \t]+\w+)?[ \t]*(?:,|\)|$|#)", group.split("#")[0] if "(" not in group
                                                                                  else group))
     return out
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's work as the grader read it: where it lies, the interface it is graded on, its
+    ``.py`` files by relative path, and the module holding the interface's functions (``cs231n/layers``,
+    a path without ``.py``: what the sandbox child imports)."""
+
+    path: str
+    interface: str
+    files: dict[str, bytes] = field(repr=False)
+    module: str
+
+
+def load_submission(path, interface: str) -> Submission:
+    """Read the submission at ``path`` as hostile input and find its module; GradproofError says what is
+    wrong, naming the path.
+
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(d, "layers.py"), "w").write("def conv_forward_naive(x):\\n    return x\\n")
+    >>> load_submission(d, "cs231n").module
+    'layers'
+    """
+    iface = get_interface(interface)
+    files = read_python_files(path)
+    try:
+        module = find_module(files, [f.name for f in iface.functions], iface.module)
+    except GradproofError as exc:
+        raise GradproofError(f"{path}: {exc}") from None
+    return Submission(str(path), interface, files, module)
 
 
 def _listing(files) -> str:

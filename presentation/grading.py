@@ -1,16 +1,13 @@
-"""Rich rendering of grading results, and the glue the ``grade``/``homework`` commands call.
+"""Rich rendering of grading results and of what the ``grade``/``homework`` commands report.
 
 Reads the JSON form of results (``SubmissionResult.to_dict`` or a batch log line), so a report looks
-the same whether it was graded now or read back from a log.
+the same whether it was graded now or read back from a log. The commands themselves run in
+``grading.command``; what is rendered here is the plain data they return.
 """
 from __future__ import annotations
 
+import contextlib
 import io
-import json
-import os
-import sys
-import tempfile
-from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
@@ -18,12 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from grading import batch, report, templates
-from grading.grade import grade_submission
-from grading.sandbox import BLOCKED
-from grading.selftest import sandbox_limits
-from grading.score import Weights
-from presentation.i18n import resolve_lang, text
+from grading import report
+from grading.batch import summary
+from grading.options import HomeworkOptions
+from presentation.i18n import text
 from presentation.matrices import make_console
 
 
@@ -85,140 +80,37 @@ def render_summary(summ: dict, console: Console, lang: str = "en") -> None:
         console.print(Text(f"  {n} x {why}", style="red"))
 
 
-def _read_weights(path, interface: str) -> Weights:
-    """--weights FILE as Weights; ValueError (exit 2) naming the file when it cannot be read."""
-    from grading.interfaces import get_interface
-
-    try:
-        weights = Weights.from_json(Path(path).read_text())
-    except (OSError, json.JSONDecodeError, TypeError, AttributeError) as exc:
-        raise ValueError(f"--weights could not be read from {path!r}: {exc}") from None
-    try:
-        return weights.check(get_interface(interface))
-    except ValueError as exc:
-        raise ValueError(f"--weights {path}: {exc}") from None
+def render_reports(records: list[dict], console: Console, lang: str = "en") -> None:
+    """Every student's report, and for more than one the class's summary."""
+    for rec in records:
+        render_submission(rec, console, lang)
+    if len(records) > 1:
+        render_summary(summary(records), console, lang)
 
 
-def _regrade(paths, subs) -> list:
-    """--regrade PATH...: each must be one of the submissions found (compared as resolved paths)."""
-    from grading.resume import resolved
-
-    known = {resolved(s) for s in subs}
-    for p in paths or ():
-        if resolved(p) not in known:
-            raise ValueError(f"--regrade {p}: not one of the {len(subs)} submissions under "
-                             f"{' '.join(map(str, {s.parent for s in subs}))}")
-    return list(paths or ())
+def text_report(records: list[dict], lang: str = "en") -> str:
+    """The text reports as plain text for a file: 110 columns, no colour."""
+    out = io.StringIO()
+    render_reports(records, make_console(no_color=True, file=out, width=110), lang)
+    return out.getvalue()
 
 
-def run_grade(args) -> int:
-    """The ``grade`` command: grade, log, render in the chosen format."""
-    lang = resolve_lang(args.lang)
-    # the drawn cases come from hypothesis, whose cache would otherwise land in the student's folder
-    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "gradproof-hypothesis"))
-    blocked = tuple(b for b in BLOCKED if b not in set(args.allow or ()))
-    weights = _read_weights(args.weights, args.interface) if args.weights else Weights()
-    for p in args.paths:
-        if not Path(p).exists():  # checked first: a .py path below goes straight to grade_submission
-            raise ValueError(f"PATH {p} does not exist")
-    subs = []
-    if not args.single:
-        skipped = []
-        subs = batch.find_submissions(args.paths, skipped)
-        if skipped:
-            # once, not once per folder: a class folder may hold many folders that are not submissions
-            where = sorted({str(s.parent) for s in skipped})
-            print(f"gradproof: {len(skipped)} subfolder{'s' * (len(skipped) != 1)} of {', '.join(where)} "
-                  f"hold no .py file (listed as not graded)", file=sys.stderr)
-    if args.format == "gradescope" and not args.single and len(subs) != 1:
-        raise ValueError("--format gradescope writes one submission's results.json: add --single, or give one "
-                         "submission (Gradescope runs one container per submission)")
-    limits = sandbox_limits(args, blocked)  # the self-test: nothing is graded in a sandbox that does not hold
-    # one .py file and no log asked for: a student checking their work; no log file, no progress bar
-    single = args.single or (len(args.paths) == 1 and args.paths[0].endswith(".py")
-                             and not (args.log or args.resume or args.regrade))
-    if single:
-        if len(args.paths) != 1:
-            raise ValueError(f"--single takes exactly one PATH, got {len(args.paths)}")
-        records = [grade_submission(args.paths[0], args.interface, limits=limits, weights=weights,
-                                    fd_credit=args.fd_credit, blocked=blocked, strict=args.strict,
-                                    seed=args.seed).to_dict()]
-    else:
-        log = Path(args.log or ((args.output or "gradproof-grades") + ".jsonl"))
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=False) as prog:
-            task = prog.add_task(text("grade.progress", lang), total=len(subs))
-            records = batch.grade_batch(args.paths, args.interface, log=log, jobs=args.jobs,
-                                        resume=args.resume or bool(args.regrade), limits=limits, weights=weights,
-                                        on_result=lambda rec: prog.advance(task), fd_credit=args.fd_credit,
-                                        blocked=blocked, regrade=_regrade(args.regrade, subs), strict=args.strict,
-                                        seed=args.seed)
-    if args.format == "gradescope":
-        body = json.dumps(report.gradescope(records[0], args.visibility, args.test_visibility or args.visibility),
-                          indent=2, allow_nan=False)
-    elif args.format == "json":
-        # always a list, one record per submission (a single one included): one shape to parse
-        body = report.to_json(records)
-    elif args.format in ("csv", "summary"):
-        from grading import gradebook
-
-        names = gradebook.students(records, args.paths)
-        body = (gradebook.to_csv if args.format == "csv" else gradebook.summary_lines)(records, names).rstrip("\n")
-    elif args.format == "junit":
-        body = report.junit(records)
-    else:
-        out = io.StringIO() if args.output else sys.stdout  # a file is written whole, at once (write_output)
-        console = make_console(no_color=args.no_color or bool(args.output), file=out,
-                               width=110 if args.output else None)
-        for rec in records:
-            render_submission(rec, console, lang)
-        if len(records) > 1:
-            render_summary(batch.summary(records), console, lang)
-        if args.output:
-            batch.write_output(args.output, out.getvalue())
-        return 0
-    if args.output:
-        batch.write_output(args.output, body + "\n")
-    else:
-        print(body)
-    return 0
+@contextlib.contextmanager
+def grade_progress(total: int | None, lang: str = "en"):
+    """A progress bar on stderr for a batch of ``total`` submissions; yields the callback that advances it
+    (``on_result``). ``total=None`` (one submission graded alone): no bar, a callback that does nothing."""
+    if total is None:
+        yield lambda rec: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=False) as prog:
+        task = prog.add_task(text("grade.progress", lang), total=total)
+        yield lambda rec: prog.advance(task)
 
 
-def run_homework(args) -> int:
-    """The ``homework`` command: write a student template or the Gradescope autograder files."""
-    lang = resolve_lang(args.lang)
-    if args.action == "init":
-        given = [o for o in gradescope_options(args) if o.startswith("--")]
-        given += ["--weights"] * bool(args.weights) + ["--force"] * args.force
-        given += ["--autograder-root"] * (args.autograder_root != "/autograder")
-        if given:
-            raise ValueError(f"{', '.join(dict.fromkeys(given))}: for homework gradescope only, not homework init")
-        paths = templates.write_template(args.dir, args.interface)
-        print(text("homework.init", lang, path=str(paths[0]), selfcheck=str(paths[1]), interface=args.interface))
-    else:
-        from grading import gradescope
-
-        # every mistake refused here, not on Gradescope in front of a student
-        weights = _read_weights(args.weights, args.interface) if args.weights else None
-        if not args.autograder_root.startswith("/"):
-            raise ValueError(f"--autograder-root must be an absolute path, got {args.autograder_root!r}")
-        files = gradescope.write_package(args.dir, args.interface, options=gradescope_options(args),
-                                         weights_file=args.weights if weights else None,
-                                         root=args.autograder_root, force=args.force)
-        print(text("homework.gradescope", lang, dir=args.dir, zip=str(files[-1])))
-    return 0
-
-
-def gradescope_options(args) -> list[str]:
-    """The ``grade`` options given to ``homework gradescope``, as run_autograder passes them on."""
-    out = []
-    for flag, value in (("--timeout", args.timeout), ("--memory-mb", args.memory_mb),
-                        ("--visibility", args.visibility), ("--test-visibility", args.test_visibility)):
-        if value is not None:
-            out += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
-    if getattr(args, "seed", None) is not None:
-        out += ["--seed", str(args.seed)]
-    for flag, name in (("--allow", "allow"), ("--stub", "stub")):
-        for value in getattr(args, name, None) or ():
-            out += [flag, value]
-    return out + ["--fd-credit"] * bool(args.fd_credit) + ["--strict"] * bool(args.strict)
+def homework_message(options: HomeworkOptions, written: list, lang: str = "en") -> str:
+    """What ``homework`` says it wrote (``written``: the paths ``grading.command.homework`` returns)."""
+    if options.action == "init":
+        return text("homework.init", lang, path=str(written[0]), selfcheck=str(written[1]),
+                    interface=options.interface)
+    return text("homework.gradescope", lang, dir=options.dir, zip=str(written[-1]))

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from grading import gradescope
-from grading.grade import load_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "cs231n"

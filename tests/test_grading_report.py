@@ -93,9 +93,10 @@ from hypothesis import example, given, settings, strategies as st  # noqa: E402
 
 from checker import ops, pool_ops  # noqa: E402
 from grading import runner  # noqa: E402
-from grading.grade import grade_function  # noqa: E402
+from grading.grade import GradeSettings, grade_function  # noqa: E402
 from grading.interfaces import get_interface  # noqa: E402
-from grading.sandbox import ChildRun, Limits  # noqa: E402
+from grading.sandbox import ChildRun  # noqa: E402
+from grading.submission import Submission  # noqa: E402
 from grading.score import Weights, apply  # noqa: E402
 
 KINDS = ["right", "values", "nan", "inf", "none", "int", "str", "structured", "shape", "empty", "huge",
@@ -190,8 +191,8 @@ def test_every_verdict_kind_flows_through_every_format(func, plan, text, fd):
     plan = [case[:n] for case in plan]
     with mock.patch.object(runner, "run_function", _fake_child(plan, text)):
         # fd: the forward "failed", so the finite-difference check runs on the fake forward's values too
-        res = grade_function(spec, iface, {}, "layers", limits=Limits(), seed=0, fd_credit=fd,
-                             forward_failed={spec.forward} if fd and spec.forward else set())
+        res = grade_function(spec, iface, Submission("layers.py", "cs231n", {}, "layers"),
+                             GradeSettings(seed=0, fd_credit=fd), forward_failed={spec.forward} if fd and spec.forward else set())
     apply(res, Weights())
     assert "grader error" not in (res.error or ""), res.error
     for j, p in enumerate(res.parts):

@@ -4,8 +4,9 @@ from pathlib import Path
 import numpy as np
 
 from grading.interfaces import FD_CONV, FD_POOL, INTERFACES
-from grading.runner import finite_differences, prepare, run_cases
-from grading.sandbox import Limits
+from grading.runner import finite_differences, prepare, run_battery, run_cases
+from grading.sandbox import Limits, Sandbox
+from grading.submission import Submission
 
 EX = Path(__file__).resolve().parent.parent / "examples" / "cs231n"
 CS = INTERFACES["cs231n"]
@@ -15,12 +16,16 @@ def _files(name):
     return {"student.py": (EX / name).read_bytes()}
 
 
+def _sub(name):
+    return Submission(str(EX / name), "cs231n", _files(name), "student")
+
+
 def test_finite_differences_of_a_right_forward_equal_the_reference_gradient():
     for fwd, bwd, cfg in [("conv_forward_naive", "conv_backward_naive", FD_CONV),
                           ("max_pool_forward_naive", "max_pool_backward_naive", FD_POOL)]:
         spec = CS.function(bwd)
         [case] = prepare(spec, [cfg], 0)
-        grads = finite_differences(CS.function(fwd), _files("correct.py"), "student", case, spec.wrt, Limits())
+        grads = finite_differences(CS.function(fwd), _sub("correct.py"), case, spec.wrt, Sandbox())
         for j, name in enumerate(spec.wrt):
             # sum(out * dout) is linear (conv) or piecewise linear with tie-free inputs (max-pool) in each
             # input, so central differences are exact up to round-off (~1e-12 here): 1e-6 is a wide margin
@@ -33,14 +38,23 @@ def test_finite_differences_of_a_right_forward_equal_the_reference_gradient():
 def test_finite_differences_follow_the_students_own_forward():
     spec = CS.function("conv_backward_naive")
     [case] = prepare(spec, [FD_CONV], 0)
-    grads = finite_differences(CS.function("conv_forward_naive"), _files("mistake_no_bias.py"), "student", case,
-                               spec.wrt, Limits())
+    grads = finite_differences(CS.function("conv_forward_naive"), _sub("mistake_no_bias.py"), case, spec.wrt,
+                               Sandbox())
     assert np.allclose(grads["b"][0], 0) and not np.allclose(case.refs[2], 0)  # no bias: no gradient for b
 
 
-def test_run_cases_judges_each_case():
+def test_run_battery_judges_each_case():
     spec = CS.function("conv_backward_naive")
     cases = prepare(spec, spec.battery(0)[:3], 0)
-    run_cases(spec, _files("mistake_db_batch.py"), "student", cases, Limits())
+    run_battery(spec, _sub("mistake_db_batch.py"), cases, Sandbox())
     assert all(c.verdicts[0].ok and c.verdicts[1].ok for c in cases)
     assert [c.verdicts[2].ok for c in cases] == [c.cfg.N == 1 for c in cases]
+
+
+def test_run_cases_is_run_battery_with_the_submission_and_the_sandbox_in_parts():
+    spec = CS.function("conv_backward_naive")
+    typed, loose = (prepare(spec, spec.battery(0)[:3], 0) for _ in range(2))
+    run_battery(spec, _sub("mistake_db_batch.py"), typed, Sandbox(Limits(timeout_s=20.0)))
+    run_cases(spec, _files("mistake_db_batch.py"), "student", loose, Limits(timeout_s=20.0))
+    assert [[v.ok for v in c.verdicts] for c in typed] == [[v.ok for v in c.verdicts] for c in loose]
+    assert any(not v.ok for c in loose for v in c.verdicts)

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from grading.grade import grade_submission, load_submission
+from grading.grade import grade_submission
+from grading.submission import load_submission
 from grading.submission import MAX_DEPTH, MAX_FILE_BYTES, find_module, read_python_files
 
 EX = Path(__file__).resolve().parents[1] / "examples"
@@ -23,7 +24,8 @@ def test_a_submission_in_a_subfolder_is_found_and_imports_its_neighbours(tmp_pat
     layers = CORRECT.replace("import numpy as np", "import numpy as np\nfrom cs231n.helper import ONE\nimport helper", 1)
     d = _sub(tmp_path, {"README.md": "hi", "cs231n/__init__.py": "", "cs231n/helper.py": "ONE = 1\n",
                         "cs231n/layers.py": layers, "cs231n/classifiers/cnn.py": "import numpy\n"})
-    files, module = load_submission(d, "cs231n")
+    sub = load_submission(d, "cs231n")
+    files, module = sub.files, sub.module
     assert module == "cs231n/layers" and set(files) == {"cs231n/__init__.py", "cs231n/helper.py", "cs231n/layers.py",
                                                         "cs231n/classifiers/cnn.py"}
     r = grade_submission(d, "cs231n")
