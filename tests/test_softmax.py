@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import sympy
 
+from derivations._rational import rational_zero
 from derivations._validate import GradproofError
 from derivations.softmax import derive_softmax_ce
 
@@ -30,6 +31,10 @@ def test_diagonal_jacobian_times_the_losss_gradient_is_right_at_the_label_and_ze
     r = next(p for p in d.pitfalls if p.name == "diagonal_jacobian_with_ce")
     assert not r.holds and r.counterexample.index == (0,)  # the label's entry (1) agrees, class 0 does not
     assert r.counterexample.got == 0 and r.checked == 1
+    # at the label it is right: -(1/p_y) * p_y * (1 - p_y) = p_y - 1, the exact entry
+    z, y = d.symbols["z"], 1
+    p = [sympy.exp(z[i]) / sum(sympy.exp(z[k]) for k in range(3)) for i in range(3)]
+    assert rational_zero(-1 / p[y] * p[y] * (1 - p[y]) - d.grads["z"][y]) == 0
     alone = next(p for p in d.pitfalls if p.name == "diagonal_jacobian")
     assert not alone.holds and alone.counterexample.grad == "z_softmax"
 
