@@ -29,6 +29,7 @@ exponentials of the logits stay symbolic; ``_rational.prove_rational`` compares 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Mapping
 
 import sympy
 
@@ -90,6 +91,8 @@ def derive_network(input_shape=(6, 6), filters=2, classes=3, *, label=0, values=
     D = (zh // 2) * (zw // 2) * F
     shapes = {"x": (h, w), "w1": (F, 3, 3), "b1": (F,), "w2": (D, M), "b2": (M,)}
     vals = default_values(shapes)
+    if values is not None and not isinstance(values, Mapping):
+        raise GradproofError(f"values must map names ({', '.join(shapes)}) to numbers, got {values!r}")
     given = dict(values or {})
     for name in given:
         if name not in shapes:

@@ -116,7 +116,7 @@ def test_shapes_step_counts_the_parameters():
 @pytest.mark.parametrize("kwargs, word", [
     ({"input_shape": (3, 6)}, "input_shape"), ({"input_shape": (9, 9)}, "input side"), ({"filters": 0}, "filters"),
     ({"classes": 4}, "classes"), ({"filters": 3}, "filters"), ({"label": 3}, "label"), ({"values": {"w3": [1]}}, "unknown name"),
-    ({"values": {"b1": [1]}}, "b1"), ({"input_shape": 6}, "input_shape"),
+    ({"values": {"b1": [1]}}, "b1"), ({"input_shape": 6}, "input_shape"), ({"values": [1, 2]}, "values must map"),
 ])
 def test_bad_arguments_raise_gradprooferror_naming_them(kwargs, word):
     with pytest.raises(GradproofError, match=word):
