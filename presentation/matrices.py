@@ -20,6 +20,7 @@ from typing import Iterable
 from rich import box
 from rich.columns import Columns
 from rich.console import Console, Group
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -42,8 +43,6 @@ def stderr_bars(*, no_color: bool = False):
 
     stderr, so an export on stdout stays a clean document; no bars at all in pipes, files and CI logs.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     console = make_console(no_color=no_color, file=sys.stderr)
     if not console.is_terminal:
         yield None

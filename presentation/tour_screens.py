@@ -153,7 +153,7 @@ def screen_proof(data, lang, width):
     for p in data.pools.values():
         prm = p.params
         label = text("tour.s6.pool", lang, kind=text(f"tour.kind.{prm['kind']}", lang),
-                     shape=shape_text(prm["input_shape"]), k=prm["window"], s=prm["stride"])
+                     shape=shape_text(prm["input_shape"]), window=prm["window"], s=prm["stride"])
         proofs.append(labelled(label, rules_table(p.rules, lang, p)))
     setup = {k: shape_text(v) for k, v in data.check_setup.items()}
     check = _fd_view(data.check, lang)
