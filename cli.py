@@ -135,7 +135,8 @@ def _add_derive(sub):
 
 
 def _cmd_derive(args) -> int:
-    r = derive_request.request(args.op, {name: getattr(args, name) for name in DeriveRequest._fields[1:]})
+    options = DeriveRequest._fields[1:]  # every field but the op is an option of the same name
+    r = derive_request.request(args.op, {name: getattr(args, name) for name in options})
     derive_request.refuse_costly(r, args.format)  # before the imports below: SymPy and rich take a second or two
 
     from presentation.derive import FIRST_ENTRIES, derive_progress, render_derivation
@@ -303,7 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Derive, prove and check the gradients of convolutional networks.",
         epilog="Run with no command for the default walkthrough. Exit codes: 0 done; 1 `check` found a mismatch; "
                "2 a mistake in the command (one line on stderr); 70 a bug in gradproof (its "
-               "traceback; please report it with the command line); 130 interrupted.",
+               "traceback; please report it with the command line); 130 interrupted; 141 the output's "
+               "reader left (a closed pipe).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_tour(sub)
@@ -353,7 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader left (`| head`, q in less): nothing went wrong, nothing to report
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        except (OSError, ValueError):  # no file behind sys.stdout (main() called from Python): nothing to do
+            pass
         return 141  # what a shell reports for a writer stopped by SIGPIPE
     except Exception:  # anything else is a bug in gradproof, whatever its type: never dressed as a mistake
         traceback.print_exc()

@@ -65,3 +65,10 @@ def test_a_reader_that_leaves_is_neither_a_bug_nor_a_mistake():
     err = p.stderr.read().decode()
     assert p.wait(timeout=120) == 141, err
     assert err == ""
+
+
+def test_a_closed_pipe_in_process_is_141_too(monkeypatch, capsys):
+    # main() called from Python, stdout a StringIO with no file descriptor: still no traceback
+    monkeypatch.setattr(cli, "_cmd_check", _raising(BrokenPipeError()))
+    assert cli.main(["check", "conv"]) == 141
+    assert capsys.readouterr().err == ""

@@ -189,7 +189,7 @@ def test_every_text_key_used_exists_in_both_languages():
     from presentation.i18n import EN, ZH
 
     used = set()
-    for mod in ("tour", "tour_screens", "derive", "derive_text", "export", "matrices", "general"):
+    for mod in ("tour", "tour_screens", "derive", "derive_text", "export", "handout", "matrices", "general"):
         src = (ROOT / "presentation" / f"{mod}.py").read_text(encoding="utf-8")
         used |= set(re.findall(r"""(?:text|_para|_title)\(\s*f?["']([a-z0-9_.]+)["']""", src))
         used |= set(re.findall(r"""["']((?:tour|derive|mark|rule|col)\.[a-z0-9_.]+)["']""", src))
