@@ -83,10 +83,10 @@ def rows_of(m) -> list[list]:
     return rows
 
 
-def window(i: int, j: int, kh: int, kw: int, stride: int = 1) -> set[tuple[int, int]]:
+def window_cells(i: int, j: int, kh: int, kw: int, stride: int = 1) -> set[tuple[int, int]]:
     """The cells under a kh x kw window at output position (i, j) (0-based).
 
-    >>> sorted(window(0, 1, 2, 2))
+    >>> sorted(window_cells(0, 1, 2, 2))
     [(0, 1), (0, 2), (1, 1), (1, 2)]
     """
     return {(i * stride + p, j * stride + q) for p in range(kh) for q in range(kw)}
