@@ -1,15 +1,28 @@
 """gradproof command line: parse, call the library, render. Nothing else lives here.
 
-User mistakes (bad shapes, unknown names) end with one line on stderr and exit code 2, never a traceback.
-SymPy and numpy are imported inside the command functions so that ``--help`` starts fast.
+Exit codes: 0 done; 1 ``check`` found a mismatch; 2 a user's mistake (a :class:`GradproofError`
+from the library or a bad option: one line on stderr, never a traceback); 70 a bug in gradproof (any other
+exception: its traceback and a request to report it; 70 is sysexits' EX_SOFTWARE, apart from the 1 of a
+failed check); 130 Ctrl-C; 141 the reader of the output left (a closed pipe). SymPy and numpy are imported
+inside the command functions so that ``--help`` starts fast.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
+import traceback
+
+from derivations._validate import GradproofError  # plain Python: costs nothing at start-up
+from presentation import derive_request  # no SymPy, numpy or rich behind it: --help stays fast
+from presentation.derive_request import DERIVE_OPS, DeriveRequest
+
+#: exit code of an exception that is not a user's mistake (sysexits.h EX_SOFTWARE: internal software error)
+EXIT_BUG = 70
 
 
-class UserError(Exception):
+class UserError(GradproofError):
     """A mistake in the command line: reported in one line, exit code 2."""
 
 
@@ -25,6 +38,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
 
 
+# --- argument types: argparse reports their ArgumentTypeError in one line, exit 2 ----------------------
 def _shape(text: str) -> tuple[int, ...]:
     """'5x5' -> (5, 5); '2x3x8x8' -> (2, 3, 8, 8)."""
     if text.startswith("-"):  # argparse reads "-5x5" as an option unless the value is attached with "="
@@ -36,6 +50,26 @@ def _shape(text: str) -> tuple[int, ...]:
     if not dims or any(d < 1 for d in dims):
         raise argparse.ArgumentTypeError(f"every size must be a whole number >= 1, got {text!r}")
     return dims
+
+
+def _numbers(text: str) -> list[str]:
+    """'1,0,4.5' -> ['1', '0', '4.5'] (kept as text so the derivation reads them exactly)."""
+    parts = [t.strip() for t in text.split(",")]
+    try:
+        [float(t) for t in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 1,0,4, got {text!r}") from None
+    return parts
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return n
 
 
 # --- tour -------------------------------------------------------------------------------------------
@@ -60,40 +94,10 @@ def _add_tour(sub):
 def _cmd_tour(args) -> int:
     from presentation.tour import run_tour
 
-    return run_tour(args)
+    return run_tour(lang=args.lang, no_color=args.no_color, no_pause=args.no_pause)
 
 
 # --- derive -----------------------------------------------------------------------------------------
-DERIVE_OPS = {"conv": "2-D convolution (cross-correlation, as frameworks compute it)",
-              "full-conv": "full convolution, MATLAB's conv2(A, K, 'full'): the kernel is flipped (B11 = A11*K11)",
-              "mean-pool": "mean pooling: Kronecker expansion when stride = window, scatter-add otherwise",
-              "max-pool": "max pooling at concrete --values: first-argmax routing, overlaps accumulate",
-              "relu": "ReLU, elementwise: dZ = G .* [Z > 0]; 0 at the kink Z = 0 (--values shows it)",
-              "sigmoid": "sigmoid, elementwise: dZ = G .* a .* (1 - a) with a = sigmoid(Z)",
-              "deltas": "the DeepLearnToolbox layer deltas: conv -> sigmoid -> mean-pool (--window is the scale)"}
-
-#: The options each op reads; any other option given on the command line is an error, never ignored.
-DERIVE_OPTIONS = {"conv": {"input", "kernel", "stride", "pad", "dilation", "no_bias"},
-                  "full-conv": {"input", "kernel", "no_bias"},
-                  "mean-pool": {"input", "window", "stride", "pad", "values"},
-                  "max-pool": {"input", "window", "stride", "pad", "values"},
-                  "relu": {"input", "values"}, "sigmoid": {"input", "values"},
-                  "deltas": {"input", "kernel", "window", "filters"}}
-_DERIVE_DEFAULTS = {"input": (5, 5), "kernel": (3, 3), "pad": 0, "dilation": 1, "window": (2,), "filters": 2}
-#: where an op's own default differs (the deltas' conv output must tile by the pooling scale)
-_OP_DEFAULTS = {"deltas": {"input": (6, 6)}, "relu": {"input": (2, 3)}, "sigmoid": {"input": (2, 2)}}
-
-
-def _numbers(text: str) -> list[str]:
-    """'1,0,4.5' -> ['1', '0', '4.5'] (kept as text so the derivation reads them exactly)."""
-    parts = [t.strip() for t in text.split(",")]
-    try:
-        [float(t) for t in parts]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 1,0,4, got {text!r}") from None
-    return parts
-
-
 def _add_derive(sub):
     p = sub.add_parser("derive", help="derive and prove the gradients of one operation",
                        description="Derive forward and backward formulas exactly (SymPy) and prove the closed-form "
@@ -130,93 +134,24 @@ def _add_derive(sub):
     p.set_defaults(func=_cmd_derive)
 
 
-def _derive_options(args):
-    """One-line error for an option the op does not read; then the defaults filled in."""
-    for name in ("input", "kernel", "stride", "pad", "dilation", "no_bias", "window", "values", "filters"):
-        if getattr(args, name) is not None and name not in DERIVE_OPTIONS[args.op]:
-            flag = "--" + name.replace("_", "-")
-            raise UserError(f"{flag} does not apply to derive {args.op} (it reads "
-                            f"{', '.join('--' + o.replace('_', '-') for o in sorted(DERIVE_OPTIONS[args.op]))})")
-    for name, value in {**_DERIVE_DEFAULTS, **_OP_DEFAULTS.get(args.op, {})}.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-
-
-def _refuse_costly(args):
-    """The cost model's refusal before SymPy is imported (that alone takes about a second)."""
-    from derivations import cost
-
-    if args.op == "conv" and len(args.input) == len(args.kernel):
-        cost.check_conv(args.input, args.kernel, stride=args.stride or 1, pad=args.pad, dilation=args.dilation,
-                        fmt=args.format)
-    elif args.op == "full-conv" and len(args.input) == len(args.kernel):
-        cost.check_full_conv(args.input, args.kernel, fmt=args.format)
-    elif args.op in ("relu", "sigmoid") and len(args.input) in (1, 2):
-        cost.check_activation(args.op, args.input)
-    elif args.op in ("mean-pool", "max-pool") and len(args.input) in (2, 3) and len(args.window) in (1, 2):
-        window = tuple(args.window) * (3 - len(args.window))
-        stride = window if args.stride is None else (args.stride, args.stride)
-        if min(stride) >= 1 and args.pad >= 0:  # else derive_pool2d names the mistake
-            cost.check_pool(args.op.split("-")[0], args.input[-2:], window, stride, (args.pad, args.pad),
-                            channels=args.input[0] if len(args.input) == 3 else 1)
-
-
-def _derive_op(args):
-    """The Derivation an op of ``derive`` names (other ops register further branches here)."""
-    from derivations import derive_conv2d
-
-    if args.op in ("relu", "sigmoid"):
-        from derivations import derive_activation
-
-        return derive_activation(args.op, args.input, values=args.values)
-    if args.op == "deltas":
-        from derivations import derive_layer_deltas
-
-        if len(args.window) != 1:
-            raise UserError(f"--window for deltas is one scale s (s x s mean pooling), got {'x'.join(map(str, args.window))}")
-        return derive_layer_deltas(args.input, args.kernel, filters=args.filters, scale=args.window[0])
-    if args.op in ("mean-pool", "max-pool"):
-        from derivations import derive_pool2d
-
-        window = args.window[0] if len(args.window) == 1 else args.window
-        return derive_pool2d(args.op.split("-")[0], args.input, window, stride=args.stride, pad=args.pad,
-                             values=args.values)
-    stride = 1 if args.stride is None else args.stride
-    if args.op == "full-conv":
-        from derivations import derive_full_conv2d
-
-        return derive_full_conv2d(args.input, args.kernel, bias=not args.no_bias)
-    return derive_conv2d(args.input, args.kernel, stride=stride, pad=args.pad, dilation=args.dilation,
-                         bias=not args.no_bias)
-
-
 def _cmd_derive(args) -> int:
-    _derive_options(args)
-    _refuse_costly(args)  # before the imports below: SymPy and rich take a second or two to load
+    options = DeriveRequest._fields[1:]  # every field but the op is an option of the same name
+    r = derive_request.request(args.op, {name: getattr(args, name) for name in options})
+    derive_request.refuse_costly(r, args.format)  # before the imports below: SymPy and rich take a second or two
 
-    from presentation.derive import derive_progress, render_derivation
+    from presentation.derive import FIRST_ENTRIES, derive_progress, render_derivation
     from presentation.i18n import resolve_lang
     from presentation.matrices import make_console
 
     lang = resolve_lang(args.lang)
     console = make_console(no_color=args.no_color)
     with derive_progress(args.op, no_color=args.no_color, lang=lang):
-        d = _derive_op(args)
-    render_derivation(d, fmt=args.format, console=console, lang=lang, limit=None if args.all else 12)
+        d = derive_request.derive(r)
+    render_derivation(d, fmt=args.format, console=console, lang=lang, limit=None if args.all else FIRST_ENTRIES)
     return 0
 
 
 # --- check ------------------------------------------------------------------------------------------
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return n
-
-
 def _add_check(sub):
     p = sub.add_parser("check", help="check our gradient rules against finite differences",
                        description="Draw random cases with hypothesis and compare our numpy backward rules with "
@@ -234,10 +169,8 @@ def _add_check(sub):
 
 def _cmd_check(args) -> int:
     from checker.selfcheck import OPS, selfcheck
-    from presentation.check import render_selfcheck
+    from presentation.check import render_selfcheck, selfcheck_progress
     from presentation.matrices import make_console
-
-    from presentation.check import selfcheck_progress
 
     ops = OPS if args.op == "all" else (args.op,)
     with selfcheck_progress(ops, no_color=args.no_color, lang=args.lang) as progress:
@@ -396,7 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gradproof",
         description="Derive, prove and check the gradients of convolutional networks.",
-        epilog="Run with no command for the default walkthrough.",
+        epilog="Run with no command for the default walkthrough. Exit codes: 0 done; 1 `check` found a mismatch; "
+               "2 a mistake in the command (one line on stderr); 70 a bug in gradproof (its "
+               "traceback; please report it with the command line); 130 interrupted; 141 the output's "
+               "reader left (a closed pipe).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_tour(sub)
@@ -429,20 +365,36 @@ def _negative_values(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    argv = _negative_values(sys.argv[1:] if argv is None else list(argv))
+    given = sys.argv[1:] if argv is None else list(argv)
+    argv = _negative_values(given)
     if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["tour", *argv]  # `python cli.py --no-pause --lang zh` means the tour with those options
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["tour"])
     try:
-        return args.func(args)
-    except (UserError, ValueError) as exc:
-        # ValueError is what the library raises for a caller's bad argument: one line, exit 2.
+        code = args.func(args)
+        sys.stdout.flush()  # a reader that left shows here, where it is handled, not at interpreter exit
+        return code
+    except GradproofError as exc:  # the one type a caller's mistake raises, in every package
         print(f"gradproof: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader left (`| head`, q in less): nothing went wrong, nothing to report
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        except (OSError, ValueError):  # no file behind sys.stdout (main() called from Python): nothing to do
+            pass
+        return 141  # what a shell reports for a writer stopped by SIGPIPE
+    except Exception:  # anything else is a bug in gradproof, whatever its type: never dressed as a mistake
+        traceback.print_exc()
+        print(_BUG_REPORT.format(argv=shlex.join(["gradproof", *given])), file=sys.stderr)
+        return EXIT_BUG
+
+
+_BUG_REPORT = ("gradproof: this is a bug in gradproof, not a mistake in your command. Please report it with "
+               "the command line ({argv}) and the traceback above.")
 
 
 if __name__ == "__main__":

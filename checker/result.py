@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from checker.messages import sentence
 from checker.verdict import ArgResult, distinct
 
 EPS32 = float(np.finfo(np.float32).eps)
@@ -17,7 +18,7 @@ EPS32 = float(np.finfo(np.float32).eps)
 
 @dataclass(frozen=True)
 class Note:
-    """Something the check did or found, as a text key (see presentation/i18n.py) with its fields."""
+    """Something the check did or found, as a text key (see checker/messages.py) with its fields."""
 
     key: str
     fields: tuple[tuple[str, object], ...] = ()
@@ -27,10 +28,8 @@ class Note:
         return self.key + ("(" + ", ".join(f"{k}={v}" for k, v in self.fields) + ")" if self.fields else "")
 
     def sentence(self, lang: str | None = None) -> str:
-        """The note as a sentence for people (``presentation.i18n``: the one place that holds prose)."""
-        from presentation.i18n import resolve_lang, text  # data, not rendering: no rich behind it
-
-        return text(self.key, resolve_lang(lang), **dict(self.fields))
+        """The note as a sentence for people (``checker.messages``: the checker's sentences)."""
+        return sentence(self.key, lang, **dict(self.fields))
 
 
 @dataclass(frozen=True)
@@ -54,39 +53,33 @@ class CheckResult:
     def summary(self) -> str:
         """One readable paragraph: the verdict and, when wrong, the worst element of each wrong argument.
 
-        Every sentence comes from ``presentation.i18n`` (``GRADPROOF_LANG`` picks the language)."""
-        lines = [_text("summary.ok" if self.ok else "summary.bad", mode=self.mode)]
+        Every sentence comes from ``checker.messages`` (``GRADPROOF_LANG`` picks the language)."""
+        lines = [sentence("summary.ok" if self.ok else "summary.bad", mode=self.mode)]
         mutated = [n for n in self.notes if n.key == "note.mutated"]
         if not self.ok and mutated and self.args and all(a.ok for a in self.args):
             # the gradients are right; what fails is the side effect, and the first line must say which
-            lines = [_text("summary.mutated", mode=self.mode, what="; ".join(n.sentence() for n in mutated))]
+            lines = [sentence("summary.mutated", mode=self.mode, what="; ".join(n.sentence() for n in mutated))]
         for a in self.args:
             if a.problem:
                 lines.append(f"  d{a.name}: {a.problem}")
             elif not a.ok and a.worst is not None:
-                pats = [_text(f"pattern.{k}", v=v) for k, _, v in (p.partition(":") for p in a.patterns)]
-                pat = "; " + _text("summary.pattern", patterns="; ".join(pats)) if pats else ""
-                off = _text("summary.off", n=a.n_failed, total=int(np.prod(a.shape)))
+                pats = [sentence(f"pattern.{k}", v=v) for k, _, v in (p.partition(":") for p in a.patterns)]
+                pat = "; " + sentence("summary.pattern", patterns="; ".join(pats)) if pats else ""
+                off = sentence("summary.off", n=a.n_failed, total=int(np.prod(a.shape)))
                 lines.append(f"  {a.worst.line()}; {off}{pat}")
             for t in a.ties:
                 if not t.ok:
                     gs, ns = distinct(t.got, t.expected)
-                    lines.append("  " + _text("check.tie_line", arg=a.name, n=len(t.members),
+                    lines.append("  " + sentence("check.tie_line", arg=a.name, n=len(t.members),
                                               first=", ".join(map(str, t.members[0])), got=gs, num=ns,
                                               tol=f"{t.tol:.1g}"))
-                    lines.append("    " + _text("pattern.ties-whole" if t.whole else "pattern.ties-sum"))
+                    lines.append("    " + sentence("pattern.ties-whole" if t.whole else "pattern.ties-sum"))
         if self.directional is not None and not self.ok:
             g, n, t = self.directional
             gs, ns = distinct(g, n)  # a failure whose two numbers print alike would read as a contradiction
-            lines.append("  " + _text("check.directional", got=gs, num=ns, tol=f"{t:.1g}"))
-        lines += ["  " + _text("summary.note", note=n.sentence()) for n in self.notes]
+            lines.append("  " + sentence("check.directional", got=gs, num=ns, tol=f"{t:.1g}"))
+        lines += ["  " + sentence("summary.note", note=n.sentence()) for n in self.notes]
         return "\n".join(lines)
-
-
-def _text(key, **fields):
-    from presentation.i18n import resolve_lang, text  # data, not rendering: no rich behind it
-
-    return text(key, resolve_lang(None), **fields)
 
 
 def read_grads(raw, names, shapes) -> tuple[list, list[str | None]]:

@@ -21,7 +21,7 @@ from checker.verdict import distinct
 from .i18n import resolve_lang, text
 from .matrices import make_console, stderr_bars
 
-MAX_SLICES = 4  # heat maps shown per argument (sample x channel slices); the rest are summarised
+HEATMAP_SLICES = 4  # heat maps shown per argument (sample x channel slices); the rest are summarised
 
 
 #: Column text keys (check.col.*, selfcheck.col.*), named once so the i18n test reads what the code uses.
@@ -105,12 +105,12 @@ def heatmaps(arg, lang: str) -> list[str]:
     k4 = None if kink is None else kink.reshape(r4.shape)
     slices = sorted(np.ndindex(*r4.shape[:2]), key=lambda s: -float(r4[s].max()))
     lines = []
-    for s in slices[:MAX_SLICES]:
+    for s in slices[:HEATMAP_SLICES]:
         where = f"[{s[0]}, {s[1]}]" if ratio.ndim == 4 else ""
         lines.append(text("check.heatmap", lang, arg=arg.name, where=where, worst=f"{float(r4[s].max()):.2g}"))
         lines += ["  " + row for row in heat_rows(r4[s], None if k4 is None else k4[s])]
-    if len(slices) > MAX_SLICES:
-        lines.append(text("check.more_slices", lang, n=len(slices) - MAX_SLICES))
+    if len(slices) > HEATMAP_SLICES:
+        lines.append(text("check.more_slices", lang, n=len(slices) - HEATMAP_SLICES))
     return lines
 
 

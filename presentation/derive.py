@@ -16,6 +16,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from derivations import reporting  # the progress hook alone (derivations loads its modules lazily): no SymPy
+from derivations._validate import one_of
+
 from . import export
 from .derive_text import (MARK_KEYS, MARK_STYLES, Filled, counterexample_text, general_note_key, ordered_terms,
                           pairs_text, param_label, rule_mark, rule_note, rule_state, section_heading, shape_text,
@@ -30,21 +33,26 @@ __all__ = ["FORMATS", "MARK_KEYS", "array_view", "association_table", "derivatio
 
 FORMATS = ("text", "markdown", "latex", "json")
 
+#: Entries of an array written out unless every one is asked for (--all): on screen, and per large array
+#: in a handout (see presentation.handout).
+FIRST_ENTRIES = 12
 
-MAX_TERMS = 16  # a longer sum shows its first terms and its length: 576 terms fill screens and teach nothing
+
+#: A sum with more terms shows its first half and its length on screen: 576 terms fill screens and teach nothing.
+SCREEN_TERMS = 16
 
 
 def entry_lines(lhs, values, *, width: int, limit: int | None, prefix: str = "", lang: str = "en") -> list[str]:
     """``lhs[i] = values[i]`` pretty-printed (unicode), one formula per entry, at most ``limit`` of them."""
-    import sympy
+    import sympy  # start-up time: SymPy takes about a second to load
 
     lhs_flat = list(sympy.flatten(lhs.tolist())) if hasattr(lhs, "tolist") else [lhs]
     val_flat = list(sympy.flatten(values.tolist())) if hasattr(values, "tolist") else [values]
     shown = val_flat if limit is None else val_flat[:limit]
     out = []
     for name, v in zip(lhs_flat, shown):
-        if limit is not None and isinstance(v, sympy.Add) and len(v.args) > MAX_TERMS:
-            head = sum_text(ordered_terms(v)[:MAX_TERMS // 2])
+        if limit is not None and isinstance(v, sympy.Add) and len(v.args) > SCREEN_TERMS:
+            head = sum_text(ordered_terms(v)[:SCREEN_TERMS // 2])
             out.append(f"{prefix}{name} = {head} + {text('derive.terms', lang, n=len(v.args))}")
             continue
         if any("_" in str(x) for x in (name, *getattr(v, "free_symbols", ()))):
@@ -70,13 +78,13 @@ def _formulas(lhs, values, lang, *, width, limit, prefix=""):
     return Group(*items)
 
 
-MAX_SIDE = 10  # a wider matrix of symbol names no longer fits a terminal as a table
+SCREEN_SIDE = 10  # a wider matrix of symbol names no longer fits a terminal as a table
 
 
 def array_view(name: str, arr, lang: str = "en"):
     """A 2-D array as a table; a 4-D one as its first (n, c) slices; anything else as one row."""
     shape = tuple(arr.shape)
-    if max(shape, default=1) > MAX_SIDE:
+    if max(shape, default=1) > SCREEN_SIDE:
         return Text(text("derive.big", lang, name=name, shape=shape_text(tuple(int(n) for n in shape))))
     if len(shape) == 4:
         slices = [labelled(f"{name}[{n},{c}]", matrix_table(arr[n, c, :, :]))
@@ -116,9 +124,9 @@ def association_table(meetings, lang: str, limit: int | None = None, *, kernel: 
     return t
 
 
-def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None = 12) -> Group:
+def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None = FIRST_ENTRIES) -> Group:
     """Every section of a derivation as one rich renderable."""
-    import sympy
+    import sympy  # start-up time: SymPy takes about a second to load
 
     names = d.names
     params = Table(box=None, show_header=False, padding=(0, 1))  # no empty frame lines
@@ -154,14 +162,13 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
 
 
 def render_derivation(d, fmt: str = "text", console=None, lang: str | None = None, *,
-                      limit: int | None = 12) -> str | None:
+                      limit: int | None = FIRST_ENTRIES) -> str | None:
     """Print a derivation: ``text`` to a rich console; ``markdown``/``latex``/``json`` as a complete document.
 
     The export formats are also returned as a string; ``text`` returns None.
     """
     lang = resolve_lang(lang)
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    one_of("fmt", fmt, FORMATS)
     if fmt == "text":
         console = console or make_console()
         console.print(derivation_view(d, lang, width=console.width, limit=limit))
@@ -178,8 +185,6 @@ def render_derivation(d, fmt: str = "text", console=None, lang: str | None = Non
 @contextmanager
 def derive_progress(op: str, *, no_color: bool = False, lang: str = "en"):
     """A progress bar per derivation stage (forward, gradients, proofs) while the block runs (``stderr_bars``)."""
-    from derivations import reporting
-
     with stderr_bars(no_color=no_color) as bars:
         if bars is None:
             yield

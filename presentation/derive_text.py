@@ -1,7 +1,8 @@
 r"""The words around a derivation that every output shares: rule marks, notes, counterexamples, headings.
 
-A leaf module (it imports only the i18n tables): the terminal view (:mod:`presentation.derive`) and the
-documents (:mod:`presentation.export`) both read it, and neither imports the other's internals.
+A leaf module (it imports only the i18n tables and rich's text measures): the terminal view
+(:mod:`presentation.derive`) and the documents (:mod:`presentation.export`, :mod:`presentation.handout`)
+both read it, and neither imports the other's internals.
 
 >>> rule_mark(True, "en"), rule_mark(False, "zh")
 ('✓ proved', '✗ 不成立')
@@ -9,6 +10,10 @@ documents (:mod:`presentation.export`) both read it, and neither imports the oth
 from __future__ import annotations
 
 import re
+
+from rich.cells import cell_len
+from rich.measure import Measurement
+from rich.text import Text
 
 from .i18n import text
 
@@ -128,7 +133,7 @@ def natural_key(term) -> list:
 
 def ordered_terms(expr) -> list:
     """The terms of a sum in natural order (SymPy orders names as strings: A_1_10 before A_1_6)."""
-    import sympy
+    import sympy  # start-up time: SymPy takes about a second to load
 
     return sorted(sympy.Add.make_args(expr), key=natural_key) if isinstance(expr, sympy.Add) else [expr]
 
@@ -167,8 +172,6 @@ def fill(s: str, width: int) -> list[str]:
     >>> fill("one two three", 7)
     ['one two', 'three']
     """
-    from rich.cells import cell_len
-
     width = max(width, 2)
     lines, cur = [], []
     for tok in _TOKENS.findall(s):
@@ -202,15 +205,10 @@ class Filled:
         self.s, self.style = s, style
 
     def __rich_console__(self, console, options):
-        from rich.text import Text
-
         for line in fill(self.s, options.max_width):
             yield Text(line, style=self.style)
 
     def __rich_measure__(self, console, options):
-        from rich.cells import cell_len
-        from rich.measure import Measurement
-
         words = [t for t in _TOKENS.findall(self.s) if not t.isspace()] or [""]
         return Measurement(min(max(cell_len(w) for w in words), options.max_width),
                            min(cell_len(self.s), options.max_width))

@@ -28,7 +28,7 @@ def split_divisibility(expr):
     >>> [str(m) for _, m in conds]
     ['2', '2']
     """
-    import sympy
+    import sympy  # start-up time: SymPy takes about a second to load
 
     if not isinstance(expr, sympy.Sum):
         return expr, []
@@ -52,7 +52,7 @@ def tidy_indices(expr):
     >>> str(tidy_indices(sympy.IndexedBase("G")[-m / 2 + p / 2 + sympy.Rational(1, 2)]))
     'G[(-m + p + 1)/2]'
     """
-    import sympy
+    import sympy  # start-up time: SymPy takes about a second to load
 
     def one_fraction(e):
         num, den = sympy.fraction(sympy.together(e))
@@ -63,7 +63,7 @@ def tidy_indices(expr):
 
 
 def _bound_text(e) -> str:
-    import sympy
+    import sympy  # start-up time: SymPy takes about a second to load
 
     return sympy.sstr(e).replace("Max(", "max(").replace("Min(", "min(")
 
@@ -76,7 +76,7 @@ def readable_sum(expr, conds) -> str:
     >>> readable_sum(*split_divisibility(general_conv2d(stride=2, pad=1)["dA"]))[:60]
     "Σ_{m = max(0, -2*H' + p + 3)..min(HH - 1, p + 1), n = max(0,"
     """
-    import sympy
+    import sympy  # start-up time: SymPy takes about a second to load
 
     if not isinstance(expr, sympy.Sum):
         return sympy.sstr(tidy_indices(expr))
@@ -89,7 +89,7 @@ def readable_sum(expr, conds) -> str:
 def general_formula(label: str, expr, width: int, lang: str = "en") -> Group:
     """An index-notation formula: SymPy's 2-D layout when it fits the width and needs no divisibility
     condition, else one line rich can wrap, with Iverson brackets for the stride."""
-    import sympy
+    import sympy  # start-up time: SymPy takes about a second to load
 
     expr, conds = split_divisibility(expr)
     art = sympy.pretty(tidy_indices(expr), use_unicode=True, wrap_line=False) if not isinstance(expr, str) else expr

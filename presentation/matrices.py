@@ -20,6 +20,7 @@ from typing import Iterable
 from rich import box
 from rich.columns import Columns
 from rich.console import Console, Group
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -42,8 +43,6 @@ def stderr_bars(*, no_color: bool = False):
 
     stderr, so an export on stdout stays a clean document; no bars at all in pipes, files and CI logs.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     console = make_console(no_color=no_color, file=sys.stderr)
     if not console.is_terminal:
         yield None
@@ -84,10 +83,10 @@ def rows_of(m) -> list[list]:
     return rows
 
 
-def window(i: int, j: int, kh: int, kw: int, stride: int = 1) -> set[tuple[int, int]]:
+def window_cells(i: int, j: int, kh: int, kw: int, stride: int = 1) -> set[tuple[int, int]]:
     """The cells under a kh x kw window at output position (i, j) (0-based).
 
-    >>> sorted(window(0, 1, 2, 2))
+    >>> sorted(window_cells(0, 1, 2, 2))
     [(0, 1), (0, 2), (1, 1), (1, 2)]
     """
     return {(i * stride + p, j * stride + q) for p in range(kh) for q in range(kw)}

@@ -13,6 +13,12 @@ import sys
 from contextlib import nullcontext
 from types import SimpleNamespace
 
+import numpy as np
+
+import derivations  # loads a derivation module (and SymPy) on first use: the spinner is up by then
+from checker import check_backward, conv2d_structure, ops, pool_ops
+from checker.ops import conv2d_backward, conv2d_forward
+
 from .i18n import resolve_lang, text
 from .matrices import make_console
 from .tour_screens import SCREENS
@@ -20,13 +26,8 @@ from .tour_screens import SCREENS
 
 def collect() -> SimpleNamespace:
     """Every value the tour shows, computed by the library (derivations, checker), none by the screens."""
-    import numpy as np
-
-    from checker import ops, pool_ops
-    from derivations import derive_conv2d
-
-    d = derive_conv2d((5, 5), (3, 3), bias=False)  # the seed's A, K, B without a bias term
-    d2 = derive_conv2d((5, 5), (3, 3), stride=2, bias=False)
+    d = derivations.derive_conv2d((5, 5), (3, 3), bias=False)  # the seed's A, K, B without a bias term
+    d2 = derivations.derive_conv2d((5, 5), (3, 3), stride=2, bias=False)
     k_num, g_num = np.arange(1.0, 10.0).reshape(3, 3), np.ones((3, 3))
     exact = np.array(d.at(G=1, K=k_num.tolist())["A"].tolist(), dtype=float)
     a_obj = np.array(d.symbols["A"].tolist(), dtype=object)
@@ -53,8 +54,7 @@ def collect() -> SimpleNamespace:
 
 def _pool_derivations(x_max, x_overlap):
     """Exact pooling derivations on the screen's own numbers."""
-    from derivations import derive_pool2d
-
+    derive_pool2d = derivations.derive_pool2d
     return {"mean": derive_pool2d("mean", (4, 4), 2),
             "max": derive_pool2d("max", (3, 3), 3, values=x_max.ravel().tolist()),
             "overlap": derive_pool2d("max", (3, 3), 2, stride=1, values=x_overlap.ravel().tolist())}
@@ -65,11 +65,6 @@ CHECK_SETUP = {"x": (2, 3, 8, 8), "w": (4, 3, 3, 3), "stride": 2, "pad": 1}
 
 def _live_check():
     """Finite differences against the numpy conv rules on random tensors (a fixed seed: the same each run)."""
-    import numpy as np
-
-    from checker import check_backward, conv2d_structure
-    from checker.ops import conv2d_backward, conv2d_forward
-
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(CHECK_SETUP["x"]), rng.standard_normal(CHECK_SETUP["w"])
     s, p = CHECK_SETUP["stride"], CHECK_SETUP["pad"]
@@ -118,8 +113,8 @@ def read_key() -> str:
     Enter reads as "". Ctrl-C still raises KeyboardInterrupt (cbreak keeps signals); end of input quits.
     """
     try:
-        import termios
-        import tty
+        import termios  # POSIX only: imported here so that the tour runs where it is missing
+        import tty  # POSIX only, like termios
     except ImportError:  # not a POSIX terminal: fall back to a line, "b" then Enter
         try:
             return input()
@@ -137,12 +132,11 @@ def read_key() -> str:
     return "" if ch in "\r\n" else ch
 
 
-def run_tour(args=None) -> int:
-    """Show the tour; interactive only when both stdin and stdout are terminals and --no-pause is absent."""
-
-    lang = resolve_lang(getattr(args, "lang", None))
-    console = make_console(no_color=bool(getattr(args, "no_color", False)))
-    interactive = not getattr(args, "no_pause", False) and console.is_terminal and sys.stdin.isatty()
+def run_tour(*, lang: str | None = None, no_color: bool = False, no_pause: bool = False) -> int:
+    """Show the tour; interactive only when both stdin and stdout are terminals and ``no_pause`` is False."""
+    lang = resolve_lang(lang)
+    console = make_console(no_color=no_color)
+    interactive = not no_pause and console.is_terminal and sys.stdin.isatty()
     # A spinner while SymPy works; on a pipe rich prints nothing for it, so the output stays clean.
     with console.status(text("tour.working", lang)) if interactive else nullcontext():
         data = collect()

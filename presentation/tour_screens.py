@@ -16,7 +16,7 @@ from .check import heatmaps
 from .derive_text import Filled
 from .derive import association_table, rules_table, shape_text
 from .i18n import text
-from .matrices import labelled, matrix_table, side_by_side, window
+from .matrices import labelled, matrix_table, side_by_side, window_cells
 
 
 def _title(key, lang):
@@ -53,7 +53,7 @@ def screen_forward(data, lang, width):
         sizes.add_row(label, str(p), str(s), f"{n}x{n}")
     return _gap(_title("tour.s1.title", lang), _para("tour.s1.intro", lang),
                 labelled(text("tour.s1.window", lang, entry=first),
-                         side_by_side(labelled("A", matrix_table(a, highlight=window(0, 0, 3, 3))),
+                         side_by_side(labelled("A", matrix_table(a, highlight=window_cells(0, 0, 3, 3))),
                                       labelled("K", matrix_table(k)))),
                 labelled(text("tour.s1.sums", lang), sums),
                 _para("tour.s1.padding", lang), sizes,
@@ -153,7 +153,7 @@ def screen_proof(data, lang, width):
     for p in data.pools.values():
         prm = p.params
         label = text("tour.s6.pool", lang, kind=text(f"tour.kind.{prm['kind']}", lang),
-                     shape=shape_text(prm["input_shape"]), k=shape_text(prm["window"]), s=shape_text(prm["stride"]))
+                     shape=shape_text(prm["input_shape"]), window=shape_text(prm["window"]), s=shape_text(prm["stride"]))
         proofs.append(labelled(label, rules_table(p.rules, lang, p)))
     setup = {k: shape_text(v) for k, v in data.check_setup.items()}
     check = _fd_view(data.check, lang)

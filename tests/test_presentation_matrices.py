@@ -5,7 +5,7 @@ import numpy as np
 import sympy
 from rich.console import Console
 
-from presentation.matrices import entry_text, matrix_table, rows_of, side_by_side, window
+from presentation.matrices import entry_text, matrix_table, rows_of, side_by_side, window_cells
 
 
 def render(renderable, width=60) -> str:
@@ -23,8 +23,8 @@ def test_seed_kernel_entries_appear_as_integers():
 
 def test_window_is_bracketed_without_colour():
     names = [[f"A{i}{j}" for j in range(1, 6)] for i in range(1, 6)]
-    out = render(matrix_table(names, highlight=window(1, 2, 3, 3)))
-    for i, j in window(1, 2, 3, 3):
+    out = render(matrix_table(names, highlight=window_cells(1, 2, 3, 3)))
+    for i, j in window_cells(1, 2, 3, 3):
         assert f"[A{i + 1}{j + 1}]" in out
     assert "[A11]" not in out and " A11 " in out
     assert "\x1b[" not in out  # no escape codes when colour is off

@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -40,7 +39,7 @@ def _display_env(monkeypatch):
 
 
 def tour_text(capsys, monkeypatch, **args) -> str:
-    assert run_tour(SimpleNamespace(no_pause=True, **args)) == 0
+    assert run_tour(no_pause=True, **args) == 0
     return capsys.readouterr().out
 
 
@@ -81,7 +80,7 @@ def test_no_pause_in_chinese_at_sixty_columns_without_colour():
 
 def test_language_from_environment(capsys, monkeypatch):
     monkeypatch.setenv("GRADPROOF_LANG", "zh")
-    assert run_tour(SimpleNamespace(no_pause=True)) == 0
+    assert run_tour(no_pause=True) == 0
     assert "反向传播" in capsys.readouterr().out
 
 
@@ -131,7 +130,9 @@ def test_interactive_tour_in_a_real_terminal(tmp_path):
     tmux = ["tmux", "-S", str(tmp_path / "sock")]
     done = tmp_path / "rc"
     modes = tmp_path / "stty"  # the terminal's modes after the tour: keys must be line-buffered again
-    cmd = f"cd {ROOT} && {sys.executable} cli.py --no-color; echo $? > {done}; stty -a > {modes}; sleep 60"
+    # written aside and renamed: the test must never read a file the shell has created but not yet filled
+    cmd = (f"cd {ROOT} && {sys.executable} cli.py --no-color; echo $? > {done}.part; mv {done}.part {done}; "
+           f"stty -a > {modes}.part; mv {modes}.part {modes}; sleep 60")
     # 80x24: every screen is taller than that, so the tour must page instead of scrolling its top away.
     subprocess.run([*tmux, "new-session", "-d", "-s", "t", "-x", "80", "-y", "24", cmd], check=True,
                    env={k: v for k, v in os.environ.items() if k not in ("TMUX", *_DISPLAY_VARS)})
@@ -188,7 +189,7 @@ def test_every_text_key_used_exists_in_both_languages():
     from presentation.i18n import EN, ZH
 
     used = set()
-    for mod in ("tour", "tour_screens", "derive", "derive_text", "export", "matrices", "general"):
+    for mod in ("tour", "tour_screens", "derive", "derive_text", "export", "handout", "matrices", "general"):
         src = (ROOT / "presentation" / f"{mod}.py").read_text(encoding="utf-8")
         used |= set(re.findall(r"""(?:text|_para|_title)\(\s*f?["']([a-z0-9_.]+)["']""", src))
         used |= set(re.findall(r"""["']((?:tour|derive|mark|rule|col)\.[a-z0-9_.]+)["']""", src))

@@ -34,3 +34,15 @@ def test_the_pytest_example_runs_under_pytest_as_written(tmp_path):
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
                        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
     assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout[-2000:] + r.stderr[-2000:]
+
+
+def test_where_things_are_names_every_room_in_one_line():
+    # every top-level folder of the checkout (and cli.py) has its one line, and no line names a room that is gone
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Where things are", 1)[1].split("\n## ", 1)[0]
+    named = re.findall(r"^- `([^`]+)`: .+$", section, re.M)
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    if not tracked:
+        pytest.skip("not a git checkout: the rooms cannot be listed")
+    rooms = {f.split("/")[0] + "/" for f in tracked if "/" in f} | {"cli.py"}
+    assert sorted(named) == sorted(rooms), (sorted(named), sorted(rooms))
