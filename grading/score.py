@@ -11,7 +11,10 @@ dx 5, dw 3, db 2). ``Weights`` takes overrides per function and per part.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+
+from derivations._validate import GradproofError
 
 DEFAULT_SPLIT = {("dx", "dw", "db"): {"dx": 5.0, "dw": 3.0, "db": 2.0}}
 STRICT = " (non-divisible sizes)"   # the name suffix of a function's --strict check
@@ -29,10 +32,8 @@ class Weights:
     parts: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.per_function < 0:
-            raise ValueError(f"per_function must be >= 0, got {self.per_function!r}")
-        if self.strict < 0:
-            raise ValueError(f"strict must be >= 0, got {self.strict!r}")
+        for name in ("per_function", "strict"):
+            _points(name, getattr(self, name))
 
     @classmethod
     def from_json(cls, text: str) -> "Weights":
@@ -41,12 +42,15 @@ class Weights:
         >>> Weights.from_json('{"functions": {"rot180": 2}}').functions
         {'rot180': 2}
         """
-        import json
-
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise GradproofError(f"weights must be JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise GradproofError(f"weights must be a JSON object, got {text[:80]!r}")
         unknown = set(data) - {"per_function", "functions", "parts", "strict"}
         if unknown:
-            raise ValueError(f"weights keys must be per_function, functions, parts, strict; got {sorted(unknown)!r}")
+            raise GradproofError(f"weights keys must be per_function, functions, parts, strict; got {sorted(unknown)!r}")
         return cls(**data)
 
     def check(self, interface) -> "Weights":
@@ -58,34 +62,33 @@ class Weights:
         >>> Weights(parts={"conv_backward_naive": {"dx": 6, "dW": 4}}).check(get_interface("cs231n"))
         Traceback (most recent call last):
         ...
-        ValueError: weights for conv_backward_naive: unknown part 'dW'; missing parts 'dw', 'db' (its parts: dx, dw, db)
+        derivations._validate.GradproofError: weights for conv_backward_naive: unknown part 'dW'; missing parts 'dw', 'db' (its parts: dx, dw, db)
         """
         specs = {f.name: f for f in interface.functions}
         valid = ", ".join(specs)
         for key in ("functions", "parts"):
             if not isinstance(getattr(self, key), dict):
-                raise ValueError(f"weights: {key} must be an object of function names, got {getattr(self, key)!r}")
+                raise GradproofError(f"weights: {key} must be an object of function names, got {getattr(self, key)!r}")
             unknown = [n for n in getattr(self, key) if n not in specs]
             if unknown:
-                raise ValueError(f"weights: unknown function{'s' * (len(unknown) > 1)} in {key}: "
+                raise GradproofError(f"weights: unknown function{'s' * (len(unknown) > 1)} in {key}: "
                                  f"{', '.join(map(repr, unknown))} (the {interface.name} interface has: {valid})")
         both = sorted(set(self.functions) & set(self.parts))
         if both:
-            raise ValueError(f"weights: {', '.join(both)} in both functions and parts; give each function once")
+            raise GradproofError(f"weights: {', '.join(both)} in both functions and parts; give each function once")
         points = [("per_function", self.per_function)] + list(self.functions.items())
         for name, table in self.parts.items():
             parts = specs[name].parts
             if not isinstance(table, dict):
-                raise ValueError(f"weights for {name}: give its parts' points as an object with keys {', '.join(parts)}")
+                raise GradproofError(f"weights for {name}: give its parts' points as an object with keys {', '.join(parts)}")
             unknown, missing = [p for p in table if p not in parts], [p for p in parts if p not in table]
             words = [f"{what} part{'s' * (len(ps) > 1)} {', '.join(map(repr, ps))}"
                      for what, ps in (("unknown", unknown), ("missing", missing)) if ps]
             if words:
-                raise ValueError(f"weights for {name}: {'; '.join(words)} (its parts: {', '.join(parts)})")
+                raise GradproofError(f"weights for {name}: {'; '.join(words)} (its parts: {', '.join(parts)})")
             points += [(f"{name}.{p}", v) for p, v in table.items()]
         for name, v in points:
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0 or v == float("inf"):
-                raise ValueError(f"weights: {name} must be a number of points >= 0, got {v!r}")
+            _points(f"weights: {name}", v)
         return self
 
     def for_parts(self, function: str, parts: tuple[str, ...]) -> dict[str, float]:
@@ -96,6 +99,12 @@ class Weights:
         split = DEFAULT_SPLIT.get(tuple(parts)) or {p: 1.0 for p in parts}
         norm = sum(split.values())
         return {p: total * split[p] / norm for p in parts}
+
+
+def _points(name: str, v) -> None:
+    """GradproofError unless ``v`` is a finite number of points >= 0 (not a bool, not a string)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0 or v == float("inf"):
+        raise GradproofError(f"{name} must be a number of points >= 0, got {v!r}")
 
 
 def apply(result, weights: Weights) -> None:
