@@ -19,11 +19,8 @@ import numpy as np
 
 from checker import ops, pool_ops
 from .compare import close
-from .interfaces import INTERFACES
+from .interfaces import spec_named
 from .spec import FORWARDS
-
-# function name -> role, read off the interfaces' one table (``FunctionSpec.role``)
-_ROLE_OF = {f.name: f.role for iface in INTERFACES.values() for f in iface.functions}
 
 
 @dataclass(frozen=True)
@@ -174,9 +171,15 @@ def _tie_values(inputs) -> np.ndarray:
     return np.rint(2 * x[(0,) * (x.ndim - 2)]).astype(int).ravel()
 
 
+def _role(function: str) -> str:
+    """The role of the student function ``function`` (``FunctionSpec.role``); a role's own name passes."""
+    spec = spec_named(function)
+    return function if spec is None else spec.role
+
+
 def diagnose(function: str, part: str, cfg, inputs: dict, actual) -> list[Diagnosis]:
     """Every known mistake whose answer equals ``actual`` on this case (usually zero or one)."""
-    role = _ROLE_OF.get(function, function)
+    role = _role(function)
     found = []
     if actual is None:
         return found
@@ -205,7 +208,7 @@ def output_size(function: str, outcomes) -> Diagnosis | None:
     """One diagnosis of a forward's output size from EVERY case whose shape was wrong (``runner.CaseOutcome``
     list): "off by one" only when it is off by one on all of them, else the rule with the numbers of the case
     that is furthest off, so that the words agree with the table of failures a student reads beside them."""
-    role = _ROLE_OF.get(function, function)
+    role = _role(function)
     if role not in FORWARDS:
         return None
     wrong = []

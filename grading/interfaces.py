@@ -59,6 +59,10 @@ def _tie_judge(x: str, g: str):
     return judge
 
 
+# a conv backward's points: dx 5, dw 3, db 2 of every 10 (dx is the part students find hardest)
+CONV_SPLIT = (5.0, 3.0, 2.0)
+
+
 def _conv_param(cfg):
     return V({"stride": cfg.stride, "pad": cfg.pad})
 
@@ -75,7 +79,7 @@ CS231N = Interface("cs231n", module="layers.py",
                  doc="x (N,C,H,W), w (F,C,HH,WW), b (F,), conv_param {'stride', 'pad'} -> (out, cache); "
                      "out (N,F,H',W') with H' = 1 + (H + 2*pad - HH) // stride"),
     FunctionSpec("conv_backward_naive", ("dx", "dw", "db"), 3, _conv_in, lambda c: [A("dout")], _conv_bwd,
-                 signature="dout, cache", role="conv_backward", forward="conv_forward_naive", wrt=("x", "w", "b"),
+                 signature="dout, cache", role="conv_backward", forward="conv_forward_naive", split=CONV_SPLIT, wrt=("x", "w", "b"),
                  cache=lambda c: ("conv_forward_naive", [A("x"), A("w"), A("b"), _conv_param(c)]),
                  divisible=True,
                  doc="dout (N,F,H',W'), cache from conv_forward_naive -> (dx (N,C,H,W), dw (F,C,HH,WW), db (F,))"),
@@ -135,7 +139,7 @@ NATIVE = Interface("native", module="gradproof_hw.py",
                  doc="x (N,C,H,W), w (F,C,HH,WW), b (F,), stride, pad -> out (N,F,H',W')"),
     FunctionSpec("conv_backward", ("dx", "dw", "db"), 3, _conv_in,
                  lambda c: [A("dout"), A("x"), A("w"), V(c.stride), V(c.pad)], _conv_bwd,
-                 signature="dout, x, w, stride, pad", role="conv_backward", forward="conv_forward", wrt=("x", "w", "b"),
+                 signature="dout, x, w, stride, pad", role="conv_backward", forward="conv_forward", split=CONV_SPLIT, wrt=("x", "w", "b"),
                  doc="dout (N,F,H',W'), x, w, stride, pad -> (dx, dw, db)"),
     FunctionSpec("maxpool_forward", ("out",), 1, lambda c, s: c.inputs(s),
                  lambda c: [A("x"), V(c.pool_h), V(c.pool_w), V(c.stride)], _pool_fwd,
@@ -148,6 +152,17 @@ NATIVE = Interface("native", module="gradproof_hw.py",
 ))
 
 INTERFACES = {"cs231n": CS231N, "native": NATIVE}
+_BY_NAME = {f.name: f for iface in INTERFACES.values() for f in iface.functions}
+assert len(_BY_NAME) == sum(len(i.functions) for i in INTERFACES.values()), "function names are keys across interfaces"
+
+
+def spec_named(name: str) -> FunctionSpec | None:
+    """The function called ``name`` in either interface (their names differ), None for any other name.
+
+    >>> spec_named("max_pool_backward_naive").role
+    'pool_backward'
+    """
+    return _BY_NAME.get(name)
 
 
 def get_interface(name: str) -> Interface:

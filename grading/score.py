@@ -1,7 +1,7 @@
 """Points per function and per part with configurable weights; partial credit by cases passed.
 
-Default: every function is worth 10 points; a backward with several parts splits them (conv:
-dx 5, dw 3, db 2). ``Weights`` takes overrides per function and per part.
+Default: every function is worth 10 points; a backward with several parts splits them by its
+``FunctionSpec.split`` (conv: dx 5, dw 3, db 2). ``Weights`` takes overrides per function and per part.
 
 >>> from .results import PartResult, FunctionResult
 >>> f = FunctionResult("conv_backward_naive", [PartResult("dx", 2, 4), PartResult("dw", 4, 4), PartResult("db", 4, 4)])
@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass, field
 
 from derivations._validate import GradproofError
+from .interfaces import spec_named
 
-DEFAULT_SPLIT = {("dx", "dw", "db"): {"dx": 5.0, "dw": 3.0, "db": 2.0}}
 STRICT = " (non-divisible sizes)"   # the name suffix of a function's --strict check
 POINT_DECIMALS = 2   # what a gradebook shows; totals are sums of the rounded parts, so the parts add up
 
@@ -92,11 +92,14 @@ class Weights:
         return self
 
     def for_parts(self, function: str, parts: tuple[str, ...]) -> dict[str, float]:
-        """Points of each part of ``function``: explicit parts, else the default split scaled to its total."""
+        """Points of each part of ``function``: explicit parts, else its default split (``FunctionSpec.split``)
+        scaled to its total."""
         if function in self.parts:
             return {p: float(self.parts[function].get(p, 0.0)) for p in parts}
         total = float(self.functions.get(function, self.strict if function.endswith(STRICT) else self.per_function))
-        split = DEFAULT_SPLIT.get(tuple(parts)) or {p: 1.0 for p in parts}
+        spec = spec_named(function.removesuffix(STRICT))
+        shares = spec.split if spec is not None and spec.split and spec.parts == tuple(parts) else (1.0,) * len(parts)
+        split = dict(zip(parts, shares))
         norm = sum(split.values())
         return {p: total * split[p] / norm for p in parts}
 

@@ -62,9 +62,11 @@ class FunctionSpec:
     doc: str = ""
     divisible: bool = False              # the contract lets students assume output sizes divide evenly
     judge: Callable | None = None        # (cfg, inputs, actual, reference) -> Verdict; default compare.check
+    split: tuple[float, ...] = ()        # default shares of its points among its parts (none: equal shares)
 
     def __post_init__(self):
         assert self.role in ROLES and self.signature, f"{self.name}: a role of ROLES and a signature are needed"
+        assert not self.split or len(self.split) == len(self.parts), f"{self.name}: one share per part"
 
     @property
     def family(self) -> str:
