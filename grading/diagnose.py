@@ -140,7 +140,8 @@ def _variants(role, part, cfg, a):
         yield "assign", "overlapping windows: the gradient is assigned (=) where it must be added (+=), so a " \
               "cell that is the maximum of two windows keeps only one gradient", lambda: _route(cfg, g, x, assign=True)
         yield "whole_window", "the gradient is sent to the whole window instead of only its maximum", \
-            lambda: pool_ops.meanpool_backward(g, x.shape, cfg.pool_h, cfg.pool_w, stride=cfg.stride) * (cfg.pool_h * cfg.pool_w)
+            lambda: (pool_ops.meanpool_backward(g, x.shape, cfg.pool_h, cfg.pool_w, stride=cfg.stride)
+                     * (cfg.pool_h * cfg.pool_w))
         if cfg.stride != cfg.pool_h:
             yield "stride_as_window", "the stride is taken as the window size", lambda: _route(cfg, g, x,
                                                                                               stride=cfg.pool_h)

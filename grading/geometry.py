@@ -71,7 +71,8 @@ class ConvConfig:
     def divides(self) -> bool:
         """The output size divides evenly, (H + 2*pad - HH) % stride == 0 and likewise for W: what the cs231n
         assignment lets students assume."""
-        return (self.H + 2 * self.pad - self.HH) % self.stride == 0 and (self.W + 2 * self.pad - self.WW) % self.stride == 0
+        return ((self.H + 2 * self.pad - self.HH) % self.stride == 0
+                and (self.W + 2 * self.pad - self.WW) % self.stride == 0)
 
     @property
     def size(self) -> int:
@@ -202,7 +203,8 @@ class PoolConfig:
         >>> PoolConfig(1, 1, 2, 3, 2, 2, 1).command()
         'gradproof derive max-pool --input 2x3 --window 2x2 --stride 1 --values 5,6,3,1,2,4'
         """
-        cmd = f"gradproof derive {op} --input {self.H}x{self.W} --window {self.pool_h}x{self.pool_w} --stride {self.stride}"
+        cmd = (f"gradproof derive {op} --input {self.H}x{self.W} --window {self.pool_h}x{self.pool_w} "
+               f"--stride {self.stride}")
         if op == "max-pool":
             cmd += " --values " + ",".join(str(int(v)) for v in (self.teaching_values() if values is None else values))
         return cmd
