@@ -35,16 +35,10 @@ from grading.sandbox import Limits  # noqa: E402
 from corpus.label import FUNCTIONS, LABELS  # noqa: E402
 
 
-def _divides(cfg) -> bool:
-    if hasattr(cfg, "pad"):
-        return (cfg.H + 2 * cfg.pad - cfg.HH) % cfg.stride == 0 and (cfg.W + 2 * cfg.pad - cfg.WW) % cfg.stride == 0
-    return (cfg.H - cfg.PH) % cfg.stride == 0 and (cfg.W - cfg.PW) % cfg.stride == 0
-
-
 def _non_divisible() -> dict:
     """Per function, the descriptions of the grader's cases whose output size does not divide evenly."""
     iface = get_interface("cs231n")
-    return {s.name: {c.describe() for c in s.battery(0) if not _divides(c)} for s in iface.functions}
+    return {s.name: {c.describe() for c in s.battery(0) if not c.divides} for s in iface.functions}
 
 
 def grader_reason(fres, nondiv: set) -> str:

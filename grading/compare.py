@@ -1,8 +1,28 @@
 """Verdicts on one returned array, decided in the grader: shape, dtype, NaN/inf, values, in-place changes.
 
-Tolerance is relative to the size of the expected answer (``RTOL * max(1, max|expected|)``), loose
-enough that a float32 implementation of the right rule passes and tight enough that every known
-mistake (errors of order one) fails.
+Why not the checker's engine (``checker.engine``/``verdict``/``ties``): the checker answers "is this
+analytic gradient the derivative of this forward?" with finite differences of a black box, so its
+tolerance estimates the truncation and round-off of a difference quotient. The grader answers "is the
+student's array the reference array?": the reference is computed here in float64 from the same inputs by
+the proven rules, no difference quotient is taken, and the only error to allow is the student's own
+rounding. The two questions need different tolerances, so the grader keeps its own, derived below.
+
+Tolerance: ``RTOL * max(1, max|expected|)`` with ``RTOL = 1e-4``. What it must accept: the right rule
+computed in float32 (allowed; unit round-off u = 2**-24 = 6.0e-8). An entry of the battery sums at most
+K = 76 products (a 3x5x5 kernel and the bias), each factor rounded to float32 once more (K + 2 in all);
+Higham's bound on the error of such a sum is gamma_(K+2) * sum|terms|, gamma_k = k u / (1 - k u), and
+sum|terms| (the reference applied to the inputs' absolute values) is at most 18 times max(1, max|expected|).
+Case by case the bound is at most 3.9e-5 of that scale (db of a 3x2x5x5 input: 75 terms summing to 8.6
+times the scale); measured in float32, 2.6e-7. What it must reject: every known mistake (``diagnose``);
+the smallest that changes an answer at all changes it by 4.9e-3 of the scale (a bias left out where the
+biases are small). 1e-4 lies 2.5 times above the worst bound and 49 times below the smallest mistake;
+``tests/test_grading_compare.py`` measures both sides on every battery case (three input seeds each).
+
+Ties (``check_pool_ties``): the tie policy is the checker's (``checker.ties``: every valid backward
+splits each window's gradient among its tied maxima with non-negative shares that sum to it), but the
+grader knows x and the windows, so it tests the split directly and exactly instead of raising tied entries
+by a step and differencing; ``tests/test_tie_policy.py`` holds the two judges (and the exact one in
+``derivations.ties``) to one verdict.
 
 >>> import numpy as np
 >>> check(np.ones((2, 2), np.float32), np.ones((2, 2))).ok
@@ -73,7 +93,7 @@ def check(actual, expected: np.ndarray) -> Verdict:
                    "values", worst=idx, expected_value=float(expected[idx]), actual_value=float(a[idx]))
 
 
-def check_pool_ties(actual, expected: np.ndarray, x: np.ndarray, dout: np.ndarray, ph: int, pw: int,
+def check_pool_ties(actual, expected: np.ndarray, x: np.ndarray, dout: np.ndarray, pool_h: int, pool_w: int,
                     stride: int) -> Verdict:
     """Max-pool backward on inputs with ties, windows not overlapping (the project's tie policy): right iff
     every window's upstream gradient g goes to its tied maxima only, in shares g * lambda with lambda >= 0
@@ -90,16 +110,16 @@ def check_pool_ties(actual, expected: np.ndarray, x: np.ndarray, dout: np.ndarra
     if v.ok or v.kind != "values":
         return v
     with np.errstate(over="ignore", invalid="ignore"):   # shares of 1e308 sum to inf: wrong, not a warning
-        return _split_ok(np.asarray(actual, dtype=float), tolerance(expected), x, dout, ph, pw, stride) or v
+        return _split_ok(np.asarray(actual, dtype=float), tolerance(expected), x, dout, pool_h, pool_w, stride) or v
 
 
-def _split_ok(a, tol, x, dout, ph, pw, stride) -> Verdict | None:
+def _split_ok(a, tol, x, dout, pool_h, pool_w, stride) -> Verdict | None:
     """Verdict(True) when every window's gradient is a valid split among its tied maxima, else None."""
     outside = np.ones(a.shape, dtype=bool)          # cells in no window must get nothing
     for idx in np.ndindex(dout.shape[:-2]):
         for i in range(dout.shape[-2]):
             for j in range(dout.shape[-1]):
-                rows, cols = slice(i * stride, i * stride + ph), slice(j * stride, j * stride + pw)
+                rows, cols = slice(i * stride, i * stride + pool_h), slice(j * stride, j * stride + pool_w)
                 win, got, g = x[idx][rows, cols], a[idx][rows, cols], float(dout[idx][i, j])
                 outside[idx][rows, cols] = False
                 top = win == win.max()

@@ -19,12 +19,8 @@ import numpy as np
 
 from checker import ops, pool_ops
 from .compare import close
-
-ROLES = {"conv_forward_naive": "conv_forward", "conv_backward_naive": "conv_backward",
-         "max_pool_forward_naive": "pool_forward", "max_pool_backward_naive": "pool_backward",
-         "maxpool_forward": "pool_forward", "maxpool_backward": "pool_backward", "maxpool_backward2d": "pool2d",
-         "meanpool_backward2d": "mean2d", "xcorr2d": "xcorr2d", "full_conv2d": "full_conv2d", "rot180": "rot180",
-         "conv_forward": "conv_forward", "conv_backward": "conv_backward"}
+from .interfaces import spec_named
+from .spec import FORWARDS
 
 
 @dataclass(frozen=True)
@@ -34,44 +30,6 @@ class Diagnosis:
     key: str
     words: str
     command: str
-
-
-def pool_values(cfg) -> np.ndarray:
-    """Values for a max-pool derivation: a fixed shuffle of 1..H*W (tie-free, easy to follow) with the
-    largest, H*W, moved to the cell the most windows share. With overlapping windows that cell is then
-    the maximum of two or more of them, so the derivation refutes '=' instead of '+=' (on a shuffle where
-    no cell wins two windows, '=' gives the right answer and the derivation would mark it as holding).
-
-    >>> from .configs import PoolConfig
-    >>> int(pool_values(PoolConfig(1, 1, 5, 5, 3, 3, 2)).reshape(5, 5)[2, 2])   # the centre is in all 4 windows
-    25
-    """
-    h, w = cfg.H, cfg.W
-    shared = np.zeros((h, w), dtype=int)
-    for i in range(0, h - cfg.PH + 1, cfg.stride):
-        for j in range(0, w - cfg.PW + 1, cfg.stride):
-            shared[i : i + cfg.PH, j : j + cfg.PW] += 1
-    values = np.random.default_rng(h * 100 + w).permutation(h * w) + 1
-    top, cell = int(np.argmax(values)), int(np.argmax(shared))  # argmax: the first of the most-shared cells
-    values[top], values[cell] = values[cell], values[top]
-    return values
-
-
-def command(cfg, op: str = "max-pool", values=None) -> str:
-    """The derivation that shows the right rule for this case (max pooling needs concrete values,
-    see ``pool_values``), as the installed ``gradproof`` command: students grade outside a checkout.
-
-    >>> from .configs import PoolConfig
-    >>> command(PoolConfig(1, 1, 2, 3, 2, 2, 1))
-    'gradproof derive max-pool --input 2x3 --window 2x2 --stride 1 --values 5,6,3,1,2,4'
-    """
-    if hasattr(cfg, "HH"):
-        return (f"gradproof derive conv --input {cfg.H}x{cfg.W} --kernel {cfg.HH}x{cfg.WW} "
-                f"--stride {cfg.stride} --pad {cfg.pad}")
-    cmd = f"gradproof derive {op} --input {cfg.H}x{cfg.W} --window {cfg.PH}x{cfg.PW} --stride {cfg.stride}"
-    if op == "max-pool":
-        cmd += " --values " + ",".join(str(int(v)) for v in (pool_values(cfg) if values is None else values))
-    return cmd
 
 
 def _conv(cfg, a, **kw):
@@ -110,13 +68,13 @@ def _route(cfg, dout, x, assign=False, stride=None, all_ties=False):
     s = stride or cfg.stride
     dx = np.zeros_like(x, dtype=float)
     ho, wo = dout.shape[-2:]
-    if (ho - 1) * s + cfg.PH > x.shape[-2] or (wo - 1) * s + cfg.PW > x.shape[-1]:
+    if (ho - 1) * s + cfg.pool_h > x.shape[-2] or (wo - 1) * s + cfg.pool_w > x.shape[-1]:
         return None
     for idx in np.ndindex(x.shape[:-2]):
         for i in range(ho):
             for j in range(wo):
-                win = x[idx][i * s : i * s + cfg.PH, j * s : j * s + cfg.PW]
-                view = dx[idx][i * s : i * s + cfg.PH, j * s : j * s + cfg.PW]
+                win = x[idx][i * s : i * s + cfg.pool_h, j * s : j * s + cfg.pool_w]
+                view = dx[idx][i * s : i * s + cfg.pool_h, j * s : j * s + cfg.pool_w]
                 p, q = np.unravel_index(int(win.argmax()), win.shape)
                 if all_ties:
                     view += (win == win.max()) * dout[idx][i, j]
@@ -168,30 +126,31 @@ def _variants(role, part, cfg, a):
         yield "db_mean", "db averages over the batch instead of summing", lambda: a["dout"].sum(axis=(0, 2, 3)) / len(
             a["dout"])
     elif role == "pool_forward":
-        if cfg.stride != cfg.PH:
+        if cfg.stride != cfg.pool_h:
             yield "stride_as_window", "the stride is taken as the window size", lambda: pool_ops.maxpool_forward(
-                a["x"], cfg.PH, cfg.PW, stride=cfg.PH)
+                a["x"], cfg.pool_h, cfg.pool_w, stride=cfg.pool_h)
         yield "mean_not_max", "the forward averages the window instead of taking its maximum", \
-            lambda: pool_ops.meanpool_forward(a["x"], cfg.PH, cfg.PW, stride=cfg.stride)
+            lambda: pool_ops.meanpool_forward(a["x"], cfg.pool_h, cfg.pool_w, stride=cfg.stride)
     elif role in ("pool_backward", "pool2d"):
         g, x = (a["dout"], a["x"]) if role == "pool_backward" else (a["g"], a["a"])
-        if getattr(cfg, "ties", False):
+        if cfg.ties:
             yield "tie_all", "at a tie (e.g. zeros after a ReLU) every tied maximum gets the whole gradient " \
                   "(win == win.max()): the window's gradient must go to one maximum, or be split among the tied " \
                   "maxima so that it adds up to dout", lambda: _route(cfg, g, x, all_ties=True)
         yield "assign", "overlapping windows: the gradient is assigned (=) where it must be added (+=), so a " \
               "cell that is the maximum of two windows keeps only one gradient", lambda: _route(cfg, g, x, assign=True)
         yield "whole_window", "the gradient is sent to the whole window instead of only its maximum", \
-            lambda: pool_ops.meanpool_backward(g, x.shape, cfg.PH, cfg.PW, stride=cfg.stride) * (cfg.PH * cfg.PW)
-        if cfg.stride != cfg.PH:
+            lambda: (pool_ops.meanpool_backward(g, x.shape, cfg.pool_h, cfg.pool_w, stride=cfg.stride)
+                     * (cfg.pool_h * cfg.pool_w))
+        if cfg.stride != cfg.pool_h:
             yield "stride_as_window", "the stride is taken as the window size", lambda: _route(cfg, g, x,
-                                                                                              stride=cfg.PH)
+                                                                                              stride=cfg.pool_h)
     elif role == "mean2d":
-        k = cfg.PH * cfg.PW
+        k = cfg.pool_h * cfg.pool_w
         yield "missing_1_k2", "mean-pool backward misses the 1/k^2 factor (each input is 1/k^2 of the mean)", \
-            lambda: pool_ops.kron_upsample(a["g"], (cfg.PH, cfg.PW)) * k
+            lambda: pool_ops.kron_upsample(a["g"], (cfg.pool_h, cfg.pool_w)) * k
         yield "one_over_k", "mean-pool backward divides by k instead of k^2", \
-            lambda: pool_ops.kron_upsample(a["g"], (cfg.PH, cfg.PW)) * k / max(cfg.PH, cfg.PW)
+            lambda: pool_ops.kron_upsample(a["g"], (cfg.pool_h, cfg.pool_w)) * k / max(cfg.pool_h, cfg.pool_w)
     elif role == "xcorr2d":
         yield "fwd_rotated", "the kernel is rotated: that is convolution, not cross-correlation", \
             lambda: ops.xcorr2d(a["a"], ops.rot180(a["k"]))
@@ -213,9 +172,15 @@ def _tie_values(inputs) -> np.ndarray:
     return np.rint(2 * x[(0,) * (x.ndim - 2)]).astype(int).ravel()
 
 
+def _role(function: str) -> str:
+    """The role of the student function ``function`` (``FunctionSpec.role``); a role's own name passes."""
+    spec = spec_named(function)
+    return function if spec is None else spec.role
+
+
 def diagnose(function: str, part: str, cfg, inputs: dict, actual) -> list[Diagnosis]:
     """Every known mistake whose answer equals ``actual`` on this case (usually zero or one)."""
-    role = ROLES.get(function, function)
+    role = _role(function)
     found = []
     if actual is None:
         return found
@@ -229,15 +194,14 @@ def diagnose(function: str, part: str, cfg, inputs: dict, actual) -> list[Diagno
         # an empty answer matches any empty answer: only the mistake that is about emptiness may claim it
         if wrong is not None and (wrong.size or key == "unpad_slice") and close(actual, wrong):
             # meanpool_backward2d pools with stride = window, whatever the case's stride says
-            shown = replace(cfg, stride=cfg.PH) if role == "mean2d" else cfg
+            shown = replace(cfg, stride=cfg.pool_h) if role == "mean2d" else cfg
             values = _tie_values(inputs) if key == "tie_all" else None
-            found.append(Diagnosis(key, words, command(shown, "mean-pool" if role == "mean2d" else "max-pool", values)))
-    if not found and role in ("conv_forward", "pool_forward") and actual.ndim == 4:
-        ref = ops.out_size(cfg.H, getattr(cfg, "HH", getattr(cfg, "PH", 1)), stride=cfg.stride,
-                           pad=getattr(cfg, "pad", 0))
+            found.append(Diagnosis(key, words, shown.command("mean-pool" if role == "mean2d" else "max-pool", values)))
+    if not found and role in FORWARDS and actual.ndim == 4:
+        ref = cfg.out_hw[0]
         if abs(actual.shape[2] - ref) == 1:
             found.append(Diagnosis("off_by_one", f"the output size is off by one: {actual.shape[2]} rows where "
-                                   f"H' = 1 + (H + 2*pad - HH) // stride = {ref}", command(cfg)))
+                                   f"H' = 1 + (H + 2*pad - HH) // stride = {ref}", cfg.command()))
     return found
 
 
@@ -245,8 +209,8 @@ def output_size(function: str, outcomes) -> Diagnosis | None:
     """One diagnosis of a forward's output size from EVERY case whose shape was wrong (``runner.CaseOutcome``
     list): "off by one" only when it is off by one on all of them, else the rule with the numbers of the case
     that is furthest off, so that the words agree with the table of failures a student reads beside them."""
-    role = ROLES.get(function, function)
-    if role not in ("conv_forward", "pool_forward"):
+    role = _role(function)
+    if role not in FORWARDS:
         return None
     wrong = []
     for c in outcomes:
@@ -261,5 +225,5 @@ def output_size(function: str, outcomes) -> Diagnosis | None:
     rule = "1 + (H + 2*pad - HH) // stride" if role == "conv_forward" else "1 + (H - pool_height) // stride"
     where = f"on {c.cfg.describe()} the output is {got} where H' = {rule} gives {want}"
     if off == 1:
-        return Diagnosis("off_by_one", f"the output size is off by one: {where}", command(c.cfg))
-    return Diagnosis("out_size", f"the output size is wrong: {where}", command(c.cfg))
+        return Diagnosis("off_by_one", f"the output size is off by one: {where}", c.cfg.command())
+    return Diagnosis("out_size", f"the output size is wrong: {where}", c.cfg.command())

@@ -16,94 +16,17 @@ computed in the grader only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from checker import ops, pool_ops
+from derivations._validate import GradproofError
 from .compare import check, check_pool_ties
-from .configs import ConvConfig, PoolConfig, conv_battery, drawn, pool_battery
+from .configs import FD_CONV, FD_POOL
+from .spec import A, FunctionSpec, Interface, V
 
-# The small cases on which a failing backward is compared with finite differences of the student's own
-# forward. Each holds the bug classes at once (N > 1, non-square, stride 2 with padding, F == C so
-# swapped axes keep their shape; overlapping windows), so that a backward bug cannot hide behind a
-# wrong forward and collect the credit meant for a right backward.
-FD_CONV = ConvConfig(2, 2, 5, 4, 2, 3, 2, stride=2, pad=1, label="small case for finite differences")
-FD_POOL = PoolConfig(2, 1, 4, 5, 2, 2, 1, label="small case for finite differences")
-
-
-def A(name):
-    """An argument item: the input array ``name``."""
-    return {"a": name}
-
-
-def V(value):
-    """An argument item: a JSON literal."""
-    return {"v": value}
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """One student function: how to feed it a case and what the right answer is."""
-
-    name: str
-    family: str                          # "conv" or "pool": which battery it is graded on
-    parts: tuple[str, ...]               # names of the graded return values, in order
-    nout: int                            # how many values it returns (cs231n forwards also return a cache)
-    inputs: Callable                     # (cfg, seed) -> {name: array} sent to the child
-    args: Callable                       # cfg -> list of argument items
-    reference: Callable                  # (cfg, inputs) -> tuple of arrays, one per part
-    forward: str | None = None           # the forward whose finite differences judge this backward
-    wrt: tuple[str, ...] = ()            # the input each part is the gradient of
-    cache: Callable | None = None        # cfg -> (forward name, its argument items): cs231n backwards
-    doc: str = ""
-    divisible: bool = False              # the contract lets students assume output sizes divide evenly
-    judge: Callable | None = None        # (cfg, inputs, actual, reference) -> Verdict; default compare.check
-
-    def call(self, cfg) -> dict:
-        """The JSON recipe the child follows for one case."""
-        recipe = {"args": self.args(cfg), "nout": self.nout, "keep": list(range(len(self.parts)))}
-        if self.cache is not None:
-            fwd, items = self.cache(cfg)
-            recipe.update(cache_from=fwd, cache_args=items, fallback=items)
-        return recipe
-
-    def battery(self, seed: int = 0, extra: int = 3, strict: bool = False) -> list:
-        """Fixed cases, ``extra`` drawn by hypothesis, and (for a backward) the tiny finite-difference case.
-
-        Under the divisibility contract only the cases whose output size divides evenly; ``strict`` gives
-        the others instead (an extra check, weighted on its own). Without the contract ``strict`` has none.
-        """
-        fixed = conv_battery() if self.family == "conv" else pool_battery()
-        if not self.divisible:
-            cases = [] if strict else fixed + list(drawn(self.family, seed, extra))
-        else:
-            # more drawn than needed: about half of the drawn shapes fall on each side of the contract
-            cases = ([c for c in fixed if self.admits(c, strict)]
-                     + [c for c in drawn(self.family, seed, 4 * extra) if self.admits(c, strict)][:extra])
-        if self.forward and not strict:
-            cases.append(FD_CONV if self.family == "conv" else FD_POOL)
-        return cases
-
-    def admits(self, cfg, strict: bool = False) -> bool:
-        """Whether ``cfg`` belongs to the normal battery (or, with ``strict``, to the strict check)."""
-        if not self.divisible:
-            return not strict
-        return cfg.divides != strict
-
-
-@dataclass(frozen=True)
-class Interface:
-    name: str
-    functions: tuple[FunctionSpec, ...]
-    module: str                          # the file name the template uses
-
-    def function(self, name: str) -> FunctionSpec:
-        for f in self.functions:
-            if f.name == name:
-                return f
-        raise ValueError(f"function must be one of {[f.name for f in self.functions]}, got {name!r}")
+__all__ = ["CS231N", "FD_CONV", "FD_POOL", "INTERFACES", "NATIVE", "FunctionSpec", "Interface", "get_interface",
+           "suggest_interface"]
 
 
 # --- references (float64, from the proven rules) ------------------------------------------------------
@@ -120,20 +43,24 @@ def _conv_bwd(cfg, a):
 
 
 def _pool_fwd(cfg, a):
-    return (pool_ops.maxpool_forward(a["x"], cfg.PH, cfg.PW, stride=cfg.stride),)
+    return (pool_ops.maxpool_forward(a["x"], cfg.pool_h, cfg.pool_w, stride=cfg.stride),)
 
 
 def _pool_bwd(cfg, a):
-    return (pool_ops.maxpool_backward(a["dout"], a["x"], cfg.PH, cfg.PW, stride=cfg.stride),)
+    return (pool_ops.maxpool_backward(a["dout"], a["x"], cfg.pool_h, cfg.pool_w, stride=cfg.stride),)
 
 
 def _tie_judge(x: str, g: str):
     """Max-pool backward's judge: on a case with ties any split among the tied maxima is right."""
     def judge(cfg, a, actual, ref):
-        if not getattr(cfg, "ties", False):
+        if not cfg.ties:
             return check(actual, ref)
-        return check_pool_ties(actual, ref, a[x], a[g], cfg.PH, cfg.PW, cfg.stride)
+        return check_pool_ties(actual, ref, a[x], a[g], cfg.pool_h, cfg.pool_w, cfg.stride)
     return judge
+
+
+# a conv backward's points: dx 5, dw 3, db 2 of every 10 (dx is the part students find hardest)
+CONV_SPLIT = (5.0, 3.0, 2.0)
 
 
 def _conv_param(cfg):
@@ -141,27 +68,28 @@ def _conv_param(cfg):
 
 
 def _pool_param(cfg):
-    return V({"pool_height": cfg.PH, "pool_width": cfg.PW, "stride": cfg.stride})
+    return V({"pool_height": cfg.pool_h, "pool_width": cfg.pool_w, "stride": cfg.stride})
 
 
-CS231N = Interface("cs231n", module="layers.py", functions=(
-    FunctionSpec("conv_forward_naive", "conv", ("out",), 2, _conv_in,
+CS231N = Interface("cs231n", module="layers.py",
+                   title="Convolution and max-pooling layers, forward and backward (cs231n interface).", functions=(
+    FunctionSpec("conv_forward_naive", ("out",), 2, _conv_in,
                  lambda c: [A("x"), A("w"), A("b"), _conv_param(c)], _conv_fwd,
-                 divisible=True,
+                 signature="x, w, b, conv_param", role="conv_forward", divisible=True,
                  doc="x (N,C,H,W), w (F,C,HH,WW), b (F,), conv_param {'stride', 'pad'} -> (out, cache); "
                      "out (N,F,H',W') with H' = 1 + (H + 2*pad - HH) // stride"),
-    FunctionSpec("conv_backward_naive", "conv", ("dx", "dw", "db"), 3, _conv_in, lambda c: [A("dout")], _conv_bwd,
-                 forward="conv_forward_naive", wrt=("x", "w", "b"),
+    FunctionSpec("conv_backward_naive", ("dx", "dw", "db"), 3, _conv_in, lambda c: [A("dout")], _conv_bwd,
+                 signature="dout, cache", role="conv_backward", forward="conv_forward_naive", split=CONV_SPLIT, wrt=("x", "w", "b"),
                  cache=lambda c: ("conv_forward_naive", [A("x"), A("w"), A("b"), _conv_param(c)]),
                  divisible=True,
                  doc="dout (N,F,H',W'), cache from conv_forward_naive -> (dx (N,C,H,W), dw (F,C,HH,WW), db (F,))"),
-    FunctionSpec("max_pool_forward_naive", "pool", ("out",), 2, lambda c, s: c.inputs(s),
+    FunctionSpec("max_pool_forward_naive", ("out",), 2, lambda c, s: c.inputs(s),
                  lambda c: [A("x"), _pool_param(c)], _pool_fwd,
-                 divisible=True,
+                 signature="x, pool_param", role="pool_forward", divisible=True,
                  doc="x (N,C,H,W), pool_param {'pool_height', 'pool_width', 'stride'} -> (out, cache); "
                      "out (N,C,H',W') with H' = 1 + (H - pool_height) // stride"),
-    FunctionSpec("max_pool_backward_naive", "pool", ("dx",), 1, lambda c, s: c.inputs(s), lambda c: [A("dout")],
-                 _pool_bwd, forward="max_pool_forward_naive", wrt=("x",), judge=_tie_judge("x", "dout"),
+    FunctionSpec("max_pool_backward_naive", ("dx",), 1, lambda c, s: c.inputs(s), lambda c: [A("dout")],
+                 _pool_bwd, signature="dout, cache", role="pool_backward", forward="max_pool_forward_naive", wrt=("x",), judge=_tie_judge("x", "dout"),
                  cache=lambda c: ("max_pool_forward_naive", [A("x"), _pool_param(c)]),
                  divisible=True,
                  doc="dout (N,C,H',W'), cache from max_pool_forward_naive -> dx (N,C,H,W)"),
@@ -181,49 +109,66 @@ def _pool_plane(cfg, seed):
 
 def _mean_plane(cfg, seed):
     rng = np.random.default_rng(seed)
-    return {"g": rng.standard_normal((cfg.H // cfg.PH, cfg.W // cfg.PW))}
+    return {"g": rng.standard_normal((cfg.H // cfg.pool_h, cfg.W // cfg.pool_w))}
 
 
-NATIVE = Interface("native", module="gradproof_hw.py", functions=(
-    FunctionSpec("xcorr2d", "conv", ("out",), 1, _plane, lambda c: [A("a"), A("k")],
-                 lambda c, a: (ops.xcorr2d(a["a"], a["k"]),),
+NATIVE = Interface("native", module="gradproof_hw.py",
+                   title="Convolution and pooling, from 2-D building blocks to batched layers (gradproof interface).",
+                   functions=(
+    FunctionSpec("xcorr2d", ("out",), 1, _plane, lambda c: [A("a"), A("k")],
+                 lambda c, a: (ops.xcorr2d(a["a"], a["k"]),), signature="a, k", role="xcorr2d",
                  doc="a (H,W), k (HH,WW) -> valid cross-correlation (H-HH+1, W-WW+1)"),
-    FunctionSpec("rot180", "conv", ("out",), 1, _plane, lambda c: [A("k")], lambda c, a: (ops.rot180(a["k"]),),
+    FunctionSpec("rot180", ("out",), 1, _plane, lambda c: [A("k")], lambda c, a: (ops.rot180(a["k"]),),
+                 signature="k", role="rot180",
                  doc="k (HH,WW) -> k rotated by 180 degrees"),
-    FunctionSpec("full_conv2d", "conv", ("out",), 1, _plane, lambda c: [A("a"), A("k")],
-                 lambda c, a: (ops.full_conv2d(a["a"], a["k"]),),
+    FunctionSpec("full_conv2d", ("out",), 1, _plane, lambda c: [A("a"), A("k")],
+                 lambda c, a: (ops.full_conv2d(a["a"], a["k"]),), signature="g, k", role="full_conv2d",
                  doc="g (H,W), k (HH,WW) -> full convolution (H+HH-1, W+WW-1), MATLAB conv2(g, k, 'full')"),
-    FunctionSpec("meanpool_backward2d", "pool", ("dx",), 1, _mean_plane, lambda c: [A("g"), V(c.PH), V(c.PW)],
-                 lambda c, a: (pool_ops.kron_upsample(a["g"], (c.PH, c.PW)),),
+    FunctionSpec("meanpool_backward2d", ("dx",), 1, _mean_plane, lambda c: [A("g"), V(c.pool_h), V(c.pool_w)],
+                 lambda c, a: (pool_ops.kron_upsample(a["g"], (c.pool_h, c.pool_w)),), signature="g, kh, kw",
+                 role="mean2d",
                  doc="g (H',W'), kh, kw -> kron(g, ones(kh, kw)) / (kh*kw), non-overlapping windows"),
-    FunctionSpec("maxpool_backward2d", "pool", ("dx",), 1, _pool_plane,
-                 lambda c: [A("g"), A("a"), V(c.PH), V(c.PW), V(c.stride)],
-                 lambda c, a: (pool_ops.maxpool_backward(a["g"], a["a"], c.PH, c.PW, stride=c.stride),),
-                 judge=_tie_judge("a", "g"),
+    FunctionSpec("maxpool_backward2d", ("dx",), 1, _pool_plane,
+                 lambda c: [A("g"), A("a"), V(c.pool_h), V(c.pool_w), V(c.stride)],
+                 lambda c, a: (pool_ops.maxpool_backward(a["g"], a["a"], c.pool_h, c.pool_w, stride=c.stride),),
+                 signature="g, a, kh, kw, stride", role="pool2d", judge=_tie_judge("a", "g"),
                  doc="g (H',W'), a (H,W), kh, kw, stride -> each g[i,j] added to the argmax of window (i,j)"),
-    FunctionSpec("conv_forward", "conv", ("out",), 1, _conv_in,
+    FunctionSpec("conv_forward", ("out",), 1, _conv_in,
                  lambda c: [A("x"), A("w"), A("b"), V(c.stride), V(c.pad)], _conv_fwd,
+                 signature="x, w, b, stride, pad", role="conv_forward",
                  doc="x (N,C,H,W), w (F,C,HH,WW), b (F,), stride, pad -> out (N,F,H',W')"),
-    FunctionSpec("conv_backward", "conv", ("dx", "dw", "db"), 3, _conv_in,
+    FunctionSpec("conv_backward", ("dx", "dw", "db"), 3, _conv_in,
                  lambda c: [A("dout"), A("x"), A("w"), V(c.stride), V(c.pad)], _conv_bwd,
-                 forward="conv_forward", wrt=("x", "w", "b"),
+                 signature="dout, x, w, stride, pad", role="conv_backward", forward="conv_forward", split=CONV_SPLIT, wrt=("x", "w", "b"),
                  doc="dout (N,F,H',W'), x, w, stride, pad -> (dx, dw, db)"),
-    FunctionSpec("maxpool_forward", "pool", ("out",), 1, lambda c, s: c.inputs(s),
-                 lambda c: [A("x"), V(c.PH), V(c.PW), V(c.stride)], _pool_fwd,
+    FunctionSpec("maxpool_forward", ("out",), 1, lambda c, s: c.inputs(s),
+                 lambda c: [A("x"), V(c.pool_h), V(c.pool_w), V(c.stride)], _pool_fwd,
+                 signature="x, kh, kw, stride", role="pool_forward",
                  doc="x (N,C,H,W), kh, kw, stride -> out (N,C,H',W')"),
-    FunctionSpec("maxpool_backward", "pool", ("dx",), 1, lambda c, s: c.inputs(s),
-                 lambda c: [A("dout"), A("x"), V(c.PH), V(c.PW), V(c.stride)], _pool_bwd,
-                 forward="maxpool_forward", wrt=("x",), judge=_tie_judge("x", "dout"),
+    FunctionSpec("maxpool_backward", ("dx",), 1, lambda c, s: c.inputs(s),
+                 lambda c: [A("dout"), A("x"), V(c.pool_h), V(c.pool_w), V(c.stride)], _pool_bwd,
+                 signature="dout, x, kh, kw, stride", role="pool_backward", forward="maxpool_forward", wrt=("x",), judge=_tie_judge("x", "dout"),
                  doc="dout (N,C,H',W'), x, kh, kw, stride -> dx (N,C,H,W)"),
 ))
 
 INTERFACES = {"cs231n": CS231N, "native": NATIVE}
+_BY_NAME = {f.name: f for iface in INTERFACES.values() for f in iface.functions}
+assert len(_BY_NAME) == sum(len(i.functions) for i in INTERFACES.values()), "function names are keys across interfaces"
+
+
+def spec_named(name: str) -> FunctionSpec | None:
+    """The function called ``name`` in either interface (their names differ), None for any other name.
+
+    >>> spec_named("max_pool_backward_naive").role
+    'pool_backward'
+    """
+    return _BY_NAME.get(name)
 
 
 def get_interface(name: str) -> Interface:
     """The interface called ``name``; ValueError naming the choices otherwise."""
     if name not in INTERFACES:
-        raise ValueError(f"interface must be one of {sorted(INTERFACES)}, got {name!r}")
+        raise GradproofError(f"interface must be one of {sorted(INTERFACES)}, got {name!r}")
     return INTERFACES[name]
 
 

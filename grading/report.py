@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+from derivations._validate import one_of
 from .results import clean
 from .score import POINT_DECIMALS
 
@@ -57,9 +58,8 @@ def part_text(func: dict, part: dict) -> str:
 
 def gradescope(result, visibility: str = "visible", test_visibility: str = "visible") -> dict:
     """A results.json dict that Gradescope accepts unchanged."""
-    for v in (visibility, test_visibility):
-        if v not in VISIBILITIES:
-            raise ValueError(f"visibility must be one of {VISIBILITIES}, got {v!r}")
+    one_of("visibility", visibility, VISIBILITIES)
+    one_of("test_visibility", test_visibility, VISIBILITIES)
     r, tests = as_dict(result), []
     for f in r["functions"]:
         for p in f["parts"]:

@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .score import POINT_DECIMALS
+from .interfaces import get_interface
+from .score import POINT_DECIMALS, apply
 
 MAX_CHARS = 10_000   # any one text in a report: a 20 MB exception message must not become a 461 MB report
 
@@ -138,9 +139,6 @@ def not_graded(submission: str, interface: str, why: str, weights) -> Submission
     The maximum stays what the part is worth so that every output (text, JSON, Gradescope, JUnit) shows
     a failure: a part worth 0 of 0 would read as passed.
     """
-    from .interfaces import get_interface
-    from .score import apply
-
     funcs = [FunctionResult(s.name, [PartResult(p, 0, 1, [why]) for p in s.parts], error=why)
              for s in get_interface(interface).functions]
     for f in funcs:

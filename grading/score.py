@@ -1,7 +1,7 @@
 """Points per function and per part with configurable weights; partial credit by cases passed.
 
-Default: every function is worth 10 points; a backward with several parts splits them (conv:
-dx 5, dw 3, db 2). ``Weights`` takes overrides per function and per part.
+Default: every function is worth 10 points; a backward with several parts splits them by its
+``FunctionSpec.split`` (conv: dx 5, dw 3, db 2). ``Weights`` takes overrides per function and per part.
 
 >>> from .results import PartResult, FunctionResult
 >>> f = FunctionResult("conv_backward_naive", [PartResult("dx", 2, 4), PartResult("dw", 4, 4), PartResult("db", 4, 4)])
@@ -11,9 +11,12 @@ dx 5, dw 3, db 2). ``Weights`` takes overrides per function and per part.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
-DEFAULT_SPLIT = {("dx", "dw", "db"): {"dx": 5.0, "dw": 3.0, "db": 2.0}}
+from derivations._validate import GradproofError
+from .interfaces import spec_named
+
 STRICT = " (non-divisible sizes)"   # the name suffix of a function's --strict check
 POINT_DECIMALS = 2   # what a gradebook shows; totals are sums of the rounded parts, so the parts add up
 
@@ -29,10 +32,8 @@ class Weights:
     parts: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.per_function < 0:
-            raise ValueError(f"per_function must be >= 0, got {self.per_function!r}")
-        if self.strict < 0:
-            raise ValueError(f"strict must be >= 0, got {self.strict!r}")
+        for name in ("per_function", "strict"):
+            _points(name, getattr(self, name))
 
     @classmethod
     def from_json(cls, text: str) -> "Weights":
@@ -41,12 +42,15 @@ class Weights:
         >>> Weights.from_json('{"functions": {"rot180": 2}}').functions
         {'rot180': 2}
         """
-        import json
-
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise GradproofError(f"weights must be JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise GradproofError(f"weights must be a JSON object, got {text[:80]!r}")
         unknown = set(data) - {"per_function", "functions", "parts", "strict"}
         if unknown:
-            raise ValueError(f"weights keys must be per_function, functions, parts, strict; got {sorted(unknown)!r}")
+            raise GradproofError(f"weights keys must be per_function, functions, parts, strict; got {sorted(unknown)!r}")
         return cls(**data)
 
     def check(self, interface) -> "Weights":
@@ -58,44 +62,52 @@ class Weights:
         >>> Weights(parts={"conv_backward_naive": {"dx": 6, "dW": 4}}).check(get_interface("cs231n"))
         Traceback (most recent call last):
         ...
-        ValueError: weights for conv_backward_naive: unknown part 'dW'; missing parts 'dw', 'db' (its parts: dx, dw, db)
+        derivations._validate.GradproofError: weights for conv_backward_naive: unknown part 'dW'; missing parts 'dw', 'db' (its parts: dx, dw, db)
         """
         specs = {f.name: f for f in interface.functions}
         valid = ", ".join(specs)
         for key in ("functions", "parts"):
             if not isinstance(getattr(self, key), dict):
-                raise ValueError(f"weights: {key} must be an object of function names, got {getattr(self, key)!r}")
+                raise GradproofError(f"weights: {key} must be an object of function names, got {getattr(self, key)!r}")
             unknown = [n for n in getattr(self, key) if n not in specs]
             if unknown:
-                raise ValueError(f"weights: unknown function{'s' * (len(unknown) > 1)} in {key}: "
+                raise GradproofError(f"weights: unknown function{'s' * (len(unknown) > 1)} in {key}: "
                                  f"{', '.join(map(repr, unknown))} (the {interface.name} interface has: {valid})")
         both = sorted(set(self.functions) & set(self.parts))
         if both:
-            raise ValueError(f"weights: {', '.join(both)} in both functions and parts; give each function once")
+            raise GradproofError(f"weights: {', '.join(both)} in both functions and parts; give each function once")
         points = [("per_function", self.per_function)] + list(self.functions.items())
         for name, table in self.parts.items():
             parts = specs[name].parts
             if not isinstance(table, dict):
-                raise ValueError(f"weights for {name}: give its parts' points as an object with keys {', '.join(parts)}")
+                raise GradproofError(f"weights for {name}: give its parts' points as an object with keys {', '.join(parts)}")
             unknown, missing = [p for p in table if p not in parts], [p for p in parts if p not in table]
             words = [f"{what} part{'s' * (len(ps) > 1)} {', '.join(map(repr, ps))}"
                      for what, ps in (("unknown", unknown), ("missing", missing)) if ps]
             if words:
-                raise ValueError(f"weights for {name}: {'; '.join(words)} (its parts: {', '.join(parts)})")
+                raise GradproofError(f"weights for {name}: {'; '.join(words)} (its parts: {', '.join(parts)})")
             points += [(f"{name}.{p}", v) for p, v in table.items()]
         for name, v in points:
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0 or v == float("inf"):
-                raise ValueError(f"weights: {name} must be a number of points >= 0, got {v!r}")
+            _points(f"weights: {name}", v)
         return self
 
     def for_parts(self, function: str, parts: tuple[str, ...]) -> dict[str, float]:
-        """Points of each part of ``function``: explicit parts, else the default split scaled to its total."""
+        """Points of each part of ``function``: explicit parts, else its default split (``FunctionSpec.split``)
+        scaled to its total."""
         if function in self.parts:
             return {p: float(self.parts[function].get(p, 0.0)) for p in parts}
         total = float(self.functions.get(function, self.strict if function.endswith(STRICT) else self.per_function))
-        split = DEFAULT_SPLIT.get(tuple(parts)) or {p: 1.0 for p in parts}
+        spec = spec_named(function.removesuffix(STRICT))
+        shares = spec.split if spec is not None and spec.split and spec.parts == tuple(parts) else (1.0,) * len(parts)
+        split = dict(zip(parts, shares))
         norm = sum(split.values())
         return {p: total * split[p] / norm for p in parts}
+
+
+def _points(name: str, v) -> None:
+    """GradproofError unless ``v`` is a finite number of points >= 0 (not a bool, not a string)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0 or v == float("inf"):
+        raise GradproofError(f"{name} must be a number of points >= 0, got {v!r}")
 
 
 def apply(result, weights: Weights) -> None:

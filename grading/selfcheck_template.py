@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from checker import ops
+from derivations._validate import GradproofError
 from .configs import ConvConfig, PoolConfig
 from .interfaces import get_interface
+from .spec import ROLES
 
 # Few, small cases, each there for a bug class the grader also looks for: pad 0 (crops by a constant),
 # stride 2 with pad 1 and N = 2 (sums over the batch), non-square shapes, a stride that does not divide the
@@ -38,8 +39,6 @@ SEED = 2026
 # rounding (divided by 2h) small. Pooling inputs are rounded to 2 decimals from a grid with gaps of
 # 0.1, so two entries of a window are at least 0.09 apart; a step of 0.02 never changes an argmax.
 STEP = {"conv": 0.5, "pool": 0.02}
-# functions whose outputs are sums of products of two inputs (the rest select, scale or add one input)
-BILINEAR = {"conv_forward_naive", "conv_forward", "xcorr2d", "full_conv2d", "rot180"}
 
 
 def _arrays(spec, cfg) -> dict[str, np.ndarray]:
@@ -51,23 +50,24 @@ def _label(cfg, arrays) -> str:
     """A 2-D case in words: its arrays' shapes (and the pooling window), e.g. 'a 4x4, k 3x3'."""
     words = [f"{k} {'x'.join(map(str, v.shape))}" for k, v in arrays.items()]
     if isinstance(cfg, PoolConfig):
-        words.append(f"{cfg.PH}x{cfg.PW} window, stride {cfg.stride}")
+        words.append(f"{cfg.pool_h}x{cfg.pool_w} window, stride {cfg.stride}")
     return ", ".join(words)
 
 
 def _bounds(spec, cfg, arrays, h) -> tuple[int, float]:
     """(K, scale): outputs are sums of at most K terms whose absolute values add up to at most scale.
 
-    For a bilinear function the sum of |terms| of each output is the function of the absolute values
-    (inputs widened by the finite-difference step); the others add at most one window's worth of entries.
+    For a function whose outputs are sums of products of inputs (``Role.by_abs``: convolutions; rot180
+    selects one input, bounded the same way) the sum of |terms| of each output is the function of the
+    absolute values (inputs widened by the finite-difference step); the others add at most one window's
+    worth of entries.
     """
     big = {k: np.abs(v) + h for k, v in arrays.items()}
-    if spec.name in BILINEAR:
+    if ROLES[spec.role].by_abs:
         kernel = arrays.get("w", arrays.get("k"))
-        ref = spec.reference(cfg, big) if spec.name != "conv_forward_naive" else (
-            ops.conv2d_forward(big["x"], big["w"], big["b"], stride=cfg.stride, pad=cfg.pad),)
+        ref = spec.reference(cfg, big)
         return int(kernel[0].size if kernel.ndim == 4 else kernel.size) + 1, float(np.max(ref[0]))
-    window = cfg.PH * cfg.PW
+    window = cfg.pool_h * cfg.pool_w
     return window, float(window * max(np.max(v) for v in big.values()))
 
 
@@ -78,10 +78,9 @@ def _checks(iface) -> tuple[dict, list]:
         family = CONV_CASES if spec.family == "conv" else POOL_CASES
         h = STEP[spec.family]
         for n, cfg in enumerate(family):
-            key = f"{spec.family}{n + 1}" if spec.name not in ("xcorr2d", "rot180", "full_conv2d",
-                                                              "meanpool_backward2d", "maxpool_backward2d") \
-                else f"{spec.name}{n + 1}"
-            if spec.name == "meanpool_backward2d" and (cfg.H % cfg.PH or cfg.W % cfg.PW or cfg.stride != cfg.PH):
+            # a layer's cases are shared by its family; a 2-D function on one channel has its own arrays
+            key = f"{spec.name if ROLES[spec.role].plane else spec.family}{n + 1}"
+            if spec.role == "mean2d" and (cfg.H % cfg.pool_h or cfg.W % cfg.pool_w or cfg.stride != cfg.pool_h):
                 continue  # mean-pool backward is asked for non-overlapping windows that tile the input
             if key not in cases:
                 arrays = _arrays(spec, cfg)
@@ -151,7 +150,7 @@ def write_selfcheck(folder, interface: str) -> Path:
     """Write selfcheck.py into ``folder``; refuses to overwrite an existing one."""
     target = Path(folder) / "selfcheck.py"
     if target.exists():
-        raise ValueError(f"dir already holds selfcheck.py; not overwriting it: {str(folder)!r}")
+        raise GradproofError(f"dir already holds selfcheck.py; not overwriting it: {str(folder)!r}")
     Path(folder).mkdir(parents=True, exist_ok=True)
     target.write_text(selfcheck_source(interface), encoding="utf-8")
     return target

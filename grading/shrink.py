@@ -6,9 +6,8 @@ call, the expected and actual arrays and the worst element (n, c, i, j).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import keyword
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,7 +74,7 @@ def code_for(spec, module: str, case: CaseOutcome) -> str:
     if spec.nout > len(spec.parts):
         results += " _"
     lines.append(f"{results} = {spec.name}({', '.join(args)})")
-    if getattr(case.cfg, "ties", False):
+    if case.cfg.ties:
         lines.append("# x has tied maxima: expected values route each window's gradient to its first maximum; "
                      "any split among the tied maxima that adds up to dout is right too")
     for part, ref in zip(spec.parts, case.refs):

@@ -5,16 +5,11 @@ True
 """
 from __future__ import annotations
 
-from .interfaces import get_interface
+from pathlib import Path
 
-_SIGNATURES = {
-    "conv_forward_naive": "x, w, b, conv_param", "conv_backward_naive": "dout, cache",
-    "max_pool_forward_naive": "x, pool_param", "max_pool_backward_naive": "dout, cache",
-    "xcorr2d": "a, k", "rot180": "k", "full_conv2d": "g, k", "meanpool_backward2d": "g, kh, kw",
-    "maxpool_backward2d": "g, a, kh, kw, stride", "conv_forward": "x, w, b, stride, pad",
-    "conv_backward": "dout, x, w, stride, pad", "maxpool_forward": "x, kh, kw, stride",
-    "maxpool_backward": "dout, x, kh, kw, stride",
-}
+from derivations._validate import GradproofError
+from .interfaces import get_interface
+from .selfcheck_template import write_selfcheck
 
 _HEADER = '''"""{title}
 
@@ -40,26 +35,20 @@ import numpy as np
 def student_template(interface: str) -> str:
     """The source of the template file a student fills in."""
     iface = get_interface(interface)
-    title = {"cs231n": "Convolution and max-pooling layers, forward and backward (cs231n interface).",
-             "native": "Convolution and pooling, from 2-D building blocks to batched layers (gradproof interface)."}
-    out = [_HEADER.format(title=title[interface], module=iface.module, interface=interface)]
+    out = [_HEADER.format(title=iface.title, module=iface.module, interface=interface)]
     for f in iface.functions:
-        out.append(f'\n\ndef {f.name}({_SIGNATURES[f.name]}):\n    """{f.doc}."""\n'
+        out.append(f'\n\ndef {f.name}({f.signature}):\n    """{f.doc}."""\n'
                    f'    raise NotImplementedError("{f.name} is not written yet")\n')
     return "".join(out)
 
 
 def write_template(folder, interface: str) -> list:
     """Write the student template and its selfcheck.py into ``folder``; refuses to overwrite either."""
-    from pathlib import Path
-
-    from .selfcheck_template import write_selfcheck
-
     folder = Path(folder)
     target = folder / get_interface(interface).module
     for existing in (target, folder / "selfcheck.py"):
         if existing.exists():
-            raise ValueError(f"dir already holds {existing.name}; not overwriting it: {str(folder)!r}")
+            raise GradproofError(f"dir already holds {existing.name}; not overwriting it: {str(folder)!r}")
     folder.mkdir(parents=True, exist_ok=True)
     target.write_text(student_template(interface), encoding="utf-8")
     return [target, write_selfcheck(folder, interface)]

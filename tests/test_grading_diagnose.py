@@ -4,7 +4,7 @@ import pytest
 
 from grading.compare import close
 from grading.configs import ConvConfig, PoolConfig
-from grading.diagnose import ROLES, _variants, diagnose
+from grading.diagnose import _variants, diagnose
 from grading.interfaces import INTERFACES
 
 CONV = ConvConfig(2, 2, 5, 5, 2, 3, 3, stride=2, pad=1)   # F == C so that swapped axes keep the shape
@@ -20,7 +20,7 @@ def test_each_variant_is_named_and_the_right_answer_is_not(spec, cfg):
     seen = 0
     for j, part in enumerate(spec.parts):
         assert diagnose(spec.name, part, cfg, inputs, refs[j]) == []
-        for key, words, thunk in _variants(ROLES[spec.name], part, cfg, inputs):
+        for key, words, thunk in _variants(spec.role, part, cfg, inputs):
             wrong = thunk()
             if wrong is None or close(wrong, np.asarray(refs[j])):
                 continue  # this slip makes no difference on this case
@@ -47,9 +47,8 @@ def test_unrelated_garbage_is_not_named():
 @pytest.mark.parametrize("cfg, op", [(CONV, "conv"), (POOL, "max-pool"), (POOL, "mean-pool")])
 def test_the_suggested_command_is_a_valid_derive_command(cfg, op):
     import cli
-    from grading.diagnose import command
 
-    argv = command(cfg, op).split()[1:]  # after 'gradproof'
+    argv = cfg.command(op).split()[1:]  # after 'gradproof'
     args = cli.build_parser().parse_args(argv)
     assert args.command == "derive" and args.op == op
     if op == "max-pool":
@@ -61,10 +60,8 @@ def test_the_max_pool_command_runs_and_rejects_assignment():
     import sys
     from pathlib import Path
 
-    from grading.diagnose import command
-
     root = Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "cli.py", *command(POOL).split()[1:], "--no-color"], cwd=root, capture_output=True,
+    out = subprocess.run([sys.executable, "cli.py", *POOL.command().split()[1:], "--no-color"], cwd=root, capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "assign_not_add" in out.stdout
@@ -76,10 +73,9 @@ PITFALL = {"assign": "assign_not_add", "not_rotated": "dx_unrotated_kernel", "no
 
 def _suggested_derivation(cfg, op):
     import cli
-    from grading.diagnose import command
     from derivations import derive_conv2d, derive_pool2d
 
-    args = cli.build_parser().parse_args(command(cfg, op).split()[1:])
+    args = cli.build_parser().parse_args(cfg.command(op).split()[1:])
     if op == "conv":
         return derive_conv2d(args.input, args.kernel, stride=args.stride, pad=args.pad)
     window = args.window[0] if len(args.window) == 1 else args.window
@@ -101,7 +97,7 @@ def test_the_suggested_derivation_refutes_the_mistake_it_names():
         op = "conv" if spec.family == "conv" else "max-pool"
         checked = set()
         for j, part in enumerate(spec.parts):
-            for key, words, thunk in _variants(ROLES[spec.name], part, cfg, inputs):
+            for key, words, thunk in _variants(spec.role, part, cfg, inputs):
                 wrong = thunk() if key in PITFALL else None
                 if wrong is None or wrong.shape != np.shape(refs[j]) or close(wrong, np.asarray(refs[j])):
                     continue  # never diagnosed on this case

@@ -3,14 +3,14 @@ import numpy as np
 import pytest
 
 from grading.interfaces import FD_CONV, FD_POOL, INTERFACES, get_interface
-from grading.templates import _SIGNATURES
+from grading.spec import ROLES
 
 
 @pytest.mark.parametrize("name", sorted(INTERFACES))
-def test_every_function_has_a_reference_and_a_template_signature(name):
+def test_every_function_has_a_reference_a_template_signature_and_a_role(name):
     iface = get_interface(name)
     for f in iface.functions:
-        assert f.name in _SIGNATURES and f.doc
+        assert f.signature and f.doc and f.role in ROLES and ROLES[f.role].family == f.family
         cases = f.battery(0)
         assert len(cases) >= 9
         inputs = f.inputs(cases[1], 0)

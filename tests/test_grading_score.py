@@ -47,7 +47,7 @@ def test_a_strict_check_has_its_own_weight():
     w = Weights.from_json('{"strict": 4}')
     assert w.for_parts("conv_forward_naive" + STRICT, ("out",)) == {"out": 4.0}
     assert w.for_parts("conv_forward_naive", ("out",)) == {"out": 10.0}
-    with pytest.raises(ValueError, match="strict must be >= 0"):
+    with pytest.raises(ValueError, match="strict must be a number of points >= 0"):
         Weights(strict=-1)
 
 
