@@ -53,10 +53,6 @@ class Pool2dCase(NamedTuple):
     pad: int
     kind: str  # "max" or "mean"
 
-    # grading/configs.py still reads case.kh / case.kw; remove these two once it reads pool_h / pool_w
-    kh = property(lambda self: self.pool_h)
-    kw = property(lambda self: self.pool_w)
-
 
 class StrategyArgumentError(GradproofError, InvalidArgument):
     """A strategy's bad argument: hypothesis' InvalidArgument, as its strategies raise, and a GradproofError."""

@@ -6,11 +6,13 @@ takes about a second to import, is loaded at all: the command line refuses a too
 """
 from importlib import import_module
 
-_EXPORTS = {"GradproofError": "._validate", "reporting": "._progress", "Derivation": "._types", "Meeting": "._types", "Mismatch": "._types",
-            "Rule": "._types", "Step": "._types", "derive_conv2d": ".conv", "derive_full_conv2d": ".full_conv",
-            "general_conv2d": ".conv_general", "conv_params": ".shapes", "out_size": ".shapes",
-            "summarize": ".shapes", "derive_activation": ".activations", "derive_layer_deltas": ".chain",
-            "derive_pool2d": ".pool"}
+_EXPORTS = {"GradproofError": "._validate", "reporting": "._progress", "Derivation": "._types",
+            "Meeting": "._types", "Mismatch": "._types", "Rule": "._types", "Step": "._types",
+            "derive_conv2d": ".conv", "derive_full_conv2d": ".full_conv", "general_conv2d": ".conv_general",
+            "conv_params": ".shapes", "out_size": ".shapes", "summarize": ".shapes",
+            "derive_activation": ".activations", "derive_layer_deltas": ".chain", "derive_pool2d": ".pool",
+            "derive_dense": ".dense", "derive_flatten": ".flatten", "derive_softmax_ce": ".softmax",
+            "derive_network": ".network"}
 
 __all__ = list(_EXPORTS)
 

@@ -49,7 +49,7 @@ def read_weights(path, interface: str) -> Weights:
     """--weights FILE as Weights checked against the interface; GradproofError naming the file otherwise."""
     try:
         return Weights.from_json(Path(path).read_text()).check(get_interface(interface))
-    except (OSError, json.JSONDecodeError, TypeError, AttributeError) as exc:
+    except (OSError, TypeError, AttributeError) as exc:
         raise GradproofError(f"--weights could not be read from {str(path)!r}: {exc}") from None
     except ValueError as exc:   # a key, a value or a part that Weights refuses
         raise GradproofError(f"--weights {path}: {exc}") from None

@@ -22,8 +22,7 @@ from checker import strategies as hs
 from derivations._validate import one_of
 from .geometry import ConvConfig, PoolConfig
 
-__all__ = ["ConvConfig", "PoolConfig", "FD_CONV", "FD_POOL", "SHAPES_SEED", "conv_battery", "drawn", "pool_battery",
-           "smaller"]
+__all__ = ["ConvConfig", "PoolConfig", "FD_CONV", "FD_POOL", "SHAPES_SEED", "conv_battery", "drawn", "pool_battery"]
 
 # The small cases on which a failing backward is compared with finite differences of the student's own
 # forward. Each holds the bug classes at once (N > 1, non-square, stride 2 with padding, F == C so
@@ -84,13 +83,9 @@ def drawn(family: str, seed: int, n: int) -> tuple:
                                                pad=c.pad, label=f"drawn #{len(out) + 1}"))
     else:
         strat = hs.pool2d_cases(max_side=8, max_kernel=3, strides=(1, 2, 3), pads=(0,), min_batch=1)
-        keep = lambda c: out.append(PoolConfig(*c.x.shape, c.kh, c.kw, c.stride,  # noqa: E731
+        keep = lambda c: out.append(PoolConfig(*c.x.shape, c.pool_h, c.pool_w, c.stride,  # noqa: E731
                                                label=f"drawn #{len(out) + 1}"))
     hs.run_examples(strat, keep, examples=n, seed=seed)
     uniq = {c.describe(): c for c in out}
     return tuple(uniq.values())[:n]
 
-
-def smaller(cfg):
-    """Candidate smaller versions of a failing case, smallest first (each kind knows its own fields)."""
-    return cfg.smaller()

@@ -49,7 +49,7 @@ def own_forward_check(spec, iface, sub: Submission, box: Sandbox, cases, parts, 
 
     for j, p in enumerate(parts):
         bad = [c for c in cases if not c.verdicts[j].ok]
-        if not bad or any(c.verdicts[j].kind != "values" or getattr(c.cfg, "ties", False) for c in bad):
+        if not bad or any(c.verdicts[j].kind != "values" or c.cfg.ties for c in bad):
             continue
         # without credit one small case is enough for the advice; with it, every failing case must agree
         checked = bad if credit else [min(bad, key=lambda c: c.cfg.size)]

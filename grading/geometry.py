@@ -132,10 +132,6 @@ class PoolConfig:
             raise GradproofError(f"a case with ties needs windows that do not overlap, got window "
                                  f"{self.pool_h}x{self.pool_w} with stride {self.stride}")
 
-    # the runtime side still reads the old names; to be removed once it says pool_h / pool_w
-    PH = property(lambda self: self.pool_h, doc="Old name of ``pool_h`` (read-only).")
-    PW = property(lambda self: self.pool_w, doc="Old name of ``pool_w`` (read-only).")
-
     @property
     def out_hw(self) -> tuple[int, int]:
         return (out_size(self.H, self.pool_h, stride=self.stride), out_size(self.W, self.pool_w, stride=self.stride))

@@ -121,7 +121,7 @@ def _grade_function(spec, iface, sub: Submission, settings: GradeSettings, *, fo
     real = [(j, c) for j, c in failing if not parts[j].fd_credit and c.verdicts[j].kind != "missing"]
     if real and run.fatal is None:
         j, c = min(real, key=lambda jc: jc[1].cfg.size)
-        result.repro = shrink(spec, sub.files, sub.module, c, j, box.limits, seed + 1, box.blocked)
+        result.repro = shrink(spec, sub, c, j, box, seed + 1)
     result.seconds = time.monotonic() - start
     return result
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .compare import Verdict, check, inplace
-from .sandbox import BLOCKED, ChildRun, Limits, Sandbox, run_function
+from .sandbox import ChildRun, Sandbox, run_function
 from .submission import Submission
 
 
@@ -89,10 +89,6 @@ def run_battery(spec, sub: Submission, cases: list[CaseOutcome], box: Sandbox) -
                          for j, (a, r) in enumerate(zip(case.actual, case.refs))]
     return run
 
-
-def run_cases(spec, files, module, cases: list[CaseOutcome], limits: Limits, blocked=BLOCKED) -> ChildRun:
-    """``run_battery`` with the submission and the sandbox given in parts (the form ``shrink`` calls)."""
-    return run_battery(spec, Submission("", "", files, module), cases, Sandbox(limits, blocked))
 
 
 FD_CHUNK = 256   # perturbed forwards per child in ``finite_differences``

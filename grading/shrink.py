@@ -1,6 +1,6 @@
 """Shrink a failing case to the smallest one that still fails, and write it as a reproduction to paste.
 
-All candidate cases (the failing one with one or two dimensions cut, see ``configs.smaller``) run in
+All candidate cases (the failing one with one or two dimensions cut, see ``ConvConfig.smaller``) run in
 one child; the smallest that still fails the same part wins. The reproduction holds the inputs, the
 call, the expected and actual arrays and the worst element (n, c, i, j).
 """
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .configs import smaller
-from .runner import CaseOutcome, prepare, run_cases
+from .runner import CaseOutcome, prepare, run_battery
+from .sandbox import Sandbox
+from .submission import Submission
 
 MAX_CANDIDATES = 60
 MAX_SHOWN = 2000   # a returned array larger than this is not printed in the reproduction
@@ -88,16 +89,16 @@ def code_for(spec, module: str, case: CaseOutcome) -> str:
     return "\n".join(lines)
 
 
-def shrink(spec, files, module: str, failing: CaseOutcome, part: int, limits, seed: int, blocked) -> Repro:
+def shrink(spec, sub: Submission, failing: CaseOutcome, part: int, box: Sandbox, seed: int) -> Repro:
     """The smallest case that fails ``spec.parts[part]`` (the original one if nothing smaller fails)."""
     # on the failing case's side of the interface's contract: a student who asserts divisible sizes must
     # not be shown an assertion error instead of the bug
     strict = not spec.admits(failing.cfg)
-    cands = prepare(spec, [c for c in smaller(failing.cfg) if spec.admits(c, strict)][:MAX_CANDIDATES], seed,
+    cands = prepare(spec, [c for c in failing.cfg.smaller() if spec.admits(c, strict)][:MAX_CANDIDATES], seed,
                     decimals=DECIMALS)
     best = failing
     if cands:
-        run_cases(spec, files, module, cands, limits, blocked)
+        run_battery(spec, sub, cands, box)
         for c in cands:  # sorted smallest first
             if c.verdicts and not c.verdicts[part].ok and c.cfg.size < best.cfg.size:
                 best = c
@@ -105,7 +106,7 @@ def shrink(spec, files, module: str, failing: CaseOutcome, part: int, limits, se
     v = best.verdicts[part]
     act = best.actual[part]
     numeric = act is not None and np.asarray(act).dtype.kind in "fiu" and np.asarray(act).size <= MAX_SHOWN
-    code = code_for(spec, module, best)
+    code = code_for(spec, sub.module, best)
     if numeric:
         code += f"\n# what your {spec.parts[part]} returned on this case:\n# {_lit(act)}"
     if v.worst is not None and v.expected_value is not None and v.actual_value is not None:

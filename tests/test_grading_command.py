@@ -64,8 +64,10 @@ def test_the_plan_runs_the_self_test_first_and_reports_its_words_as_a_note(tmp_p
 def test_weights_that_cannot_be_read_or_do_not_fit_name_the_file(tmp_path):
     w = tmp_path / "w.json"
     w.write_text("{not json")
-    with pytest.raises(GradproofError, match="--weights could not be read from '.*w.json'"):
+    with pytest.raises(GradproofError, match="--weights .*w.json: weights must be JSON"):
         read_weights(w, "cs231n")
+    with pytest.raises(GradproofError, match="--weights could not be read from '.*missing.json'"):
+        read_weights(tmp_path / "missing.json", "cs231n")
     w.write_text('{"per_function": 5, "bonus": 1}')
     with pytest.raises(GradproofError, match=r"--weights .*w.json: weights keys must be"):
         read_weights(w, "cs231n")

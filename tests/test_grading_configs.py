@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from grading.configs import ConvConfig, PoolConfig, conv_battery, drawn, pool_battery, smaller
+from grading.configs import ConvConfig, PoolConfig, conv_battery, drawn, pool_battery
 
 
 def test_battery_covers_the_bug_classes():
@@ -34,7 +34,7 @@ def test_drawn_cases_are_valid_and_shrink_to_smaller_valid_ones(seed):
     for cfg in drawn("conv", seed, 3) + drawn("pool", seed, 3):
         ho, wo = cfg.out_hw
         assert ho >= 1 and wo >= 1
-        for s in smaller(cfg)[:20]:
+        for s in cfg.smaller()[:20]:
             assert s.size < cfg.size and min(s.out_hw) >= 1
 
 

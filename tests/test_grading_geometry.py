@@ -30,6 +30,3 @@ def test_each_kind_names_its_own_derivation():
     pool = PoolConfig(1, 1, 4, 4, 2, 2, 2)
     assert pool.command("mean-pool") == "gradproof derive mean-pool --input 4x4 --window 2x2 --stride 2"
     assert pool.command(values=range(16, 0, -1)).endswith("--values " + ",".join(map(str, range(16, 0, -1))))
-    assert (pool.PH, pool.PW) == (pool.pool_h, pool.pool_w)   # the runtime side's old names, read-only
-    with pytest.raises(AttributeError):
-        pool.PH = 3

@@ -5,8 +5,9 @@ import sys
 from pathlib import Path
 
 from grading.interfaces import INTERFACES
-from grading.runner import prepare, run_cases
-from grading.sandbox import BLOCKED, Limits
+from grading.runner import prepare, run_battery
+from grading.sandbox import Sandbox
+from grading.submission import Submission
 from grading.shrink import shrink
 
 EX = Path(__file__).resolve().parent.parent / "examples" / "cs231n"
@@ -20,11 +21,12 @@ def _run(script: str, folder: Path) -> float:
 
 def test_shrunk_case_is_smaller_and_reproduces(tmp_path):
     spec = INTERFACES["cs231n"].function("max_pool_backward_naive")
-    files = {"student.py": (EX / "mistake_assign_pool.py").read_bytes()}
+    sub = Submission(str(EX / "mistake_assign_pool.py"), "cs231n",
+                     {"student.py": (EX / "mistake_assign_pool.py").read_bytes()}, "student")
     cases = prepare(spec, spec.battery(0), 0)
-    run_cases(spec, files, "student", cases, Limits())
+    run_battery(spec, sub, cases, Sandbox())
     failing = next(c for c in cases if not c.verdicts[0].ok)
-    rep = shrink(spec, files, "student", failing, 0, Limits(), 1, BLOCKED)
+    rep = shrink(spec, sub, failing, 0, Sandbox(), 1)
     assert rep.function == "max_pool_backward_naive" and rep.part == "dx"
     assert rep.worst is not None and len(rep.worst) == 4
     assert rep.config != failing.cfg.describe()

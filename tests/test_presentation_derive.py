@@ -302,36 +302,6 @@ def test_padded_conv_rule_says_cropped_full_convolution():
     assert st == "dA = crop_1(full_conv(G, K)) = crop_1(full_xcorr(G, rot180(K)))"
 
 
-def test_presentation_has_no_import_cycle_and_no_import_hidden_in_a_function():
-    # a lazy import of one of our modules is how a cycle hides; SymPy may wait for start-up time, with a comment
-    import ast
-    from pathlib import Path
-
-    pkg = Path(__file__).resolve().parent.parent / "presentation"
-    ours = ("derivations", "checker", "grading", "presentation")
-    # only for start-up time (SymPy: about a second) or a platform's own modules, each saying why
-    lazy_allowed = ("sympy", "termios", "tty")
-    graph = {}
-    for f in pkg.glob("*.py"):
-        source = f.read_text(encoding="utf-8")
-        tree = ast.parse(source)
-        top = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 1]
-        inner = [n for fn in ast.walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
-                 for n in ast.walk(fn) if isinstance(n, (ast.Import, ast.ImportFrom))]
-        if f.stem != "grading":  # presentation/grading.py is rewritten with the grading work (issue 15)
-            for n in inner:
-                mod = n.module or "" if isinstance(n, ast.ImportFrom) else n.names[0].name
-                assert getattr(n, "level", 0) == 0 and mod.split(".")[0] not in ours, \
-                    f"{f.name}:{n.lineno} imports {mod or '.'} inside a function"
-                assert mod in lazy_allowed, f"{f.name}:{n.lineno} imports {mod} inside a function"
-                assert "#" in source.splitlines()[n.lineno - 1], f"{f.name}:{n.lineno}: a lazy import says why"
-        graph[f.stem] = {n.module for n in top if n.module} | {a.name for n in top if not n.module for a in n.names}
-
-    def reaches(a, b, seen=()):
-        return any(m == b or (m not in seen and reaches(m, b, (*seen, m))) for m in graph.get(a, ()))
-
-    assert not [m for m in graph if reaches(m, m)]
-
 
 def test_chinese_wraps_by_display_width_and_names_parameters():
     from rich.cells import cell_len
