@@ -7,7 +7,7 @@ submission, ``batch.grade_batch`` for a class.
 
 # The grader's own packages: they hold the reference answers, so a child may not import them and other
 # users may not read them. The one list that the sandbox, the import blocker and setup.sh read.
-GRADER_PACKAGES = ("checker", "derivations", "grading", "presentation")
+GRADER_PACKAGES = ("checker", "commands", "derivations", "grading", "presentation")
 # Autodiff frameworks: a submission may not import them unless the instructor allows one (--allow).
 FRAMEWORKS = ("torch", "jax", "jaxlib", "tensorflow", "autograd")
 # What a child may not import by default: the grader's packages always, the frameworks unless allowed.

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import cli
+from commands import check as check_command
 from derivations._validate import GradproofError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +23,7 @@ def _raising(exc):
 @pytest.mark.parametrize("exc", [GradproofError("examples must be a whole number >= 1, got 0"),
                                  cli.UserError("--jobs must be >= 1, got 0")])
 def test_a_user_mistake_is_one_line_and_exit_2(monkeypatch, capsys, exc):
-    monkeypatch.setattr(cli, "_cmd_check", _raising(exc))
+    monkeypatch.setattr(check_command, "run", _raising(exc))
     assert cli.main(["check", "conv"]) == 2
     err = capsys.readouterr().err
     assert err == f"gradproof: error: {exc}\n"
@@ -32,7 +33,7 @@ def test_a_user_mistake_is_one_line_and_exit_2(monkeypatch, capsys, exc):
                                  RuntimeError("boom"), AssertionError()])
 def test_any_other_exception_is_a_bug_with_its_traceback(monkeypatch, capsys, exc):
     # a plain ValueError too: only GradproofError says "the user's mistake"; a library bug must be reported
-    monkeypatch.setattr(cli, "_cmd_check", _raising(exc))
+    monkeypatch.setattr(check_command, "run", _raising(exc))
     assert cli.main(["check", "conv", "--seed", "3"]) == cli.EXIT_BUG == 70
     err = capsys.readouterr().err
     assert err.startswith("Traceback (most recent call last):")
@@ -43,7 +44,7 @@ def test_any_other_exception_is_a_bug_with_its_traceback(monkeypatch, capsys, ex
 
 
 def test_ctrl_c_exits_130(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "_cmd_check", _raising(KeyboardInterrupt()))
+    monkeypatch.setattr(check_command, "run", _raising(KeyboardInterrupt()))
     assert cli.main(["check", "conv"]) == 130
     assert capsys.readouterr().err == ""
 
@@ -69,6 +70,6 @@ def test_a_reader_that_leaves_is_neither_a_bug_nor_a_mistake():
 
 def test_a_closed_pipe_in_process_is_141_too(monkeypatch, capsys):
     # main() called from Python, stdout a StringIO with no file descriptor: still no traceback
-    monkeypatch.setattr(cli, "_cmd_check", _raising(BrokenPipeError()))
+    monkeypatch.setattr(check_command, "run", _raising(BrokenPipeError()))
     assert cli.main(["check", "conv"]) == 141
     assert capsys.readouterr().err == ""

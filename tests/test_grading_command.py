@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 import cli
+from commands import grade as grade_commands
 from derivations._validate import GradproofError
 from grading.command import deliver, homework, plan_grade, read_weights, report_body, run_grade
 from grading.grade import GradeSettings
@@ -21,7 +22,7 @@ EX = Path(__file__).resolve().parent.parent / "examples" / "cs231n"
 ])
 def test_the_flags_carried_into_run_autograder_read_back_as_the_same_flags(flags):
     args = cli.build_parser().parse_args(["grade", "layers.py", *flags.arguments()])
-    assert cli._grading_flags(args) == flags
+    assert grade_commands._grading_flags(args) == flags
 
 
 @pytest.mark.parametrize("make, words", [

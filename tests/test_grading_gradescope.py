@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from grading import GRADER_PACKAGES
+
 from grading import gradescope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +48,7 @@ def installed(tmp_path_factory):
     for name in ("pyproject.toml", "README.md", "cli.py"):
         (src / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, src / name)
-    for pkg in ("checker", "derivations", "grading", "presentation"):
+    for pkg in GRADER_PACKAGES:
         shutil.copytree(ROOT / pkg, src / pkg, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-q", "-w", str(base / "dist")],
                    check=True, cwd=base, env=_env())

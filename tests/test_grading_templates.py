@@ -81,8 +81,8 @@ def test_setup_sh_closes_both_copies_of_the_grader_to_other_users():
     assert 'chmod -R go-rwx "$SRC"' in sh
     from grading import GRADER_PACKAGES
 
-    assert 'names = "checker derivations grading presentation".split()' in sh and sh.rstrip().endswith("chmod -R go-rwx")
-    assert set(GRADER_PACKAGES) == {"checker", "derivations", "grading", "presentation"}
+    assert 'names = "checker commands derivations grading presentation".split()' in sh and sh.rstrip().endswith("chmod -R go-rwx")
+    assert set(GRADER_PACKAGES) == {"checker", "commands", "derivations", "grading", "presentation"}
 
 
 def test_homework_options_are_checked_before_anything_is_written(tmp_path):
