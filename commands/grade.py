@@ -16,7 +16,7 @@ def add_homework(sub):
     p.add_argument("action", choices=["init", "gradescope"],
                    help="init: student template and selfcheck.py; gradescope: autograder files and autograder.zip")
     p.add_argument("dir", help="the folder to write into (created if missing)")
-    p.add_argument("--interface", choices=["cs231n", "native"], default="cs231n", help="(default cs231n)")
+    p.add_argument("--interface", choices=["cs231n", "native", "notes-cnn"], default="cs231n", help="(default cs231n)")
     g = p.add_argument_group("gradescope only: carried into run_autograder")
     _add_grading_options(g, defaults=False)
     g.add_argument("--autograder-root", default="/autograder",
@@ -86,7 +86,7 @@ def add_grade(sub):
                               "  python cli.py grade export/ --format csv -o gradebook.csv --resume",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", metavar="PATH", help=".py files or folders of submissions")
-    p.add_argument("--interface", choices=["cs231n", "native"], default="cs231n", help="(default cs231n)")
+    p.add_argument("--interface", choices=["cs231n", "native", "notes-cnn"], default="cs231n", help="(default cs231n)")
     p.add_argument("-o", "--output", help="write the report here instead of stdout")
     p.add_argument("--format", choices=["text", "json", "gradescope", "junit", "csv", "summary"], default="text",
                    help="text: a report per student; json: always a list of records; csv: a gradebook row per "

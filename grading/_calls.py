@@ -71,6 +71,8 @@ def run_call(mod, func, call, arrays, index):
             cache = build_arg({"t": call["fallback"]}, arrays, index)
         args.append(cache)
     inputs = {item["a"]: a for item, a in zip(call["args"], args) if "a" in item}
+    if "obj" in call:
+        return run_method(func, call, args, inputs, arrays, index)
     res = func(*args)
     nout = call["nout"]
     if nout == 1:
@@ -79,16 +81,40 @@ def run_call(mod, func, call, arrays, index):
         got = (f"a {type(res).__name__} of {len(res)} value{'s' * (len(res) != 1)}"
                if isinstance(res, (tuple, list)) else f"one {type(res).__name__}")
         return {}, f"expected {nout} return values, got {got}"
-    keep = call.get("keep", list(range(nout)))
+    return _arrays(res, call.get("keep", list(range(nout))), [f"return value {j + 1}" for j in range(nout)], inputs)
+
+
+def run_method(cls, call, args, inputs, arrays, index):
+    """A class-style layer (``call["obj"]``): construct it, set its weights from the inputs, run the methods
+    that come first (a backprop needs its forward), call the method; send back what ``returns`` names: the
+    method's return value (``"ret"``) or an attribute read after the call (the weights after an update)."""
+    obj = call["obj"]
+    layer = cls(*[build_arg(item, arrays, index) for item in obj["init"]])
+    for attr, item in obj["set"].items():
+        setattr(layer, attr, build_arg(item, arrays, index))
+    for method, items in obj["before"]:
+        try:
+            getattr(layer, method)(*[build_arg(item, arrays, index) for item in items])
+        except Exception as exc:  # noqa: BLE001 - named, so the student looks at the method that failed
+            return {}, f"{obj['cls']}.{method} failed before {obj['method']} could run: {type(exc).__name__}: {exc}"
+    ret = getattr(layer, obj["method"])(*args)
+    res = [ret if r == "ret" else getattr(layer, r, None) for r in obj["returns"]]
+    what = [f"{obj['method']}'s return value" if r == "ret" else f"self.{r} after {obj['method']}"
+            for r in obj["returns"]]
+    return _arrays(res, call.get("keep", list(range(len(res)))), what, inputs)
+
+
+def _arrays(res, keep, what, inputs):
+    """The values to send back as arrays ``r{j}``, and the words for those that are no numeric array."""
     out, bad = {}, []
     for j in keep:  # a value that is no numeric array costs its own part only, not its neighbours
         try:
             a = np.asarray(res[j])
         except ValueError:  # a ragged list: numpy's "inhomogeneous shape" says nothing to a student
-            bad.append(f"return value {j + 1} is a ragged list, not an array")
+            bad.append(f"{what[j]} is a ragged list, not an array")
             continue
         if a.dtype.kind not in "biufc":
-            bad.append(f"return value {j + 1} is not a numeric array (got "
+            bad.append(f"{what[j]} is not a numeric array (got "
                        f"{'None' if res[j] is None else type(res[j]).__name__ + ' of dtype ' + str(a.dtype)})")
             continue
         out[f"r{j}"] = a

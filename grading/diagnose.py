@@ -20,6 +20,7 @@ import numpy as np
 from checker import ops, pool_ops
 from .compare import close
 from .interfaces import spec_named
+from .notes_cnn import notes_variants
 from .spec import FORWARDS
 
 
@@ -185,7 +186,8 @@ def diagnose(function: str, part: str, cfg, inputs: dict, actual) -> list[Diagno
     if actual is None:
         return found
     actual = np.asarray(actual)
-    for key, words, thunk in _variants(role, part, cfg, inputs):
+    variants = notes_variants(function, part, cfg, inputs) if role == "notes_layer" else _variants(role, part, cfg, inputs)
+    for key, words, thunk in variants:
         try:
             wrong = thunk()
         except Exception:  # noqa: BLE001 - a mistake that cannot even produce an answer here names nothing

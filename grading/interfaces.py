@@ -23,6 +23,7 @@ from checker import ops, pool_ops
 from derivations._validate import GradproofError
 from .compare import check, check_pool_ties
 from .configs import FD_CONV, FD_POOL
+from .notes_cnn import NOTES_CNN
 from .spec import A, FunctionSpec, Interface, V
 
 __all__ = ["CS231N", "FD_CONV", "FD_POOL", "INTERFACES", "NATIVE", "FunctionSpec", "Interface", "get_interface",
@@ -151,7 +152,7 @@ NATIVE = Interface("native", module="gradproof_hw.py",
                  doc="dout (N,C,H',W'), x, kh, kw, stride -> dx (N,C,H,W)"),
 ))
 
-INTERFACES = {"cs231n": CS231N, "native": NATIVE}
+INTERFACES = {"cs231n": CS231N, "native": NATIVE, "notes-cnn": NOTES_CNN}
 _BY_NAME = {f.name: f for iface in INTERFACES.values() for f in iface.functions}
 assert len(_BY_NAME) == sum(len(i.functions) for i in INTERFACES.values()), "function names are keys across interfaces"
 

@@ -70,7 +70,9 @@ def run_battery(spec, sub: Submission, cases: list[CaseOutcome], box: Sandbox) -
     for i, case in enumerate(cases):
         call = spec.call(case.cfg)
         calls.append(call)
-        for name in set(_names(call["args"]) + _names(call.get("cache_args", []))):
+        obj = call.get("obj", {})  # a class-style layer's constructor, weights and methods run first
+        items = obj.get("init", []) + list(obj.get("set", {}).values()) + [i for _, its in obj.get("before", []) for i in its]
+        for name in set(_names(call["args"]) + _names(call.get("cache_args", [])) + _names(items)):
             arrays[f"{i}.{name}"] = case.inputs[name]
     run = run_function(sub.files, sub.module, spec.name, calls, arrays, box.limits, box.blocked)
     for i, case in enumerate(cases):
@@ -80,7 +82,7 @@ def run_battery(spec, sub: Submission, cases: list[CaseOutcome], box: Sandbox) -
             case.actual = [None] * len(spec.parts)
             case.verdicts = [Verdict(False, why, "missing")] * len(spec.parts)
             continue
-        case.actual = [res.get(f"r{j}") for j in range(len(spec.parts))]
+        case.actual = spec.from_updates(case.inputs, [res.get(f"r{j}") for j in range(len(spec.parts))])
         touched = inplace({n: case.inputs[n] for n in _names(calls[i]["args"])}, res)
         judge = spec.judge or (lambda cfg, inputs, a, r: check(a, r))
         why = run.errors.get(i)  # some return values were no arrays: those parts fail with the child's words

@@ -55,8 +55,11 @@ def _item(it) -> str:
 def code_for(spec, module: str, case: CaseOutcome) -> str:
     """A copy-pasteable script that runs the student's function on this case."""
     call = spec.call(case.cfg)
-    names = sorted({it["a"] for it in call["args"] + call.get("cache_args", []) if "a" in it})
-    funcs = sorted(set([spec.name] + ([call["cache_from"]] if "cache_from" in call else [])))
+    obj = call.get("obj", {})
+    items = (call["args"] + call.get("cache_args", []) + obj.get("init", []) + list(obj.get("set", {}).values())
+             + [it for _, its in obj.get("before", []) for it in its])
+    names = sorted({it["a"] for it in items if "a" in it})
+    funcs = sorted(set([obj.get("cls") or spec.name] + ([call["cache_from"]] if "cache_from" in call else [])))
     lines = ["import numpy as np"]
     parts = module.split("/")  # a module in a subfolder (cs231n/layers) imports as cs231n.layers
     if all(p.isidentifier() and not keyword.iskeyword(p) for p in parts):
@@ -71,10 +74,13 @@ def code_for(spec, module: str, case: CaseOutcome) -> str:
     if "cache_from" in call:
         lines.append(f"_, cache = {call['cache_from']}({', '.join(_item(it) for it in call['cache_args'])})")
         args.append("cache")
-    results = ", ".join(spec.parts) + ("," if spec.nout > 1 and len(spec.parts) == 1 else "")
-    if spec.nout > len(spec.parts):
-        results += " _"
-    lines.append(f"{results} = {spec.name}({', '.join(args)})")
+    if obj:
+        lines += _method_lines(spec, obj, args)
+    else:
+        results = ", ".join(spec.parts) + ("," if spec.nout > 1 and len(spec.parts) == 1 else "")
+        if spec.nout > len(spec.parts):
+            results += " _"
+        lines.append(f"{results} = {spec.name}({', '.join(args)})")
     if case.cfg.ties:
         lines.append("# x has tied maxima: expected values route each window's gradient to its first maximum; "
                      "any split among the tied maxima that adds up to dout is right too")
@@ -87,6 +93,22 @@ def code_for(spec, module: str, case: CaseOutcome) -> str:
                   "else:",
                   f"    print('{part} max error:', np.abs({part} - expected_{part}).max())"]
     return "\n".join(lines)
+
+
+def _method_lines(spec, obj, args) -> list[str]:
+    """A class-style call: build the layer, set its weights, run forward first, call the method, and read
+    each part from the return value or, for a weight gradient, from the update."""
+    lines = [f"layer = {obj['cls']}({', '.join(_item(it) for it in obj['init'])})"]
+    lines += [f"layer.{attr} = {_item(it)}.copy()" for attr, it in obj["set"].items()]
+    lines += [f"layer.{m}({', '.join(_item(it) + ('.copy()' if 'a' in it else '') for it in its)})"
+              for m, its in obj["before"]]
+    lines.append(f"ret = layer.{obj['method']}({', '.join(args)})")
+    for part, what in zip(spec.parts, obj["returns"]):
+        if what == "ret":
+            lines.append(f"{part} = ret")
+        else:   # the gradient the update reveals: W_after = W_before - learn_rate * gradient
+            lines.append(f"{part} = ({spec.updates[part]} - layer.{what}) / {spec.learn_rate!r}")
+    return lines
 
 
 def shrink(spec, sub: Submission, failing: CaseOutcome, part: int, box: Sandbox, seed: int) -> Repro:

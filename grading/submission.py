@@ -152,7 +152,7 @@ def _provided(data: bytes) -> set[str]:
     """Names a file defines at any indentation or imports (``from forward_parts import conv_forward_naive``):
     a ``layers.py`` that gathers functions written in other files provides them all."""
     text = data.decode("utf-8", "replace")
-    out = set(re.findall(r"^[ \t]*def[ \t]+(\w+)[ \t]*\(", text, re.M))
+    out = set(re.findall(r"^[ \t]*(?:def|class)[ \t]+(\w+)[ \t]*[(:]", text, re.M))  # classes: notes-cnn
     for group in re.findall(r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", text, re.M):
         out.update(re.findall(r"(\w+)(?:[ \t]+as[ \t]+\w+)?[ \t]*(?:,|\)|$|#)", group.split("#")[0] if "(" not in group
                                                                                  else group))
@@ -184,7 +184,7 @@ def load_submission(path, interface: str) -> Submission:
     iface = get_interface(interface)
     files = read_python_files(path)
     try:
-        module = find_module(files, [f.name for f in iface.functions], iface.module)
+        module = find_module(files, list(dict.fromkeys(f.name.partition(".")[0] for f in iface.functions)), iface.module)
     except GradproofError as exc:
         raise GradproofError(f"{path}: {exc}") from None
     return Submission(str(path), interface, files, module)

@@ -110,6 +110,8 @@ def grade_progress(total: int | None, lang: str = "en"):
 
 def homework_message(options: HomeworkOptions, written: list, lang: str = "en") -> str:
     """What ``homework`` says it wrote (``written``: the paths ``grading.command.homework`` returns)."""
+    if options.action == "init" and len(written) == 1:   # an interface without a self-check (notes-cnn)
+        return text("homework.init_alone", lang, path=str(written[0]), interface=options.interface)
     if options.action == "init":
         return text("homework.init", lang, path=str(written[0]), selfcheck=str(written[1]),
                     interface=options.interface)

@@ -103,7 +103,8 @@ def _terms(spec, cfg, part) -> int:
 def _battery_cases():
     from grading.interfaces import INTERFACES
 
-    for spec in [f for i in INTERFACES.values() for f in i.functions]:
+    # the class-style layers' tolerance is measured in tests/test_grading_notes_cnn.py
+    for spec in [f for i in INTERFACES.values() for f in i.functions if f.family != "notes"]:
         for cfg in spec.battery(0) + spec.battery(0, strict=True):
             for seed in range(3):
                 a = spec.inputs(cfg, seed)

@@ -16,6 +16,7 @@ EN: dict[str, str] = {
     "grade.summary": "Submissions graded",
     "grade.band": "score band",
     "grade.progress": "grading",
+    "homework.init_alone": "Wrote {path} ({interface} interface). Hand it to students; this interface has no self-check (its layers are classes).",
     "homework.init": "Wrote {path} and {selfcheck} ({interface} interface). Hand both to students: they fill in the first and check it with python {selfcheck} (numpy only; it holds no reference solution).",
     "homework.gradescope": "Wrote setup.sh, run_autograder, a gradproof wheel and requirements.lock in {dir}; upload {zip} as the Gradescope autograder.",
 }
@@ -33,6 +34,7 @@ ZH: dict[str, str] = {
     "grade.summary": "已评分的提交",
     "grade.band": "分数段",
     "grade.progress": "评分中",
+    "homework.init_alone": "已写入 {path}（{interface} 接口）。发给学生填写；该接口没有自查脚本（它的层是类）。",
     "homework.init": "已写入 {path} 和 {selfcheck}（{interface} 接口）。两个文件都发给学生：学生完成前者，再用 python {selfcheck} 自查（只需 numpy，不含参考答案）。",
     "homework.gradescope": "已在 {dir} 写入 setup.sh、run_autograder、gradproof 的 wheel 和 requirements.lock；把 {zip} 作为 Gradescope 自动评分器上传。",
 }
