@@ -156,3 +156,42 @@ def test_the_reproduction_runs_and_shows_the_error(graded):
     assert out.returncode == 0, out.stderr
     errors = dict(line.split(" max error: ") for line in out.stdout.splitlines())
     assert float(errors["dx"]) > 1e-3 and float(errors["dw"]) < 1e-9 and float(errors["db"]) < 1e-9
+
+
+HOSTILE = '''import numpy as np
+class Conv3x3:
+    def __init__(self, num_filters):
+        raise SystemExit("no")
+class MaxPool2:
+    def forward(self, input):
+        return "a string"
+    def backprop(self, d_L_d_out):
+        return np.zeros((2, 2), dtype=[("a", "f8")])
+class Softmax:
+    def __init__(self, input_len, nodes):
+        pass
+    def forward(self, input):
+        self.last = input
+        return np.full(3, np.nan)
+    def backprop(self, d_L_d_out, learn_rate):
+        self.weights = "gone"
+        self.biases = np.zeros(99, dtype=np.int64)
+        return None
+'''
+
+
+def test_hostile_class_layers_cost_only_their_own_parts_and_crash_nothing(tmp_path):
+    sub = tmp_path / "cnn.py"
+    sub.write_text(HOSTILE)
+    r = grade_submission(sub, "notes-cnn", seed=SEED)
+    assert r.score == 0 and len(r.functions) == 6
+    soft = next(f for f in r.functions if f.name == "Softmax.backprop")
+    words = [p.messages[0] for p in soft.parts]
+    assert "return value is not a numeric array (got None)" in words[0]
+    assert "self.weights after backprop is not a numeric array" in words[1] and "dtype int64" in words[2]
+    assert "SystemExit" in next(f for f in r.functions if f.name == "Conv3x3.forward").parts[0].messages[0]
+
+
+def test_a_notes_file_graded_as_cs231n_is_told_its_interface(tmp_path):
+    r = grade_submission(EX / "correct.py", "cs231n", seed=SEED)
+    assert r.score == 0 and "--interface notes-cnn" in (r.functions[0].error or "")
