@@ -142,6 +142,8 @@ def parse(text: str, *, source: str = "model") -> Model:
         name = None
         if len(words) >= 2 and words[-2].lower() == "as":
             name, words = words[-1], words[:-2]
+        if not words:
+            raise GradproofError(f"layer {n}: a name ({name!r}) but no layer before 'as', got {item!r}")
         kind = words[0].lower()
         where = f"{source} line {line}, layer {n} ({kind})" if "\n" in text.strip() else f"layer {n} ({kind})"
         if kind not in POSITIONAL:

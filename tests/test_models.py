@@ -77,6 +77,7 @@ def test_a_table_written_as_rows():
     ("input 8x8, conv 2 3x3, conv 2 9x9", "layer 2 (conv): window 9x9 does not fit the 6x6 input"),
     ("input 8x8, flatten, conv 2 3x3", "layer 2 (conv) needs an (H, W, C) input"),
     ("input 8x8, dense 3 as", "layer 1 (dense): unexpected word 'as'"),
+    ("input 8x8, dense 3, as C1", "layer 2: a name ('C1') but no layer before 'as', got 'as C1'"),
 ])
 def test_every_mistake_names_the_layer_and_the_token(spec, needle):
     with pytest.raises(GradproofError) as e:
@@ -141,3 +142,18 @@ def test_a_model_written_out_and_parsed_back_gives_the_same_summary(m):
         return
     assert summary(back) == want
     assert parse(write(m).replace("\n", ", ")) == m  # the command line's comma-separated form reads the same
+
+
+WORDS = ["input", "conv", "conv_table", "maxpool", "meanpool", "subsample", "flatten", "dense", "rbf", "stride",
+         "pad", "nobias", "as", "lenet5-c3", "0.1/1.2", "0..1", "3x3", "2", "0", "-1", "x", "28x28x1", "1x1x1x1",
+         ",", "\n", "#", "9" * 30]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(WORDS) | st.text(max_size=6), max_size=12).map(" ".join))
+def test_any_text_is_read_or_refused_as_a_mistake_never_a_crash(spec):
+    try:
+        summary(parse("input 6x6x2, " + spec))
+        summary(parse(spec))
+    except GradproofError:  # the one type a user's mistake raises: the command line reports it in one line
+        pass
