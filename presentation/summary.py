@@ -39,7 +39,8 @@ def summary_table(s, lang: str = "en") -> Table:
               show_footer=True, title_justify="left")
     for key, justify in zip(SUMMARY_COLUMNS, ("left", "left", "right")):
         footer = text("summary.total", lang, total=f"{s.total:,}") if key == "layer" else ""
-        t.add_column(text(f"summary.col.{key}", lang), justify=justify, footer=footer)
+        # a shape or a count broken over two lines misreads; a long layer name may wrap instead
+        t.add_column(text(f"summary.col.{key}", lang), justify=justify, footer=footer, no_wrap=key != "layer")
     for r in s.rows:
         t.add_row(r.name if r.name == r.kind else f"{r.name} ({r.kind})", shape_text(r.output), f"{r.params:,}")
     return t

@@ -64,3 +64,9 @@ def test_every_column_and_line_has_both_languages():
     keys = [f"summary.col.{k}" for k in SUMMARY_COLUMNS] + ["summary.title", "summary.total", "summary.formula"]
     assert all(k in EN and k in ZH for k in keys)
     assert {k for k in EN if k.startswith("summary.")} == {k for k in ZH if k.startswith("summary.")}
+
+
+def test_a_narrow_terminal_keeps_every_shape_and_count_on_one_line():
+    out = rendered(summary(load("keras")), width=44)
+    assert "(None, 26, 26, 32)" in out and "18,496" in out and "36,928" in out
+    assert all(len(line) <= 44 for line in out.splitlines())
