@@ -14,7 +14,7 @@ import shlex
 import sys
 import traceback
 
-from commands import check, derive, grade, tour
+from commands import check, derive, grade, summary, tour
 from commands._args import UserError  # noqa: F401 - the command line's mistake type, importable as cli.UserError
 from derivations._validate import GradproofError  # plain Python: costs nothing at start-up
 
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add(sub)
     grade.add_homework(sub)
     grade.add_grade(sub)
+    summary.add(sub)
     return parser
 
 

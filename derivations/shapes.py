@@ -25,8 +25,8 @@ LENET5_C3_TABLE = ((0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (4, 5, 0), (5, 0,
                    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5), (0, 1, 2, 3, 4, 5))
 
 #: the layer kinds and how many arguments each takes after its name (fewest, most)
-ARITY = {"conv": (2, 4), "conv_table": (2, 4), "maxpool": (1, 2), "meanpool": (1, 2), "flatten": (0, 0),
-         "dense": (1, 1)}
+ARITY = {"conv": (2, 5), "conv_table": (2, 5), "maxpool": (1, 2), "meanpool": (1, 2), "subsample": (1, 2),
+         "flatten": (0, 0), "dense": (1, 1), "rbf": (1, 1)}
 
 
 def conv_params(kernel_hw: tuple[int, int], channels: int, filters: int, *, bias: bool = True) -> int:
@@ -80,10 +80,12 @@ def _spatial(where: str, hw, kernel, stride, pad) -> tuple[int, int]:
 def summarize(input_hwc: tuple[int, int, int], layers) -> list[Layer]:
     """A model summary (channels last; convolutions valid unless given a pad): shapes and parameters.
 
-    ``layers`` holds ("conv", filters, kernel[, stride[, pad]]), ("conv_table", table, kernel[, stride[, pad]])
-    (``table[f]``: the input maps output map f reads), ("maxpool"|"meanpool", window[, stride]) (the stride is
-    the window unless given), ("flatten",) and ("dense", units) (on the last axis, as Keras). Kernels, windows,
-    strides and pads are a whole number or a (rows, cols) pair.
+    ``layers`` holds ("conv", filters, kernel[, stride[, pad[, bias]]]), ("conv_table", table, kernel[, stride[,
+    pad[, bias]]]) (``table[f]``: the input maps output map f reads; ``bias`` True unless given),
+    ("maxpool"|"meanpool"|"subsample", window[, stride]) (the stride is the window unless given; LeNet-5's
+    subsampling learns one coefficient and one bias per map), ("flatten",), ("dense", units) (on the last axis,
+    as Keras) and ("rbf", units) (LeNet-5's output: one centre per unit, as long as the last axis, no bias).
+    Kernels, windows, strides and pads are a whole number or a (rows, cols) pair.
 
     >>> summarize((14, 14, 6), [("conv_table", LENET5_C3_TABLE, 5)])
     [Layer(kind='conv_table', output=(10, 10, 16), params=1516)]
@@ -106,30 +108,34 @@ def summarize(input_hwc: tuple[int, int, int], layers) -> list[Layer]:
         where = f"layer {n} ({kind})"
         if not low <= len(args) <= high:
             raise GradproofError(f"{where} takes {low} to {high} arguments after its kind, got {len(args)}: {layer!r}")
-        if kind in ("conv", "conv_table", "maxpool", "meanpool") and len(shape) != 3:
+        if kind in ("conv", "conv_table", "maxpool", "meanpool", "subsample") and len(shape) != 3:
             raise GradproofError(f"{where} needs an (H, W, C) input, got {shape!r} (after a flatten or dense)")
         if kind in ("conv", "conv_table"):
             k = pair(f"{where}: kernel", args[1])
             s = pair(f"{where}: stride", args[2] if len(args) > 2 else 1)
             p = pair(f"{where}: pad", args[3] if len(args) > 3 else 0, low=0)
+            bias = args[4] if len(args) > 4 else True
+            if not isinstance(bias, bool):
+                raise GradproofError(f"{where}: bias must be True or False, got {bias!r}")
             if kind == "conv":
                 f = whole(f"{where}: filters", args[0])
-                params = conv_params(k, shape[2], f)
+                params = conv_params(k, shape[2], f, bias=bias)
             else:
                 table = _table(where, args[0], shape[2])
-                f, params = len(table), table_params(k, table)
+                f, params = len(table), table_params(k, table, bias=bias)
             shape = (*_spatial(where, shape[:2], k, s, p), f)
-        elif kind in ("maxpool", "meanpool"):
+        elif kind in ("maxpool", "meanpool", "subsample"):
             k = pair(f"{where}: window", args[0])
             s = pair(f"{where}: stride", args[1]) if len(args) > 1 else k
-            shape, params = (*_spatial(where, shape[:2], k, s, (0, 0)), shape[2]), 0
+            params = 2 * shape[2] if kind == "subsample" else 0  # a coefficient and a bias per map
+            shape = (*_spatial(where, shape[:2], k, s, (0, 0)), shape[2])
         elif kind == "flatten":
             total = 1
             for d in shape:
                 total *= d
             shape, params = (total,), 0
-        else:  # dense, on the last axis
+        else:  # dense or rbf, on the last axis
             units = whole(f"{where}: units", args[0])
-            shape, params = (*shape[:-1], units), (shape[-1] + 1) * units
+            shape, params = (*shape[:-1], units), (shape[-1] + (kind == "dense")) * units
         out.append(Layer(kind, shape, params))
     return out

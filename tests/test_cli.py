@@ -77,7 +77,7 @@ def test_help_does_not_import_sympy_or_numpy():
 
 
 def test_every_command_has_help_with_an_example():
-    for cmd in ("tour", "derive", "check", "homework", "grade"):
+    for cmd in ("tour", "derive", "check", "homework", "grade", "summary"):
         r = run(cmd, "--help")
         assert r.returncode == 0 and "example" in r.stdout, cmd
 
@@ -113,3 +113,43 @@ def test_activations_and_layer_deltas_on_the_command_line(args, needles):
 def test_activation_and_deltas_mistakes_are_one_line(args, needle):
     r = run("derive", *args)
     assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+@pytest.mark.parametrize("model, total", [("keras", "Total params: 93,322"), ("lenet5", "Total params: 60,840"),
+                                          ("notes-cnn", "Total params: 13,602"),
+                                          ("input 28x28x1, conv 8 3x3 stride 2, flatten, dense 10",
+                                           "Total params: 13,610")])  # (9+1)*8 + (13*13*8+1)*10
+def test_summary_prints_the_total(model, total):
+    r = run("summary", model)
+    assert r.returncode == 0, r.stderr
+    assert total in r.stdout and r.stderr == ""
+
+
+def test_summary_json_and_a_file(tmp_path):
+    import json
+
+    f = tmp_path / "m.txt"
+    f.write_text("input 32x32x1  # LeNet-5's first layers\nconv 6 5x5 as C1\nsubsample 2 as S2\n", encoding="utf-8")
+    r = run("summary", str(f), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert [(x["name"], x["params"]) for x in json.loads(r.stdout)["layers"]] == [("C1", 156), ("S2", 12)]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["summary", "input 28x28x1, conv 8 3y3"], "layer 1 (conv): kernel must be"),
+    (["summary", "kerass"], "'kerass' is neither a built-in model"),
+    (["summary", "input 8x8, conv 2 3x3 strid 2"], "unexpected word 'strid'"),
+    (["summary", "keras", "--format", "xml"], "invalid choice: 'xml'"),
+])
+def test_summary_mistakes_are_one_line_and_exit_2(args, needle):
+    r = run(*args)
+    assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert r.stdout == ""
+
+
+def test_the_readme_shows_what_summary_keras_prints():
+    r = subprocess.run([sys.executable, str(ROOT / "cli.py"), "summary", "keras"], capture_output=True, text=True,
+                       timeout=120, cwd=ROOT, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "COLUMNS": "80"})
+    printed = "\n".join(line.rstrip() for line in r.stdout.strip().splitlines())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## Model summaries", 1)[1]
+    assert printed in readme and "Total params: 93,322" in printed

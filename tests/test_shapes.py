@@ -60,7 +60,7 @@ def test_unknown_layer_kind():
 
 
 @pytest.mark.parametrize("layers, word", [
-    ([("conv", 2)], "arguments"), ([("conv", 2, 3, 1, 0, 9)], "arguments"), ([("conv", 0, 3)], "filters"),
+    ([("conv", 2)], "arguments"), ([("conv", 2, 3, 1, 0, True, 9)], "arguments"), ([("conv", 2, 3, 1, 0, 9)], "bias"), ([("conv", 0, 3)], "filters"),
     ([("conv", 2, 9)], "does not fit"), ([("maxpool", 2, 0)], "stride"), ([("flatten",), ("conv", 2, 3)], "after"),
     ([("conv_table", ((0,), (1,)), 3)], "table row 1"), ([("conv_table", ((),), 3)], "table row 0"),
     ([("conv_table", 5, 3)], "table"), ([("dense", -1)], "units"), (["flatten"], "must be a tuple"),
@@ -87,19 +87,23 @@ def independent(input_hwc, layers):
     for layer in layers:
         kind, args = layer[0], layer[1:]
         if kind in ("conv", "conv_table"):
+            bias = args[4] if len(args) > 4 else True
             args = (*args, 1, 0)[:4] if len(args) == 2 else (*args, 0)[:4]  # stride 1 and pad 0 unless given
             (kh, kw), s, p = args[1], args[2], args[3]
             h, w = positions(shape[0], kh, s, p), positions(shape[1], kw, s, p)
             if kind == "conv":
-                f, params = args[0], count(args[0], shape[2], kh, kw) + args[0]
+                f, params = args[0], count(args[0], shape[2], kh, kw) + args[0] * bias
             else:
-                f, params = len(args[0]), sum(count(maps, kh, kw) + 1 for maps in args[0])
+                f, params = len(args[0]), sum(count(maps, kh, kw) + bias for maps in args[0])
             shape = (h, w, f)
-        elif kind == "maxpool":
+        elif kind in ("maxpool", "subsample"):
             k, s = (*args, args[0])[:2]  # the stride is the window unless given
-            shape, params = (positions(shape[0], k, s, 0), positions(shape[1], k, s, 0), shape[2]), 0
+            params = count(shape[2], ("coefficient", "bias")) if kind == "subsample" else 0
+            shape = (positions(shape[0], k, s, 0), positions(shape[1], k, s, 0), shape[2])
         elif kind == "flatten":
             shape, params = (count(*shape),), 0
+        elif kind == "rbf":  # one centre per unit, no bias
+            shape, params = (*shape[:-1], args[0]), count(shape[-1], args[0])
         else:
             shape, params = (*shape[:-1], args[0]), count(shape[-1], args[0]) + args[0]
         if min(shape) < 1:
@@ -113,11 +117,12 @@ def models(draw):
     hwc = (draw(st.integers(1, 12)), draw(st.integers(1, 12)), draw(st.integers(1, 4)))
     layers, flat = [], False
     for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["dense", "flatten"] if flat else ["conv", "conv_table", "maxpool", "flatten", "dense"]))
-        given = draw(st.integers(0, 2))  # how many of the trailing stride, pad are written out
+        kind = draw(st.sampled_from(["dense", "rbf", "flatten"] if flat else
+                                    ["conv", "conv_table", "maxpool", "subsample", "flatten", "dense", "rbf"]))
+        given = draw(st.integers(0, 3))  # how many of the trailing stride, pad, bias are written out
         if kind == "conv":
             layers.append(("conv", draw(st.integers(1, 5)), (draw(st.integers(1, 5)), draw(st.integers(1, 5))),
-                           draw(st.integers(1, 3)), draw(st.integers(0, 2)))[:3 + given])
+                           draw(st.integers(1, 3)), draw(st.integers(0, 2)), draw(st.booleans()))[:3 + given])
         elif kind == "conv_table":
             c = hwc[2] if not layers else None  # a table needs the input's channel count: only as the first layer
             if c is None:
@@ -125,15 +130,15 @@ def models(draw):
             table = draw(st.lists(st.lists(st.integers(0, c - 1), min_size=1, max_size=c, unique=True).map(tuple),
                                   min_size=1, max_size=4))
             k = draw(st.integers(1, 4))
-            layers.append(("conv_table", tuple(table), (k, k), draw(st.integers(1, 2)), draw(st.integers(0, 1)))
-                          [:3 + given])
-        elif kind == "maxpool":
-            layers.append(("maxpool", draw(st.integers(1, 3)), draw(st.integers(1, 3)))[:2 + min(given, 1)])
+            layers.append(("conv_table", tuple(table), (k, k), draw(st.integers(1, 2)), draw(st.integers(0, 1)),
+                           draw(st.booleans()))[:3 + given])
+        elif kind in ("maxpool", "subsample"):
+            layers.append((kind, draw(st.integers(1, 3)), draw(st.integers(1, 3)))[:2 + min(given, 1)])
         elif kind == "flatten":
             layers.append(("flatten",))
             flat = True
         else:
-            layers.append(("dense", draw(st.integers(1, 6))))
+            layers.append((kind, draw(st.integers(1, 6))))
     return hwc, layers
 
 
