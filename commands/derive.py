@@ -28,7 +28,8 @@ def add(sub):
     p.add_argument("op", choices=list(DERIVE_OPS), help="the operation")
     # Defaults are None so that an option an op does not read can be told apart from one left out.
     p.add_argument("--input", type=shape, default=None,
-                   help="HxW or NxCxHxW (default 5x5); pooling: HxW or CxHxW (channels)")
+                   help="HxW or NxCxHxW (default 5x5); pooling: HxW or CxHxW (channels); dense: D or NxD "
+                        "(default 2x3); flatten: any shape (default 2x2x2); network: HxW (default 6x6)")
     p.add_argument("--kernel", type=shape, default=None, help="conv: HHxWW or FxCxHHxWW (default 3x3)")
     p.add_argument("--stride", type=int, default=None, help="conv, pooling: stride (default 1; pooling: the window)")
     p.add_argument("--pad", type=int, default=None, help="conv, pooling: zero padding on each side (default 0)")
