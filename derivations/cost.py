@@ -172,3 +172,40 @@ def refuse_if_too_costly(what: str, terms: int, count, start: int, fmt: str = "t
     raise GradproofError(f"{what} needs {terms} exact product terms: predicted ~{cost.seconds:.0f} s{how} and "
                      f"~{cost.mb:.0f} MB on this machine, past the {LIMIT_SECONDS:.0f} s limit for exact "
                      f"work{hint}")
+
+
+#: The exact size limits of the whole-network derivations, kept here (plain Python) so that the command line
+#: refuses past them before SymPy loads; the derivations read the same numbers. Fresh processes on this shared
+#: 2-core machine (see each derivation module): a dense layer of 64 x 64 products (4,096) 2.7 s; softmax +
+#: cross-entropy at 10 classes 3.1 s, at 20 classes 16.7 s (its proofs grow with the square of the classes);
+#: flatten of 4,096 entries about a second; the network at 6x6, 2 filters, 3 classes 9.8 s, at 8x8 28.1 s,
+#: at 8x8 with 3 filters and 4 classes 80.8 s (a load of 6).
+#: The whole ``derive OP`` command (import, derivation, text view) at its default and at its limit, fresh
+#: processes on this machine under a load of 6-9 from other work: dense 2x3 with 3 units 7.4 s, 64 inputs x
+#: 64 units 29.2 s; flatten 2x2x2 9.3 s, 16x16x16 29.9 s; softmax 3 classes 15.5 s, 12 classes 49.6 s;
+#: network 6x6 30.9 s, 8x8 66.3 s. The derivations alone in the same session (load 2-6): dense 2.4 s / 9.6 s,
+#: flatten 2.4 s / 4.3 s, softmax 4.5 s / 17.2 s, network 18.7 s / 22.0 s.
+DENSE_MAX_PRODUCTS = 4096
+FLATTEN_MAX_ENTRIES = 4096
+SOFTMAX_MAX_CLASSES = 12
+NETWORK_LIMITS = {"input side": 8, "filters": 2, "classes": 3}
+
+
+def check_network_sizes(op: str, sizes_: dict) -> None:
+    """GradproofError when a whole-network derivation is past its measured limit (``sizes_``: what -> size).
+
+    >>> check_network_sizes("network", {"input side": 6, "filters": 2, "classes": 3})
+    >>> check_network_sizes("softmax", {"classes": 13})
+    Traceback (most recent call last):
+    ...
+    derivations._validate.GradproofError: classes 13 is past the exact softmax's limit of 12: 20 classes took 16.7 s (10: 3.1 s) on this machine
+    """
+    limits = {"dense": {"products": (DENSE_MAX_PRODUCTS, "64 x 64 took 2.7 s")},
+              "flatten": {"entries": (FLATTEN_MAX_ENTRIES, "4,096 entries took about a second")},
+              "softmax": {"classes": (SOFTMAX_MAX_CLASSES, "20 classes took 16.7 s (10: 3.1 s)")},
+              "network": {k: (v, "8x8, 2 filters, 3 classes took 28 s; 8x8, 3 filters, 4 classes 81 s")
+                          for k, v in NETWORK_LIMITS.items()}}[op]
+    for what, size in sizes_.items():
+        top, why = limits[what]
+        if size > top:
+            raise GradproofError(f"{what} {size} is past the exact {op}'s limit of {top}: {why} on this machine")

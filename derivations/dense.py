@@ -28,12 +28,13 @@ import sympy
 from ._backward import scatter_grads
 from ._proof import prove
 from ._symbols import cs231n_tensor, indices
+from .cost import DENSE_MAX_PRODUCTS
 from ._types import Derivation, Step
 from ._validate import GradproofError, whole
 
-#: D*M*N products: 64 x 64 (4,096) took 2.7 s in a fresh process on this shared 2-core machine (8 x 8 with a
-#: batch of 4: 0.2 s); the course notes' 1352 x 10 layer is the checker's numeric work, not SymPy's
-MAX_PRODUCTS = 4096
+#: D*M*N products (measured in ``cost``, which the command line asks before SymPy loads; 8 x 8 with a batch of
+#: 4: 0.2 s); the course notes' 1352 x 10 layer is the checker's numeric work, not SymPy's
+MAX_PRODUCTS = DENSE_MAX_PRODUCTS
 
 
 def _arr(entries, shape):

@@ -25,11 +25,12 @@ import sympy
 from ._backward import scatter_grads
 from ._proof import prove
 from ._symbols import cs231n_tensor, indices
+from .cost import FLATTEN_MAX_ENTRIES
 from ._types import Derivation, Step
 from ._validate import GradproofError, whole
 
-#: entries of an exact flatten derivation (one proof per entry and order; 4,096 took about a second)
-MAX_ENTRIES = 4096
+#: entries of an exact flatten derivation (one proof per entry and order; measured in ``cost``)
+MAX_ENTRIES = FLATTEN_MAX_ENTRIES
 
 
 def row_major(shape, idx) -> int:

@@ -36,6 +36,7 @@ import sympy
 from ._rational import prove_rational
 from ._symbols import cs231n_tensor, indices
 from ._symops import flat
+from .cost import NETWORK_LIMITS
 from ._types import Derivation
 from ._validate import GradproofError, whole
 from ._values import exact_values
@@ -48,9 +49,8 @@ from .softmax import ce_delta, derive_softmax_ce, softmax
 
 #: the parameters, from the loss back to the input: a wrong chain is reported at the first one it gets wrong
 ORDER = ("w2", "b2", "w1", "b1", "x")
-#: the largest network proved exactly (inclusive). Fresh processes on this 2-core machine under a load of 6:
-#: 6x6, 2 filters, 3 classes 9.8 s; 8x8, 2, 3: 28.1 s; 8x8, 3 filters, 4 classes: 80.8 s (refused)
-LIMITS = {"input side": 8, "filters": 2, "classes": 3}
+#: the largest network proved exactly (inclusive; measured in ``cost``, which the command line asks first)
+LIMITS = NETWORK_LIMITS
 
 
 def default_values(shapes) -> dict:

@@ -32,13 +32,13 @@ import sympy
 
 from ._rational import prove_rational
 from ._symbols import cs231n_tensor
+from .cost import SOFTMAX_MAX_CLASSES
 from ._types import Derivation, Step
 from ._validate import GradproofError, whole
 from ._values import exact_values
 
-#: classes of an exact derivation: the notes' ten took 3.1 s in a fresh process on this shared 2-core machine,
-#: twenty 16.7 s (softmax alone's proofs grow with the square of the classes)
-MAX_CLASSES = 12
+#: classes of an exact derivation (measured in ``cost``: softmax alone's proofs grow with the square of the classes)
+MAX_CLASSES = SOFTMAX_MAX_CLASSES
 
 
 def softmax(z):

@@ -20,6 +20,7 @@ from derivations import reporting  # the progress hook alone (derivations loads 
 from derivations._validate import one_of
 
 from . import export
+from .derive_network import network_view, softmax_lines
 from .derive_text import (MARK_KEYS, MARK_STYLES, Filled, counterexample_text, general_note_key, ordered_terms,
                           pairs_text, param_label, rule_mark, rule_note, rule_state, section_heading, shape_text,
                           sum_text)
@@ -140,6 +141,8 @@ def derivation_view(d, lang: str = "en", *, width: int = 80, limit: int | None =
     if d.steps:  # the derivation's own order of ideas, in words; the sections below show the values
         parts.append(labelled(text("derive.steps", lang), Group(*(Filled(f"{i}. {text(st.key, lang)}")
                                                                   for i, st in enumerate(d.steps, 1)))))
+    if d.op == "softmax-ce":  # the untrained loss ln M, and the numbers at --values
+        parts.append(Group(*(Filled(s) for s in softmax_lines(d, lang))))
     parts.append(labelled(section_heading("forward", d, lang), _formulas(out, d.forward, lang, width=width, limit=limit)))
     grads = [_formulas(d.symbols[g], arr, lang, width=width, limit=limit, prefix="∂L/∂")
              for g, arr in d.grads.items() if g in d.symbols]
@@ -171,7 +174,9 @@ def render_derivation(d, fmt: str = "text", console=None, lang: str | None = Non
     one_of("fmt", fmt, FORMATS)
     if fmt == "text":
         console = console or make_console()
-        console.print(derivation_view(d, lang, width=console.width, limit=limit))
+        # a network's gradients run to pages of exponentials: its own view shows them at the point
+        console.print(network_view(d, lang, limit=limit) if d.op == "network"
+                      else derivation_view(d, lang, width=console.width, limit=limit))
         return None
     if fmt == "json":
         doc = export.to_json(d, lang)

@@ -28,7 +28,12 @@ DERIVE_OPS = {"conv": "2-D convolution (cross-correlation, as frameworks compute
               "max-pool": "max pooling at concrete --values: first-argmax routing, overlaps accumulate",
               "relu": "ReLU, elementwise: dZ = G .* [Z > 0]; 0 at the kink Z = 0 (--values shows it)",
               "sigmoid": "sigmoid, elementwise: dZ = G .* a .* (1 - a) with a = sigmoid(Z)",
-              "deltas": "the DeepLearnToolbox layer deltas: conv -> sigmoid -> mean-pool (--window is the scale)"}
+              "deltas": "the DeepLearnToolbox layer deltas: conv -> sigmoid -> mean-pool (--window is the scale)",
+              "dense": "dense (affine) layer out = x @ w + b: dx = dout @ w.T, dw = x.T @ dout (--input D or NxD)",
+              "flatten": "flatten, row-major: dx = dout reshaped in the forward's order (--input HxWxC)",
+              "softmax": "softmax + cross-entropy: dL/dz = p - onehot(label); softmax alone's Jacobian",
+              "network": "the course notes' CNN conv3x3 -> maxpool 2 -> flatten -> dense -> softmax+CE, "
+                         "layer by layer (--input HxW)"}
 
 #: The options each op reads; any other option given on the command line is an error, never ignored.
 DERIVE_OPTIONS = {"conv": {"input", "kernel", "stride", "pad", "dilation", "no_bias"},
@@ -36,11 +41,16 @@ DERIVE_OPTIONS = {"conv": {"input", "kernel", "stride", "pad", "dilation", "no_b
                   "mean-pool": {"input", "window", "stride", "pad", "values"},
                   "max-pool": {"input", "window", "stride", "pad", "values"},
                   "relu": {"input", "values"}, "sigmoid": {"input", "values"},
-                  "deltas": {"input", "kernel", "window", "filters"}}
+                  "deltas": {"input", "kernel", "window", "filters"},
+                  "dense": {"input", "units"}, "flatten": {"input"}, "softmax": {"classes", "label", "values"},
+                  "network": {"input", "filters", "classes", "label"}}
 _DEFAULTS = {"input": (5, 5), "kernel": (3, 3), "stride": None, "pad": 0, "dilation": 1, "no_bias": False,
-             "window": (2,), "values": None, "filters": 2}
+             "window": (2,), "values": None, "filters": 2, "units": 3, "classes": 3, "label": 0}
 #: where an op's own default differs (the deltas' conv output must tile by the pooling scale)
-_OP_DEFAULTS = {"deltas": {"input": (6, 6)}, "relu": {"input": (2, 3)}, "sigmoid": {"input": (2, 2)}}
+_OP_DEFAULTS = {"deltas": {"input": (6, 6)}, "relu": {"input": (2, 3)}, "sigmoid": {"input": (2, 2)},
+                # a batch of two (a one-row dense layer hides db = dout[0]) of three inputs, three units (D = M:
+                # dx = dout @ w has the right shape and the wrong entries)
+                "dense": {"input": (2, 3)}, "flatten": {"input": (2, 2, 2)}, "network": {"input": (6, 6)}}
 
 
 class DeriveRequest(NamedTuple):
@@ -57,6 +67,9 @@ class DeriveRequest(NamedTuple):
     window: tuple[int, ...]
     values: list[str] | None
     filters: int
+    units: int
+    classes: int
+    label: int
 
 
 def _flag(name: str) -> str:
@@ -84,6 +97,14 @@ def refuse_costly(r: DeriveRequest, fmt: str = "text") -> None:
         cost.check_full_conv(r.input, r.kernel, fmt=fmt)
     elif r.op in ("relu", "sigmoid") and len(r.input) in (1, 2):
         cost.check_activation(r.op, r.input)
+    elif r.op == "dense" and len(r.input) in (1, 2):
+        cost.check_network_sizes("dense", {"products": r.input[-1] * r.units * (r.input[0] if len(r.input) == 2 else 1)})
+    elif r.op == "flatten":
+        cost.check_network_sizes("flatten", {"entries": _product(r.input)})
+    elif r.op == "softmax":
+        cost.check_network_sizes("softmax", {"classes": r.classes})
+    elif r.op == "network":
+        cost.check_network_sizes("network", {"input side": max(r.input), "filters": r.filters, "classes": r.classes})
     elif r.op in ("mean-pool", "max-pool") and len(r.input) in (2, 3) and len(r.window) in (1, 2):
         window = tuple(r.window) * (3 - len(r.window))
         stride = window if r.stride is None else (r.stride, r.stride)
@@ -92,8 +113,27 @@ def refuse_costly(r: DeriveRequest, fmt: str = "text") -> None:
                             channels=r.input[0] if len(r.input) == 3 else 1)
 
 
+def _product(shape) -> int:
+    n = 1
+    for v in shape:
+        n *= v
+    return n
+
+
 def derive(r: DeriveRequest):
     """The :class:`derivations.Derivation` the request names."""
+    if r.op == "dense":
+        if len(r.input) not in (1, 2):
+            raise GradproofError(f"--input for dense is D or NxD (a batch of N), got {'x'.join(map(str, r.input))}")
+        return derivations.derive_dense(r.input[-1], r.units, batch=r.input[0] if len(r.input) == 2 else None)
+    if r.op == "flatten":
+        return derivations.derive_flatten(r.input)
+    if r.op == "softmax":
+        return derivations.derive_softmax_ce(r.classes, label=r.label, values=r.values)
+    if r.op == "network":
+        if len(r.input) != 2:
+            raise GradproofError(f"--input for network is HxW, got {'x'.join(map(str, r.input))}")
+        return derivations.derive_network(r.input, r.filters, r.classes, label=r.label)
     if r.op in ("relu", "sigmoid"):
         return derivations.derive_activation(r.op, r.input, values=r.values)
     if r.op == "deltas":

@@ -105,12 +105,14 @@ def section_heading(key: str, d, lang: str) -> str:
     """'Forward: every output entry' or 'Backward: gradients of L = Σ G·B', in the derivation's own names."""
     if key == "forward":
         return text("derive.forward", lang)
+    if d.op == "softmax-ce":  # its grads are of the loss -ln p[label], not of Σ dout·p
+        return text("softmax.grads", lang, label=d.params["label"])
     return text("derive.grads", lang, upstream=d.names.get("upstream", "G"), output=d.names.get("output", "B"))
 
 
 def general_note_key(d) -> str:
     """The footer of the general formulas: max pooling pads with -∞ (never a maximum), the rest with 0."""
-    return "derive.general_note_max" if d.op == "max-pool" else "derive.general_note"
+    return {"max-pool": "derive.general_note_max", "softmax-ce": "softmax.general_note"}.get(d.op, "derive.general_note")
 
 
 def pairs_text(meeting, fmt=str) -> tuple[str, str]:

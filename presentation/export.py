@@ -17,12 +17,17 @@ from .handout import (entry_pairs, general_tex, kept, matrices, meets_key, rule_
                       summarized, tex_escape, tex_lines)
 from .i18n import text
 from .matrices import entry_text, rows_of
+from .network_docs import STEP_DATA_OPS, network_latex, network_markdown, steps_json
+from .derive_network import softmax_lines
 
 
 def to_json(d, lang: str = "en") -> str:
     """``d.to_dict()`` as indented JSON (the same for every language: data, not prose)."""
     # Array shapes can hold SymPy integers (reshaped arrays do): write them as JSON numbers.
-    return json.dumps(d.to_dict(), ensure_ascii=False, indent=2, default=_plain) + "\n"
+    data = d.to_dict()
+    if d.op in STEP_DATA_OPS:  # their steps hold what the views show (the untrained loss, the backward table)
+        data["steps"] = steps_json(d)
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_plain) + "\n"
 
 
 def _plain(o):
@@ -45,12 +50,16 @@ def to_markdown(d, lang: str = "en", limit: int | None = None) -> str:
     rules. ``limit``: a large array keeps its first ``limit`` entries and a shape table sums it up."""
     from sympy import latex  # start-up time: SymPy takes about a second to load
 
+    if d.op == "network":
+        return network_markdown(d, lang, limit)
     out = [f"# {text('derive.title', lang, op=d.op)}", "", text("derive.doc_intro", lang), "",
            f"## {text('derive.params', lang)}", "", "| | |", "|---|---|"]
     out += [f"| {param_label(k, lang)} | {shape_text(v)} |" for k, v in d.params.items()]
     if d.steps:
         out += ["", f"## {text('derive.steps', lang)}", ""]
         out += [f"{i}. {text(st.key, lang)}" for i, st in enumerate(d.steps, 1)]
+    if d.op == "softmax-ce":
+        out += [""] + [f"- {s}" for s in softmax_lines(d, lang)]
     if limit is not None and summarized(d):
         out += ["", f"## {text('doc.shapes', lang)}", "", text("doc.summary", lang, n=limit), "",
                 f"| {text('doc.col.array', lang)} | {text('doc.col.shape', lang)} | {text('doc.col.entries', lang)} |",
@@ -95,6 +104,8 @@ def to_latex(d, lang: str = "en", limit: int | None = None) -> str:
     :func:`to_markdown`."""
     import sympy  # start-up time: SymPy takes about a second to load
 
+    if d.op == "network":
+        return network_latex(d, lang, limit)
     cls = r"\documentclass{ctexart}" if lang == "zh" else r"\documentclass{article}"
     out = [cls, r"\usepackage{amsmath,amssymb}", r"\usepackage{longtable}", r"\usepackage[margin=2cm]{geometry}",
            r"\allowdisplaybreaks", r"\begin{document}",
@@ -105,6 +116,8 @@ def to_latex(d, lang: str = "en", limit: int | None = None) -> str:
     if d.steps:
         out += [rf"\subsection*{{{tex_escape(text('derive.steps', lang))}}}", r"\begin{enumerate}"]
         out += [rf"\item {tex_escape(text(st.key, lang))}" for st in d.steps] + [r"\end{enumerate}"]
+    if d.op == "softmax-ce":
+        out += [tex_escape(s) + r"\\" for s in softmax_lines(d, lang)]
     if limit is not None and summarized(d):
         out += [rf"\subsection*{{{tex_escape(text('doc.shapes', lang))}}}", tex_escape(text("doc.summary", lang, n=limit)),
                 "", r"\begin{tabular}{lll}",

@@ -153,3 +153,50 @@ def test_the_readme_shows_what_summary_keras_prints():
     printed = "\n".join(line.rstrip() for line in r.stdout.strip().splitlines())
     readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## Model summaries", 1)[1]
     assert printed in readme and "Total params: 93,322" in printed
+
+
+# The course notes' whole network, op by op: the defaults run (network: ~10-30 s here, hence one run each)
+@pytest.mark.parametrize("args, needles", [
+    (["dense", "--input", "2x3", "--units", "3"], ["dx_dout_wT", "✗ rejected  dw_transposed", "db_first_row_only"]),
+    (["flatten", "--input", "2x2x2"], ["✓ proved  dx_reshape_same_order", "✗ rejected  dx_reshape_channels_first"]),
+    (["softmax", "--classes", "3", "--label", "1", "--values", "1,2,0"],
+     ["p = 1/3 each, L = ln 3 = 1.0986", "✓ proved  p_minus_onehot", "✗ rejected  delta_without_minus_one"]),
+    (["network"], ["L = ln 3 = 1.0986", "dL/dz = p - onehot(label)", "✓ proved  chain_x",
+                   "✗ rejected  chain_route_every_cell"]),
+])
+def test_the_whole_network_ops_on_the_command_line(args, needles):
+    r = run("derive", *args, "--no-color", timeout=300)
+    assert r.returncode == 0, r.stderr
+    for n in needles:
+        assert n in r.stdout, n
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["network", "--input", "9x9"], "input side 9 is past the exact network's limit of 8"),
+    (["network", "--filters", "3"], "filters 3 is past the exact network's limit of 2"),
+    (["network", "--classes", "4"], "classes 4 is past the exact network's limit of 3"),
+    (["softmax", "--classes", "13"], "classes 13 is past the exact softmax's limit of 12"),
+    (["dense", "--input", "65x64", "--units", "1"], "products 4160 is past the exact dense's limit of 4096"),
+    (["flatten", "--input", "17x16x16"], "entries 4352 is past the exact flatten's limit of 4096"),
+])
+def test_a_network_op_past_its_limit_is_refused_before_sympy_loads(args, needle):
+    code = f"import sys, cli; rc = cli.main(['derive', *{args!r}]); print(rc, 'sympy' in sys.modules)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.stdout.split() == ["2", "False"], r.stderr
+    assert needle in r.stderr and "on this machine" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["dense", "--window", "2"], "--window does not apply to derive dense (it reads --input, --units)"),
+    (["network", "--values", "1,2"], "--values does not apply to derive network"),
+    (["softmax", "--input", "3"], "--input does not apply to derive softmax"),
+    (["flatten", "--units", "2"], "--units does not apply to derive flatten"),
+    (["dense", "--input", "2x2x2"], "--input for dense is D or NxD"),
+    (["network", "--input", "6x6x1"], "--input for network is HxW"),
+    (["network", "--input", "3x3"], "must be at least 4x4"),
+    (["softmax", "--label", "3"], "label must be a class index 0..2, got 3"),
+    (["softmax", "--values", "1,2"], "3 logits"),
+])
+def test_network_op_mistakes_are_one_line(args, needle):
+    r = run("derive", *args)
+    assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

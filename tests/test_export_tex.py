@@ -32,7 +32,8 @@ def engine(name):
 MORE = [("derive max-pool --input 2x2 --values 7,7,1,0 --format latex ", "tie.tex"),
         ("derive full-conv --input 3x3 --kernel 2x3 --format latex --lang zh ", "full-zh.tex"),
         ("derive conv --input 12x12 --kernel 3x3 --stride 2 --pad 1 --format latex ", "big.tex"),
-        ("derive mean-pool --input 4x4 --window 2 --format latex ", "mean.tex")]
+        ("derive mean-pool --input 4x4 --window 2 --format latex ", "mean.tex"),
+        ("derive network --input 4x4 --filters 1 --classes 2 --format latex --lang zh ", "network-zh.tex")]
 
 
 def test_the_readme_has_english_and_chinese_latex_examples():
