@@ -10,9 +10,11 @@ def add(sub):
                        description="Walk through convolution and pooling backward passes on small tensors: "
                                    "Enter for the next screen, b to go back, q to quit.",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="examples:\n  python cli.py\n  python cli.py tour cnn\n  python cli.py tour --no-pause --lang zh | less")
+                       epilog="examples:\n  python cli.py\n  python cli.py tour cnn\n"
+                              "  python cli.py tour --no-pause --lang zh | less")
     p.add_argument("which", nargs="?", choices=("cnn",), default=None,
-                   help="cnn: the course notes' whole CNN, checked layer by layer and trained (default: the first tour)")
+                   help="cnn: the course notes' whole CNN, checked layer by layer and trained on digits "
+                        "(default: the first tour)")
     p.add_argument("--no-pause", action="store_true", help="print every screen without waiting for Enter")
     add_display(p)
     p.set_defaults(func=run)

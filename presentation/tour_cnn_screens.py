@@ -146,7 +146,8 @@ def screen_backward(data, lang, width):
                 _para("cnn.s3.conv", lang, positions=c.conv_positions),
                 _para("cnn.s3.check", lang, side=c.side, label=data.label, first=first),
                 verdict_rows(c.result, lang),
-                _para("cnn.s3.check28", lang, verdict=text("tour.check.ok" if c28.result.ok else "tour.check.bad", lang)),
+                _para("cnn.s3.check28", lang,
+                      verdict=text("tour.check.ok" if c28.result.ok else "tour.check.bad", lang)),
                 verdict_rows(c28.result, lang))
 
 

@@ -20,6 +20,11 @@ from presentation.tour_cnn_screens import SCREENS, chart, running_mean, verdict_
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def flat(out: str) -> str:
+    """The rendered text as one line: a sentence is found wherever the console wrapped it."""
+    return " ".join(out.split())
+
+
 def render(screens, data, *, lang="en", width=100) -> str:
     out = io.StringIO()
     console = Console(file=out, width=width, color_system=None)
@@ -43,13 +48,14 @@ def test_shapes_and_parameter_counts(data):
     assert re.search(r"MaxPool2\(\)\s+13x13x8\s+0\s", out)
     assert re.search(r"Softmax\(1352, 10\)\s+10\s+13,530\s", out)
     assert re.search(r"total\s+13,602\s", out)  # 72 filter weights + 1352*10 + 10
-    assert "Conv2D(8, 3) adds one per filter: 80" in " ".join(out.split())  # summarize counts the bias the notes leave out
+    # summarize counts the bias that the notes' Conv3x3 leaves out
+    assert "Conv2D(8, 3) adds one per filter: 80" in flat(out)
     assert re.search(r"Conv3x3\(8\)\s+6x6x8\s+72\s", out) and re.search(r"Softmax\(72, 10\)\s+10\s+730\s", out)
 
 
 def test_untrained_loss_is_ln_10_and_training_halves_it(data):
     out = render(SCREENS, data)
-    assert "ln 10 = 2.3026" in " ".join(out.split())
+    assert "ln 10 = 2.3026" in flat(out)
     for loss in re.findall(r"mean\s+loss (\d\.\d+)", out):  # random 28x28 images and held-out digits
         assert abs(float(loss) - math.log(10)) < 0.01, loss
     before = float(re.search(r"held-out loss before: (\d\.\d+)", out)[1])
@@ -71,7 +77,7 @@ def test_loss_plot_falls(data):
 
 def test_backward_layer_by_layer_every_layer_matches(data):
     out = render(SCREENS[2:3], data)
-    assert "First wrong layer: none." in " ".join(out.split())
+    assert "First wrong layer: none." in flat(out)
     for layer, grad in [("Softmax", "dweights 72x10"), ("Softmax", "dbiases 10"), ("MaxPool2", "dinput 6x6x8"),
                         ("Conv3x3", "dfilters 8x3x3"), ("end to end", "dinput 8x8"),
                         ("Softmax", "dweights 1352x10"), ("Conv3x3", "dfilters 8x3x3")]:
@@ -81,7 +87,7 @@ def test_backward_layer_by_layer_every_layer_matches(data):
     rows = dict(re.findall(r"^(p - onehot|backprop db)\s+= (\[.*\])$", out, re.M))
     assert rows["p - onehot"] == rows["backprop db"] and "-0.90" in rows["backprop db"]
     assert re.search(r"✓ proved\s+p_minus_onehot", out) and re.search(r"✗ rejected\s+delta_without_minus_one", out)
-    assert "72 of the 288 cells of the 6x6x8 input receive gradient" in " ".join(out.split())  # one per 2x2 window
+    assert "72 of the 288 cells of the 6x6x8 input receive gradient" in flat(out)  # one per 2x2 window
 
 
 def test_a_wrong_layer_would_show(data):
@@ -109,13 +115,14 @@ def test_without_scikit_learn_the_tour_says_how_to_install_it(monkeypatch, capsy
     monkeypatch.setattr(cnn, "load_digits", missing)
     assert tour_cnn.run_tour_cnn(no_pause=True) == 0
     out = capsys.readouterr().out
-    assert " ".join(out.split()).count("pip install -e '.[digits]'") == 2  # the untrained-loss screen and the training screen
-    assert "held-out loss" not in out and "gradproof[digits]" not in out and "First wrong layer: none." in " ".join(out.split())  # the rest of the tour still runs
+    assert flat(out).count("pip install -e '.[digits]'") == 2  # the untrained-loss screen and the training one
+    assert "held-out loss" not in out and "gradproof[digits]" not in out
+    assert "First wrong layer: none." in flat(out)  # the rest of the tour still runs
 
 
 def test_default_tour_links_to_the_cnn_tour():
     out = render(tour_screens.SCREENS[-1:], tour.collect())
-    assert "python cli.py tour cnn" in " ".join(out.split())
+    assert "python cli.py tour cnn" in flat(out)
 
 
 def test_chart_and_running_mean():
