@@ -36,7 +36,7 @@ EN: dict[str, str] = {
     "cnn.s4.before": "held-out loss before: {loss} (accuracy {acc})",
     "cnn.s4.after": "held-out loss after:  {loss} (accuracy {acc})",
     "cnn.s4.next": "The same code learns MNIST at 28x28 in the notes; here the small digits keep the run within seconds.",
-    "cnn.no_digits": "The training run needs scikit-learn's digits data set: pip install -e '.[digits]'",
+    "cnn.no_digits": "The training run needs scikit-learn's digits data set; install it with\n  pip install -e '.[digits]'",
     "cnn.s4.skipped": "Without it the training run is skipped; every screen before this one is complete.",
 }
 
@@ -73,6 +73,6 @@ ZH: dict[str, str] = {
     "cnn.s4.before": "训练前留出集损失:{loss}(准确率 {acc})",
     "cnn.s4.after": "训练后留出集损失:{loss}(准确率 {acc})",
     "cnn.s4.next": "笔记里同样的代码在 28x28 的 MNIST 上学习;这里用小图片,训练几秒就完成。",
-    "cnn.no_digits": "训练需要 scikit-learn 的手写数字数据集:pip install -e '.[digits]'",
+    "cnn.no_digits": "训练需要 scikit-learn 的手写数字数据集,安装方法:\n  pip install -e '.[digits]'",
     "cnn.s4.skipped": "没有它就跳过训练;前面各屏的内容完整不变。",
 }
