@@ -140,16 +140,22 @@ def run_tour(*, lang: str | None = None, no_color: bool = False, no_pause: bool 
     # A spinner while SymPy works; on a pipe rich prints nothing for it, so the output stays clean.
     with console.status(text("tour.working", lang)) if interactive else nullcontext():
         data = collect()
-    total = len(SCREENS)
+    return show(console, SCREENS, data, lang, interactive=interactive, end="tour.end")
+
+
+def show(console, screens, data, lang: str, *, interactive: bool, end: str) -> int:
+    """Print ``screens`` (each ``(data, lang, width) -> renderable``) in order, or page them by keys when
+    ``interactive``; then the ``end`` text. Shared by every tour."""
+    total = len(screens)
     if not interactive:
-        for screen in SCREENS:
+        for screen in screens:
             console.print(screen(data, lang, console.width))
             console.print()
-        console.print(text("tour.end", lang))
+        console.print(text(end, lang))
         return 0
     # A screen taller than the terminal is cut into pages, so that nothing scrolls out of sight.
     pages = []  # (screen number, page number, pages of that screen, lines)
-    for n, screen in enumerate(SCREENS, 1):
+    for n, screen in enumerate(screens, 1):
         with console.capture() as cap:
             console.print(screen(data, lang, console.width))
         split = paginate(cap.get().splitlines(), console.height - 2)
@@ -162,5 +168,5 @@ def run_tour(*, lang: str | None = None, no_color: bool = False, no_pause: bool 
         page = text("tour.page", lang, k=k, of=of) if of > 1 else ""
         console.print(text("tour.footer", lang, n=n, total=total, page=page), style="dim")
         i = nav(read_key(), i, len(pages))
-    console.print(text("tour.end", lang))
+    console.print(text(end, lang))
     return 0

@@ -159,7 +159,7 @@ def screen_proof(data, lang, width):
     check = _fd_view(data.check, lang)
     return _gap(_title("tour.s6.title", lang), _para("tour.s6.proof", lang), *proofs,
                 _para("tour.s6.pitfalls", lang), rules_table(d.pitfalls, lang, d, pitfalls=True),
-                _para("tour.s6.check", lang, **setup), check)
+                _para("tour.s6.check", lang, **setup), check, _para("tour.s6.next", lang))
 
 
 SCREENS = (screen_forward, screen_backward, screen_reveal, screen_stride, screen_pooling, screen_proof)

@@ -18,11 +18,11 @@ from __future__ import annotations
 from checker import messages
 from checker.messages import LANGS, lookup, resolve_lang
 
-from . import check, derive, grade, network, steps, summary, tour
+from . import check, derive, grade, network, steps, summary, tour, tour_cnn
 
 __all__ = ["EN", "LANGS", "ZH", "resolve_lang", "text"]
 
-_AREAS = (derive, steps, tour, check, grade, summary, network, messages)
+_AREAS = (derive, steps, tour, tour_cnn, check, grade, summary, network, messages)
 EN: dict[str, str] = {"title": "gradproof"}
 ZH: dict[str, str] = {"title": "gradproof"}
 for _area in _AREAS:

@@ -53,6 +53,7 @@ EN: dict[str, str] = {
     "tour.kind.mean": "mean",
     "tour.kind.max": "max",
     "tour.col.exact": "∂L/∂A, exact",
+    "tour.s6.next": "Next, the course notes' whole CNN (convolution, max pooling, softmax) checked layer by layer and trained on real digits: python cli.py tour cnn",
 }
 
 ZH: dict[str, str] = {
@@ -105,4 +106,5 @@ ZH: dict[str, str] = {
     "tour.kind.mean": "平均",
     "tour.kind.max": "最大",
     "tour.col.exact": "∂L/∂A(精确)",
+    "tour.s6.next": "下一步:课程笔记里完整的 CNN(卷积、最大池化、softmax),逐层检验,并在真实的手写数字上训练:python cli.py tour cnn",
 }
