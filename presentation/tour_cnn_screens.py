@@ -9,7 +9,6 @@ import math
 
 import numpy as np
 from rich import box
-from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
