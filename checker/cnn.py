@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from checker.layerwise import class_layer
 from derivations._validate import GradproofError
 
 
@@ -109,6 +110,26 @@ def predict(net, image):
     for layer in net:
         out = layer.forward(out)
     return out
+
+
+def logits(net, image):
+    """The totals the Softmax layer turns into probabilities (read from its last forward)."""
+    predict(net, image)
+    soft = net[-1]
+    return soft.last_input @ soft.weights + soft.biases
+
+
+def accuracy(net, images, labels) -> float:
+    """The share of images whose most probable class is their label."""
+    return float(np.mean([int(np.argmax(predict(net, x))) == y for x, y in zip(images, labels)]))
+
+
+def as_layers(net) -> list:
+    """``[Conv3x3, MaxPool2, Softmax]`` as layers for ``checker.check_network`` (backprop's update reveals the
+    weight gradients)."""
+    conv, pool, soft = net
+    return [class_layer(conv, params=("filters",), name="Conv3x3"), class_layer(pool, name="MaxPool2"),
+            class_layer(soft, params=("weights", "biases"), name="Softmax")]
 
 
 def sgd_step(net, image, label: int, learn_rate: float) -> float:

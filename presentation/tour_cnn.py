@@ -19,7 +19,7 @@ import numpy as np
 
 import derivations  # loads a derivation module (and SymPy) on first use: the spinner is up by then
 from checker import cnn
-from checker.layerwise import check_network, class_layer, cross_entropy
+from checker.layerwise import check_network, cross_entropy
 from derivations._validate import GradproofError
 from derivations.shapes import summarize
 
@@ -38,22 +38,10 @@ def shapes(side: int):
     return summarize((side, side, 1), [("conv", 8, 3), ("maxpool", 2), ("flatten",), ("dense", 10)])
 
 
-def as_layers(net) -> list:
-    """The reference network as layers for ``check_network`` (backprop's update reveals the gradients)."""
-    conv, pool, soft = net
-    return [class_layer(conv, params=("filters",), name="Conv3x3"), class_layer(pool, name="MaxPool2"),
-            class_layer(soft, params=("weights", "biases"), name="Softmax")]
-
-
-def logits(net, image) -> np.ndarray:
-    """The totals the Softmax layer turns into probabilities (read from its last forward)."""
-    cnn.predict(net, image)
-    soft = net[-1]
-    return soft.last_input @ soft.weights + soft.biases
 
 
 def _untrained(net, images, labels) -> SimpleNamespace:
-    z = np.array([logits(net, x) for x in images])
+    z = np.array([cnn.logits(net, x) for x in images])
     p = np.array([cnn.predict(net, x) for x in images])
     return SimpleNamespace(n=len(images), loss=cnn.mean_loss(net, images, labels), max_logit=float(np.abs(z).max()),
                            p_min=float(p.min()), p_max=float(p.max()))
@@ -64,8 +52,8 @@ def _backward(side: int, *, mode: str) -> SimpleNamespace:
     net = cnn.network(side=side)
     x = np.random.default_rng(side).uniform(-0.5, 0.5, (side, side))  # the digits' range after scaling
     loss = cross_entropy(CHECK_LABEL)
-    result = check_network(as_layers(net), x, loss, mode=mode)
-    layers = as_layers(net)
+    result = check_network(cnn.as_layers(net), x, loss, mode=mode)
+    layers = cnn.as_layers(net)
     acts = [x]
     for layer in layers:
         acts.append(layer.forward(acts[-1], layer.params))
@@ -111,9 +99,6 @@ def prepare() -> SimpleNamespace:
     return data
 
 
-def accuracy(net, images, labels) -> float:
-    return float(np.mean([int(np.argmax(cnn.predict(net, x))) == y for x, y in zip(images, labels)]))
-
 
 def train_run(data, progress=None) -> SimpleNamespace | None:
     """One epoch of the notes' SGD on the first digits; held-out loss and accuracy before and after."""
@@ -121,10 +106,10 @@ def train_run(data, progress=None) -> SimpleNamespace | None:
         return None
     images, labels = data.digits
     net, held = data.net8, (images[TRAIN:], labels[TRAIN:])
-    before, acc_before = data.untrained8.loss, accuracy(net, *held)
+    before, acc_before = data.untrained8.loss, cnn.accuracy(net, *held)
     losses = cnn.train(net, images[:TRAIN], labels[:TRAIN], learn_rate=LEARN_RATE, progress=progress)
     return SimpleNamespace(losses=np.array(losses), before=before, after=cnn.mean_loss(net, *held),
-                           acc_before=acc_before, acc_after=accuracy(net, *held), held=len(held[1]))
+                           acc_before=acc_before, acc_after=cnn.accuracy(net, *held), held=len(held[1]))
 
 
 def collect(progress=None) -> SimpleNamespace:

@@ -15,8 +15,7 @@ def _net(conv=None, pool=None, soft=None, *, size=10, filters=3, classes=5):
     conv = conv or cnn.Conv3x3(filters)
     pool = pool or cnn.MaxPool2()
     soft = soft or cnn.Softmax((size - 2) // 2 * ((size - 2) // 2) * filters, classes)
-    return [class_layer(conv, params=("filters",), name="Conv3x3"), class_layer(pool, name="MaxPool2"),
-            class_layer(soft, params=("weights", "biases"), name="Softmax")], (conv, pool, soft)
+    return cnn.as_layers((conv, pool, soft)), (conv, pool, soft)
 
 
 def _image(size=10, dtype=np.float64, seed=1):
